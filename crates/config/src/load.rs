@@ -1,0 +1,368 @@
+//! Reading options from their four sources and merging them.
+//!
+//! One table, [`SPECS`], names every option once; the flag, the `MEILI_*`
+//! variable and the TOML key are all derived from it, so they cannot drift.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use clap::{Arg, ArgAction, Command};
+use figment::providers::{Format, Serialized, Toml};
+use figment::Figment;
+use serde::Deserialize;
+
+use crate::parse::{self, Parsed};
+use crate::{ConfigError, Env, Opt, Secret};
+
+struct Spec {
+    /// The TOML key; also the clap id.
+    key: &'static str,
+    flag: &'static str,
+    value_name: &'static str,
+    help: &'static str,
+    default: Option<&'static str>,
+    /// Never echo the value back, not even in an error.
+    secret: bool,
+}
+
+const fn spec(key: &'static str, flag: &'static str, value_name: &'static str, help: &'static str) -> Spec {
+    Spec { key, flag, value_name, help, default: None, secret: false }
+}
+
+const SPECS: &[Spec] = &[
+    Spec { default: Some("./data.ms"), ..spec("db_path", "db-path", "PATH", "Directory of the database (an embedded sled store).") },
+    Spec { default: Some("127.0.0.1:7700"), ..spec("http_addr", "http-addr", "HOST:PORT", "Address the HTTP server listens on.") },
+    Spec { secret: true, ..spec("master_key", "master-key", "KEY", "Master key: when set, every route but /health needs `Authorization: Bearer <key>`.") },
+    Spec { default: Some("development"), ..spec("env", "env", "ENV", "`development` or `production`; production refuses to start without a master key of at least 16 bytes.") },
+    Spec { default: Some("100 MB"), ..spec("http_payload_size_limit", "http-payload-size-limit", "SIZE", "Largest accepted request body, e.g. `100 MB` or `1GiB`.") },
+    Spec { default: Some("INFO"), ..spec("log_level", "log-level", "LEVEL", "One of OFF, ERROR, WARN, INFO, DEBUG, TRACE.") },
+    spec("experimental_max_number_of_batched_tasks", "experimental-max-number-of-batched-tasks", "N", "Most tasks processed in one batch (no limit by default)."),
+    spec("task_webhook_url", "task-webhook-url", "URL", "URL that receives every finished batch of tasks (gzip NDJSON), kept exactly as given."),
+    Spec { secret: true, ..spec("task_webhook_authorization_header", "task-webhook-authorization-header", "VALUE", "Authorization header sent with each task webhook request.") },
+];
+
+const CONFIG_FILE: Spec = spec(
+    "config_file_path",
+    "config-file-path",
+    "PATH",
+    "TOML file with any of the options above as snake_case keys. Defaults to ./config.toml when present.",
+);
+
+fn env_var(key: &str) -> String {
+    format!("MEILI_{}", key.to_ascii_uppercase())
+}
+
+/// The clap command; `--help` is generated from [`SPECS`].
+fn command() -> Command {
+    let mut cmd = Command::new("meili-lite")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("A small, fast Meilisearch-compatible server with first-class task webhooks.")
+        .after_help(
+            "Precedence, lowest first: defaults < config file < MEILI_* environment < command line.",
+        );
+    for s in SPECS.iter().chain([&CONFIG_FILE]) {
+        let mut help = format!("{} [env: {}]", s.help, env_var(s.key));
+        if let Some(d) = s.default {
+            help.push_str(&format!(" [default: {d}]"));
+        }
+        cmd = cmd.arg(
+            Arg::new(s.key).long(s.flag).value_name(s.value_name).help(help).action(ArgAction::Set),
+        );
+    }
+    cmd
+}
+
+/// Reads options from the real command line and environment.
+pub fn load() -> Result<Opt, ConfigError> {
+    load_from(std::env::args_os(), &std::env::vars().collect())
+}
+
+/// Where a value came from, for error messages.
+#[derive(Clone, Copy)]
+enum Source {
+    Default,
+    File,
+    Env,
+    Cli,
+}
+
+/// A scalar as TOML or a string source gives it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl Scalar {
+    fn into_string(self) -> String {
+        match self {
+            Scalar::Str(s) => s,
+            Scalar::Int(n) => n.to_string(),
+            Scalar::Float(n) => n.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// Reads options from `args` (the first is the program name) and `env`.
+pub fn load_from(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    env: &HashMap<String, String>,
+) -> Result<Opt, ConfigError> {
+    let matches = command().try_get_matches_from(args)?;
+    let cli = |key: &str| matches.get_one::<String>(key).cloned();
+    let from_env = |key: &str| env.get(&env_var(key)).cloned();
+
+    let file = config_file(cli(CONFIG_FILE.key), from_env(CONFIG_FILE.key))?;
+
+    let mut sources: HashMap<&str, Source> = HashMap::new();
+    let defaults: BTreeMap<&str, &str> =
+        SPECS.iter().filter_map(|s| Some((s.key, s.default?))).collect();
+    for key in defaults.keys() {
+        sources.insert(key, Source::Default);
+    }
+    let mut figment = Figment::from(Serialized::defaults(defaults));
+    if let Some(path) = &file {
+        let keys = file_keys(path)?;
+        for key in keys {
+            sources.insert(key, Source::File);
+        }
+        figment = figment.merge(Toml::file_exact(path));
+    }
+    for (source, read) in [(Source::Env, &from_env as &dyn Fn(&str) -> Option<String>), (Source::Cli, &cli)] {
+        let layer: BTreeMap<&str, String> =
+            SPECS.iter().filter_map(|s| Some((s.key, read(s.key)?))).collect();
+        for key in layer.keys() {
+            sources.insert(key, source);
+        }
+        figment = figment.merge(Serialized::defaults(layer));
+    }
+    let merged: BTreeMap<String, Scalar> = figment.extract().map_err(|e| ConfigError::File {
+        path: file.clone().unwrap_or_default(),
+        message: e.to_string(),
+    })?;
+    let mut values: HashMap<String, String> =
+        merged.into_iter().map(|(k, v)| (k, v.into_string())).collect();
+
+    let source_name = |key: &str| -> String {
+        match sources.get(key).copied().unwrap_or(Source::Default) {
+            Source::Default => "the default".into(),
+            Source::File => format!("{} in {}", key, file.as_deref().unwrap_or(Path::new("?")).display()),
+            Source::Env => env_var(key),
+            Source::Cli => format!("--{}", spec_of(key).flag),
+        }
+    };
+    // Empty means unset, so `MEILI_TASK_WEBHOOK_URL=` keeps the webhook off.
+    let mut take = |key: &str| values.remove(key).filter(|v| !v.is_empty());
+    let get = |key: &'static str, value: Option<String>| -> Getter { Getter { key, value, source: source_name(key) } };
+
+    let opt = Opt {
+        db_path: PathBuf::from(get("db_path", take("db_path")).required(|s| Ok(s.to_owned()))?),
+        http_addr: get("http_addr", take("http_addr")).required(parse::socket_addr)?,
+        master_key: take("master_key").map(Secret::new),
+        env: get("env", take("env")).required(parse::env)?,
+        http_payload_size_limit: get("http_payload_size_limit", take("http_payload_size_limit"))
+            .required(parse::byte_size)?,
+        log_level: get("log_level", take("log_level")).required(parse::log_level)?,
+        max_batched_tasks: get(
+            "experimental_max_number_of_batched_tasks",
+            take("experimental_max_number_of_batched_tasks"),
+        )
+        .optional(parse::positive_integer)?,
+        task_webhook_url: get("task_webhook_url", take("task_webhook_url")).optional(parse::webhook_url)?,
+        task_webhook_authorization_header: get(
+            "task_webhook_authorization_header",
+            take("task_webhook_authorization_header"),
+        )
+        .optional(parse::header_value)?
+        .map(Secret::new),
+        config_file_path: file,
+    };
+    check_production(&opt)?;
+    Ok(opt)
+}
+
+fn spec_of(key: &str) -> &'static Spec {
+    SPECS.iter().chain([&CONFIG_FILE]).find(|s| s.key == key).unwrap_or(&CONFIG_FILE)
+}
+
+/// One option's merged value on its way to being parsed.
+struct Getter {
+    key: &'static str,
+    value: Option<String>,
+    source: String,
+}
+
+impl Getter {
+    fn optional<T>(self, parse: impl Fn(&str) -> Parsed<T>) -> Result<Option<T>, ConfigError> {
+        let Some(value) = self.value else { return Ok(None) };
+        parse(&value).map(Some).map_err(|expected| {
+            let s = spec_of(self.key);
+            ConfigError::Invalid {
+                option: format!("--{} / {}", s.flag, env_var(s.key)),
+                value: if s.secret { "[redacted]".into() } else { value },
+                source_name: self.source,
+                expected: expected.into(),
+            }
+        })
+    }
+
+    fn required<T>(self, parse: impl Fn(&str) -> Parsed<T>) -> Result<T, ConfigError> {
+        let key = self.key;
+        self.optional(parse)?.ok_or_else(|| {
+            let s = spec_of(key);
+            ConfigError::Constraint(format!("--{} / {} must not be empty", s.flag, env_var(s.key)))
+        })
+    }
+}
+
+/// The explicit config file must exist; the implicit `./config.toml` is optional.
+fn config_file(cli: Option<String>, env: Option<String>) -> Result<Option<PathBuf>, ConfigError> {
+    let explicit = cli
+        .map(|p| (p, format!("--{}", CONFIG_FILE.flag)))
+        .or_else(|| env.map(|p| (p, env_var(CONFIG_FILE.key))));
+    match explicit {
+        Some((path, option)) => {
+            let path = PathBuf::from(path);
+            if path.is_file() {
+                Ok(Some(path))
+            } else {
+                Err(ConfigError::MissingFile { path, option })
+            }
+        }
+        None => Ok(Some(PathBuf::from("./config.toml")).filter(|p| p.is_file())),
+    }
+}
+
+/// The keys of a config file; an unknown key is an error rather than a silent typo.
+fn file_keys(path: &Path) -> Result<Vec<&'static str>, ConfigError> {
+    let file_error = |message: String| ConfigError::File { path: path.to_owned(), message };
+    let table: BTreeMap<String, figment::value::Value> = Figment::from(Toml::file_exact(path))
+        .extract()
+        .map_err(|e| file_error(e.to_string()))?;
+    table
+        .keys()
+        .map(|k| {
+            SPECS.iter().find(|s| s.key == k).map(|s| s.key).ok_or_else(|| {
+                let known: Vec<_> = SPECS.iter().map(|s| s.key).collect();
+                file_error(format!("unknown key `{k}`; expected one of {}", known.join(", ")))
+            })
+        })
+        .collect()
+}
+
+fn check_production(opt: &Opt) -> Result<(), ConfigError> {
+    if opt.env != Env::Production {
+        return Ok(());
+    }
+    let len = opt.master_key.as_ref().map_or(0, |k| k.expose().len());
+    if len < 16 {
+        return Err(ConfigError::Constraint(format!(
+            "--env production requires --master-key / MEILI_MASTER_KEY of at least 16 bytes (got {len} bytes)"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn file(contents: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        f.write_all(contents.as_bytes()).unwrap();
+        f
+    }
+
+    #[test]
+    fn defaults() {
+        let opt = load_from(["meili-lite"], &env(&[])).unwrap();
+        assert_eq!(opt.db_path, PathBuf::from("./data.ms"));
+        assert_eq!(opt.http_addr.to_string(), "127.0.0.1:7700");
+        assert_eq!(opt.http_payload_size_limit, 100_000_000);
+        assert_eq!(opt.env, Env::Development);
+        assert!(opt.master_key.is_none() && opt.task_webhook_url.is_none() && opt.max_batched_tasks.is_none());
+    }
+
+    #[test]
+    fn precedence_is_defaults_file_env_cli() {
+        let f = file("db_path = \"from-file\"\nhttp_addr = \"127.0.0.1:1111\"\nlog_level = \"DEBUG\"\nexperimental_max_number_of_batched_tasks = 7\n");
+        let path = f.path().to_str().unwrap();
+        let e = env(&[("MEILI_CONFIG_FILE_PATH", path), ("MEILI_HTTP_ADDR", "127.0.0.1:2222"), ("MEILI_DB_PATH", "from-env")]);
+        let opt = load_from(["meili-lite", "--db-path", "from-cli"], &e).unwrap();
+        assert_eq!(opt.db_path, PathBuf::from("from-cli"), "cli beats env");
+        assert_eq!(opt.http_addr.port(), 2222, "env beats file");
+        assert_eq!(opt.log_level, crate::LogLevel::Debug, "file beats default");
+        assert_eq!(opt.max_batched_tasks, Some(7), "integers in TOML");
+        assert_eq!(opt.config_file_path.as_deref(), Some(f.path()));
+    }
+
+    #[test]
+    fn invalid_values_name_option_value_source_and_expectation() {
+        let err = load_from(["meili-lite"], &env(&[("MEILI_TASK_WEBHOOK_URL", "not a url")])).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("--task-webhook-url / MEILI_TASK_WEBHOOK_URL"), "{msg}");
+        assert!(msg.contains("`not a url`") && msg.contains("from MEILI_TASK_WEBHOOK_URL"), "{msg}");
+        assert!(msg.contains("expected an absolute http(s) URL"), "{msg}");
+
+        let err = load_from(["meili-lite", "--http-payload-size-limit", "lots"], &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("from --http-payload-size-limit"), "{err}");
+
+        let f = file("experimental_max_number_of_batched_tasks = 0\n");
+        let err = load_from(["meili-lite", "--config-file-path", f.path().to_str().unwrap()], &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("experimental_max_number_of_batched_tasks in"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_never_echoed() {
+        let e = env(&[("MEILI_TASK_WEBHOOK_AUTHORIZATION_HEADER", "Bearer s3cret\nX: y")]);
+        let msg = load_from(["meili-lite"], &e).unwrap_err().to_string();
+        assert!(!msg.contains("s3cret") && msg.contains("[redacted]"), "{msg}");
+        let opt = load_from(["meili-lite", "--master-key", "0123456789abcdef"], &env(&[])).unwrap();
+        assert!(!format!("{opt:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn production_needs_a_long_master_key() {
+        let err = load_from(["meili-lite", "--env", "production"], &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("at least 16 bytes (got 0 bytes)"), "{err}");
+        let err = load_from(["meili-lite", "--env", "production", "--master-key", "short"], &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("got 5 bytes") && !err.to_string().contains("short"));
+        assert!(load_from(["meili-lite", "--env", "production", "--master-key", "0123456789abcdef"], &env(&[])).is_ok());
+    }
+
+    #[test]
+    fn config_file_errors() {
+        let err = load_from(["meili-lite", "--config-file-path", "/nonexistent/x.toml"], &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{err}");
+        let f = file("db_pth = \"typo\"\n");
+        let err = load_from(["meili-lite", "--config-file-path", f.path().to_str().unwrap()], &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("unknown key `db_pth`"), "{err}");
+    }
+
+    #[test]
+    fn empty_webhook_url_means_none_and_valid_url_is_kept() {
+        let opt = load_from(["meili-lite"], &env(&[("MEILI_TASK_WEBHOOK_URL", "")])).unwrap();
+        assert!(opt.task_webhook_url.is_none());
+        let opt = load_from(["meili-lite", "--task-webhook-url", "http://h.com/x?common=people"], &env(&[])).unwrap();
+        assert_eq!(opt.task_webhook_url.unwrap().as_str(), "http://h.com/x?common=people");
+    }
+
+    #[test]
+    fn help_lists_every_option_with_its_env_var() {
+        let help = command().render_long_help().to_string();
+        for s in SPECS.iter().chain([&CONFIG_FILE]) {
+            assert!(help.contains(&format!("--{}", s.flag)), "{}", s.flag);
+            assert!(help.contains(&env_var(s.key)), "{}", s.key);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use url::Url;
+
+/// Everything meili-lite needs to know to start, already validated.
+#[derive(Debug, Clone)]
+pub struct Opt {
+    pub db_path: PathBuf,
+    pub http_addr: SocketAddr,
+    pub master_key: Option<Secret>,
+    pub env: Env,
+    /// Bytes.
+    pub http_payload_size_limit: u64,
+    pub log_level: LogLevel,
+    /// `None`: no limit on tasks per batch.
+    pub max_batched_tasks: Option<usize>,
+    pub task_webhook_url: Option<Url>,
+    pub task_webhook_authorization_header: Option<Secret>,
+    /// The config file that was read, if any.
+    pub config_file_path: Option<PathBuf>,
+}
+
+/// `development` is forgiving; `production` insists on a master key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Env {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    Off,
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    /// The level as a tracing filter directive.
+    pub fn as_directive(self) -> &'static str {
+        match self {
+            LogLevel::Off => "off",
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        }
+    }
+}
+
+/// A value that must never be printed: `Debug` and `Display` redact it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    /// The secret itself; call only where it is used, never to log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}

@@ -1,0 +1,173 @@
+//! The Meilisearch error object, `{"message","code","type","link"}`, and the
+//! codes meili-lite answers with. Each code knows its HTTP status and error type,
+//! so there is exactly one place that decides them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The `type` of an error object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorType {
+    InvalidRequest,
+    Internal,
+    Auth,
+    System,
+}
+
+macro_rules! codes {
+    ($($variant:ident = $status:literal $ty:ident,)*) => {
+        /// A Meilisearch error code. Serializes as its snake_case name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// The HTTP status this error is answered with.
+            pub fn http_status(self) -> u16 {
+                match self { $(Code::$variant => $status,)* }
+            }
+            pub fn error_type(self) -> ErrorType {
+                match self { $(Code::$variant => ErrorType::$ty,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    // Request shape.
+    BadRequest = 400 InvalidRequest,
+    MalformedPayload = 400 InvalidRequest,
+    MissingPayload = 400 InvalidRequest,
+    PayloadTooLarge = 413 InvalidRequest,
+    InvalidContentType = 415 InvalidRequest,
+    MissingContentType = 415 InvalidRequest,
+    NotFound = 404 InvalidRequest,
+    MethodNotAllowed = 405 InvalidRequest,
+    // Auth.
+    MissingAuthorizationHeader = 401 Auth,
+    InvalidApiKey = 403 Auth,
+    MissingMasterKey = 401 Auth,
+    // Indexes.
+    IndexNotFound = 404 InvalidRequest,
+    IndexAlreadyExists = 409 InvalidRequest,
+    InvalidIndexUid = 400 InvalidRequest,
+    MissingIndexUid = 400 InvalidRequest,
+    InvalidIndexPrimaryKey = 400 InvalidRequest,
+    InvalidIndexLimit = 400 InvalidRequest,
+    InvalidIndexOffset = 400 InvalidRequest,
+    IndexPrimaryKeyAlreadyExists = 400 InvalidRequest,
+    IndexPrimaryKeyNoCandidateFound = 400 InvalidRequest,
+    IndexPrimaryKeyMultipleCandidatesFound = 400 InvalidRequest,
+    InvalidSwapIndexes = 400 InvalidRequest,
+    InvalidSwapDuplicateIndexFound = 400 InvalidRequest,
+    InvalidSettingsBody = 400 InvalidRequest,
+    // Documents.
+    MissingDocumentId = 400 InvalidRequest,
+    InvalidDocumentId = 400 InvalidRequest,
+    DocumentNotFound = 404 InvalidRequest,
+    InvalidDocumentFields = 400 InvalidRequest,
+    InvalidDocumentLimit = 400 InvalidRequest,
+    InvalidDocumentOffset = 400 InvalidRequest,
+    InvalidDocumentIds = 400 InvalidRequest,
+    InvalidDocumentCsvDelimiter = 400 InvalidRequest,
+    // Tasks and batches.
+    TaskNotFound = 404 InvalidRequest,
+    BatchNotFound = 404 InvalidRequest,
+    MissingTaskFilters = 400 InvalidRequest,
+    InvalidTaskUids = 400 InvalidRequest,
+    InvalidTaskBatchUids = 400 InvalidRequest,
+    InvalidTaskIndexUids = 400 InvalidRequest,
+    InvalidTaskTypes = 400 InvalidRequest,
+    InvalidTaskStatuses = 400 InvalidRequest,
+    InvalidTaskCanceledBy = 400 InvalidRequest,
+    InvalidTaskLimit = 400 InvalidRequest,
+    InvalidTaskFrom = 400 InvalidRequest,
+    InvalidTaskReverse = 400 InvalidRequest,
+    InvalidTaskBeforeEnqueuedAt = 400 InvalidRequest,
+    InvalidTaskAfterEnqueuedAt = 400 InvalidRequest,
+    InvalidTaskBeforeStartedAt = 400 InvalidRequest,
+    InvalidTaskAfterStartedAt = 400 InvalidRequest,
+    InvalidTaskBeforeFinishedAt = 400 InvalidRequest,
+    InvalidTaskAfterFinishedAt = 400 InvalidRequest,
+    InvalidBatchUids = 400 InvalidRequest,
+    // System.
+    NoSpaceLeftOnDevice = 500 System,
+    IoError = 500 System,
+    Internal = 500 Internal,
+}
+
+impl Code {
+    /// The snake_case name, as in the `code` field.
+    pub fn name(self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(s)) => s,
+            _ => unreachable!("Code always serializes to a string"),
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// The error object of every error response, and of a failed task's `error`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseError {
+    pub message: String,
+    pub code: Code,
+    #[serde(rename = "type")]
+    pub error_type: ErrorType,
+    pub link: String,
+}
+
+impl ResponseError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code,
+            error_type: code.error_type(),
+            link: format!("https://docs.meilisearch.com/errors#{}", code.name()),
+        }
+    }
+
+    pub fn http_status(&self) -> u16 {
+        self.code.http_status()
+    }
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for ResponseError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_as_meilisearch_error_object() {
+        let e = ResponseError::new(Code::IndexNotFound, "Index `movie` not found.");
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"message":"Index `movie` not found.","code":"index_not_found","type":"invalid_request","link":"https://docs.meilisearch.com/errors#index_not_found"}"#
+        );
+        assert_eq!(e.http_status(), 404);
+        let back: ResponseError = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn auth_codes_have_auth_type_and_statuses() {
+        assert_eq!(Code::MissingAuthorizationHeader.http_status(), 401);
+        assert_eq!(Code::InvalidApiKey.http_status(), 403);
+        assert_eq!(Code::InvalidApiKey.error_type(), ErrorType::Auth);
+        assert_eq!(Code::PayloadTooLarge.name(), "payload_too_large");
+    }
+}
