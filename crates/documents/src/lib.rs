@@ -1,1 +1,30 @@
-//! placeholder
+//! meili-lite's document store: indexes and the documents in them.
+//!
+//! Owns: payload parsing (JSON, NDJSON, CSV into normalized NDJSON), primary
+//! key inference and document id validation, index metadata, and the sled
+//! trees that hold documents. Writes go through an [`IndexWriter`] that
+//! applies a whole batch to an index in one atomic sled batch, so a crash
+//! leaves an index before or after a batch, never in between; re-applying the
+//! same batch after a crash gives the same result.
+//!
+//! Must not know: tasks, queues, HTTP. The scheduler decides *when* to write;
+//! this crate decides *what* the write does.
+
+mod error;
+mod fields;
+mod index;
+mod payload;
+mod primary_key;
+mod store;
+mod writer;
+
+pub use error::Error;
+pub use fields::Fields;
+pub use index::{IndexMeta, IndexStats};
+pub use payload::{parse_payload, PayloadFormat, Parsed};
+pub use primary_key::{document_id, infer_primary_key};
+pub use store::Store;
+pub use writer::IndexWriter;
+
+/// A document: a JSON object.
+pub type Document = serde_json::Map<String, serde_json::Value>;

@@ -84,9 +84,10 @@ impl Batch {
     }
 }
 
-/// Numbers add up across the batch's tasks; anything else keeps the first value seen.
+/// Numbers add up across the batch's tasks; anything else keeps the first value
+/// seen; nulls are dropped, as Meilisearch shows batch details.
 fn merge_details(into: &mut Map<String, Value>, from: Map<String, Value>) {
-    for (key, value) in from {
+    for (key, value) in from.into_iter().filter(|(_, v)| !v.is_null()) {
         match (into.get_mut(&key), &value) {
             (None, _) => {
                 into.insert(key, value);
@@ -96,7 +97,6 @@ fn merge_details(into: &mut Map<String, Value>, from: Map<String, Value>) {
                     *a = (x + y).into();
                 }
             }
-            (Some(slot @ Value::Null), _) => *slot = value,
             _ => {}
         }
     }

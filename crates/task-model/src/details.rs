@@ -30,7 +30,7 @@ impl Details {
                 json!({ "receivedDocuments": received_documents, "indexedDocuments": indexed_documents })
             }
             Details::DocumentDeletion { provided_ids, deleted_documents } => {
-                json!({ "providedIds": provided_ids, "deletedDocuments": deleted_documents })
+                json!({ "providedIds": provided_ids, "deletedDocuments": deleted_documents, "originalFilter": null })
             }
             Details::ClearAll { deleted_documents } => json!({ "deletedDocuments": deleted_documents }),
             Details::SettingsUpdate { settings } => Value::Object(settings.clone()),

@@ -1,43 +1,31 @@
-//! ISO-8601 durations as Meilisearch prints them (`PT0.001192S`, `PT1M5S`, `P1DT2H`).
-
-use std::fmt::Write;
+//! ISO-8601 durations exactly as Meilisearch prints them: seconds are never
+//! split into hours or minutes (`PT90S`), the fraction has 3, 6 or 9 digits
+//! (`PT0.500S`, `PT0.001192S`), and days stand apart (`P1DT5S`, `P1D`).
 
 use time::Duration;
 
-/// Formats `d` as an ISO-8601 duration: days, hours, minutes, then seconds with a
-/// fraction trimmed of trailing zeros. A zero duration is `PT0S`.
+/// Formats `d` as Meilisearch does. Negative durations are clamped to zero.
 pub fn iso8601_duration(d: Duration) -> String {
-    let mut out = String::new();
-    if d.is_negative() {
-        out.push('-');
-    }
-    let d = d.abs();
+    let d = if d.is_negative() { Duration::ZERO } else { d };
     let total = d.whole_seconds();
-    let (days, rest) = (total / 86_400, total % 86_400);
-    let (hours, rest) = (rest / 3_600, rest % 3_600);
-    let (minutes, seconds) = (rest / 60, rest % 60);
+    let (days, secs) = (total / 86_400, total % 86_400);
     let nanos = d.subsec_nanoseconds();
 
-    out.push('P');
-    if days > 0 {
-        let _ = write!(out, "{days}D");
+    let mut out = String::from("P");
+    if days != 0 {
+        out.push_str(&format!("{days}D"));
     }
-    if hours > 0 || minutes > 0 || seconds > 0 || nanos > 0 || days == 0 {
-        out.push('T');
-        if hours > 0 {
-            let _ = write!(out, "{hours}H");
-        }
-        if minutes > 0 {
-            let _ = write!(out, "{minutes}M");
-        }
-        if seconds > 0 || nanos > 0 || (days == 0 && hours == 0 && minutes == 0) {
-            let _ = write!(out, "{seconds}");
-            if nanos > 0 {
-                let frac = format!("{nanos:09}");
-                let _ = write!(out, ".{}", frac.trim_end_matches('0'));
-            }
-            out.push('S');
-        }
+    if secs != 0 || nanos != 0 || days == 0 {
+        let fraction = if nanos == 0 {
+            String::new()
+        } else if nanos % 1_000_000 == 0 {
+            format!(".{:03}", nanos / 1_000_000)
+        } else if nanos % 1_000 == 0 {
+            format!(".{:06}", nanos / 1_000)
+        } else {
+            format!(".{nanos:09}")
+        };
+        out.push_str(&format!("T{secs}{fraction}S"));
     }
     out
 }
@@ -49,10 +37,12 @@ mod tests {
     #[test]
     fn formats_like_meilisearch() {
         assert_eq!(iso8601_duration(Duration::microseconds(1192)), "PT0.001192S");
+        assert_eq!(iso8601_duration(Duration::milliseconds(500)), "PT0.500S");
+        assert_eq!(iso8601_duration(Duration::nanoseconds(9_330_123)), "PT0.009330123S");
         assert_eq!(iso8601_duration(Duration::ZERO), "PT0S");
-        assert_eq!(iso8601_duration(Duration::seconds(65)), "PT1M5S");
-        assert_eq!(iso8601_duration(Duration::hours(26)), "P1DT2H");
-        assert_eq!(iso8601_duration(Duration::days(2)), "P2D");
-        assert_eq!(iso8601_duration(Duration::milliseconds(-1500)), "-PT1.5S");
+        assert_eq!(iso8601_duration(Duration::seconds(90)), "PT90S");
+        assert_eq!(iso8601_duration(Duration::seconds(86_405)), "P1DT5S");
+        assert_eq!(iso8601_duration(Duration::days(1)), "P1D");
+        assert_eq!(iso8601_duration(Duration::milliseconds(-1500)), "PT0S");
     }
 }

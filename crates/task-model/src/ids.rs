@@ -45,13 +45,14 @@ id_impls!(TaskId);
 id_impls!(BatchId);
 
 /// An index uid, valid by construction: 1 to 400 bytes of `[A-Za-z0-9_-]`.
+/// (Meilisearch's message says 512 bytes; its check, and ours, is 400.)
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct IndexUid(String);
 
 /// Why a string is not an [`IndexUid`]. Displays as Meilisearch's message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a valid index uid. Index uid can be an integer or a string containing only alphanumeric characters, hyphens (-) and underscores (_), and can not be more than 400 bytes.")]
+#[error("`{0}` is not a valid index uid. Index uid can be an integer or a string containing only alphanumeric characters, hyphens (-) and underscores (_), and can not be more than 512 bytes.")]
 pub struct IndexUidError(pub String);
 
 impl IndexUid {

@@ -29,5 +29,5 @@ pub use flatten::flatten;
 pub use ids::{BatchId, IndexUid, IndexUidError, TaskId};
 pub use kind::{Kind, ParseEnumError, Status};
 pub use task::{
-    rfc3339, ContentId, IndexSwap, Method, Operation, SummarizedTask, Task, TaskView,
+    now, rfc3339, ContentId, IndexSwap, Method, Operation, SummarizedTask, Task, TaskView,
 };

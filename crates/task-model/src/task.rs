@@ -18,6 +18,20 @@ pub mod rfc3339 {
     }
 }
 
+/// The current time, as every timestamp of meili-lite is taken.
+///
+/// RFC 3339 drops the fraction when it is zero, and the official Python client
+/// cannot parse a date without one (`%S.%fZ`), so a whole second is nudged by
+/// one nanosecond.
+pub fn now() -> OffsetDateTime {
+    let t = OffsetDateTime::now_utc();
+    if t.nanosecond() == 0 {
+        t + time::Duration::NANOSECOND
+    } else {
+        t
+    }
+}
+
 /// Where a document payload waits on disk until its task finishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -109,7 +123,7 @@ impl Task {
             canceled_by: None,
             details,
             error: None,
-            enqueued_at: OffsetDateTime::now_utc(),
+            enqueued_at: now(),
             started_at: None,
             finished_at: None,
         }

@@ -1,0 +1,40 @@
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use task_model::{rfc3339, IndexUid};
+use time::OffsetDateTime;
+
+/// What the store knows about an index besides its documents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexMeta {
+    pub uid: IndexUid,
+    pub primary_key: Option<String>,
+    #[serde(with = "rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// Names the sled tree of documents; swapping two indexes swaps these.
+    pub tree: u64,
+    /// Settings as last set; they do not change how documents are stored.
+    pub settings: Map<String, Value>,
+}
+
+impl IndexMeta {
+    /// The index object of `GET /indexes/{uid}`.
+    pub fn view(&self) -> Value {
+        json!({
+            "uid": self.uid,
+            "createdAt": rfc3339::format(self.created_at),
+            "updatedAt": rfc3339::format(self.updated_at),
+            "primaryKey": self.primary_key,
+        })
+    }
+}
+
+/// `GET /indexes/{uid}/stats`, less `isIndexing`, which the scheduler knows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexStats {
+    pub number_of_documents: u64,
+    pub field_distribution: std::collections::BTreeMap<String, u64>,
+}

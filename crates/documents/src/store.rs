@@ -1,0 +1,235 @@
+//! The store: index metadata in one sled tree, each index's documents in a
+//! tree of its own keyed by document id.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+use task_model::IndexUid;
+
+use crate::{Document, Error, Fields, IndexMeta, IndexStats, IndexWriter};
+
+/// Key of the document count inside a documents tree. Document ids are ASCII
+/// alphanumerics, `-` and `_`, so no id can start with `0xff`.
+pub(crate) const COUNT_KEY: &[u8] = b"\xffcount";
+/// Every document key sorts before this.
+pub(crate) const DOCS_END: &[u8] = b"\xff";
+
+/// A handle on the indexes and documents; cheap to clone, safe to share.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) db: sled::Db,
+    pub(crate) indexes: sled::Tree,
+}
+
+impl Store {
+    /// Opens the store inside `db`, which other crates may share.
+    pub fn open(db: &sled::Db) -> Result<Self, Error> {
+        Ok(Self { db: db.clone(), indexes: db.open_tree("indexes")? })
+    }
+
+    pub(crate) fn documents_tree(&self, meta: &IndexMeta) -> Result<sled::Tree, Error> {
+        Ok(self.db.open_tree(format!("documents/{}", meta.tree))?)
+    }
+
+    pub fn get_index(&self, uid: &IndexUid) -> Result<Option<IndexMeta>, Error> {
+        match self.indexes.get(uid.as_str())? {
+            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The index, or `index_not_found`.
+    pub fn index(&self, uid: &IndexUid) -> Result<IndexMeta, Error> {
+        self.get_index(uid)?.ok_or_else(|| Error::IndexNotFound(uid.clone()))
+    }
+
+    /// Every index, sorted by uid.
+    pub fn indexes(&self) -> Result<Vec<IndexMeta>, Error> {
+        self.indexes.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect()
+    }
+
+    pub(crate) fn put_meta(&self, meta: &IndexMeta) -> Result<(), Error> {
+        self.indexes.insert(meta.uid.as_str(), serde_json::to_vec(meta)?)?;
+        Ok(())
+    }
+
+    pub(crate) fn new_meta(&self, uid: &IndexUid, primary_key: Option<String>) -> Result<IndexMeta, Error> {
+        let now = task_model::now();
+        Ok(IndexMeta {
+            uid: uid.clone(),
+            primary_key,
+            created_at: now,
+            updated_at: now,
+            tree: self.db.generate_id()?,
+            settings: Map::new(),
+        })
+    }
+
+    pub fn create_index(&self, uid: &IndexUid, primary_key: Option<String>) -> Result<IndexMeta, Error> {
+        if self.get_index(uid)?.is_some() {
+            return Err(Error::IndexAlreadyExists(uid.clone()));
+        }
+        let meta = self.new_meta(uid, primary_key)?;
+        self.put_meta(&meta)?;
+        Ok(meta)
+    }
+
+    /// Sets the primary key. Refused once documents exist under another key.
+    pub fn update_index(&self, uid: &IndexUid, primary_key: Option<String>) -> Result<IndexMeta, Error> {
+        let mut meta = self.index(uid)?;
+        if let Some(pk) = primary_key {
+            if meta.primary_key.as_ref().is_some_and(|old| *old != pk) && self.count(&meta)? > 0 {
+                let existing = meta.primary_key.clone().unwrap_or_default();
+                return Err(Error::PrimaryKeyAlreadyExists { index: uid.clone(), existing });
+            }
+            meta.primary_key = Some(pk);
+        }
+        meta.updated_at = task_model::now();
+        self.put_meta(&meta)?;
+        Ok(meta)
+    }
+
+    /// Deletes the index and its documents; returns how many documents it had.
+    pub fn delete_index(&self, uid: &IndexUid) -> Result<u64, Error> {
+        let meta = self.index(uid)?;
+        let count = self.count(&meta)?;
+        // Metadata first: a crash in between leaves an unreachable tree, not a
+        // half-deleted index.
+        self.indexes.remove(uid.as_str())?;
+        self.db.drop_tree(format!("documents/{}", meta.tree))?;
+        Ok(count)
+    }
+
+    /// Swaps the contents (documents, primary key, settings) of each pair of
+    /// indexes, all pairs in one atomic write. Every index must exist.
+    pub fn swap_indexes(&self, pairs: &[(IndexUid, IndexUid)]) -> Result<(), Error> {
+        let mut metas: BTreeMap<IndexUid, IndexMeta> = BTreeMap::new();
+        for (a, b) in pairs {
+            for uid in [a, b] {
+                metas.insert(uid.clone(), self.index(uid)?);
+            }
+        }
+        let now = task_model::now();
+        let mut batch = sled::Batch::default();
+        for (a, b) in pairs {
+            let (ma, mb) = (&metas[a], &metas[b]);
+            for (uid, from, created) in [(a, mb, ma.created_at), (b, ma, mb.created_at)] {
+                let swapped = IndexMeta { uid: uid.clone(), created_at: created, updated_at: now, ..from.clone() };
+                batch.insert(uid.as_str(), serde_json::to_vec(&swapped)?);
+            }
+        }
+        self.indexes.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// Merges `settings` into the index's (a `null` resets a setting), creating
+    /// the index if needed as Meilisearch does.
+    pub fn update_settings(&self, uid: &IndexUid, settings: &Map<String, Value>) -> Result<(), Error> {
+        let mut meta = match self.get_index(uid)? {
+            Some(meta) => meta,
+            None => self.new_meta(uid, None)?,
+        };
+        for (key, value) in settings {
+            if value.is_null() {
+                meta.settings.remove(key);
+            } else {
+                meta.settings.insert(key.clone(), value.clone());
+            }
+        }
+        meta.updated_at = task_model::now();
+        self.put_meta(&meta)
+    }
+
+    /// A writer for one batch of document operations. With `create`, a
+    /// missing index is created on commit, as document additions do.
+    pub fn writer(&self, uid: &IndexUid, create: bool) -> Result<IndexWriter, Error> {
+        let meta = match self.get_index(uid)? {
+            Some(meta) => meta,
+            None if create => self.new_meta(uid, None)?,
+            None => return Err(Error::IndexNotFound(uid.clone())),
+        };
+        IndexWriter::new(self.clone(), meta)
+    }
+
+    pub(crate) fn count(&self, meta: &IndexMeta) -> Result<u64, Error> {
+        let tree = self.documents_tree(meta)?;
+        Ok(tree.get(COUNT_KEY)?.map_or(0, |v| be_u64(&v)))
+    }
+
+    pub fn number_of_documents(&self, uid: &IndexUid) -> Result<u64, Error> {
+        self.count(&self.index(uid)?)
+    }
+
+    pub fn document(&self, uid: &IndexUid, id: &str, fields: &Fields) -> Result<Document, Error> {
+        let meta = self.index(uid)?;
+        let tree = self.documents_tree(&meta)?;
+        let not_found = || Error::DocumentNotFound(id.to_owned());
+        if id.as_bytes().first() == Some(&0xff) {
+            return Err(not_found());
+        }
+        let bytes = tree.get(id.as_bytes())?.ok_or_else(not_found)?;
+        Ok(fields.project(serde_json::from_slice(&bytes)?))
+    }
+
+    /// A page of documents in id order, and the total. With `ids`, only those
+    /// documents (missing ones are skipped).
+    pub fn documents(
+        &self,
+        uid: &IndexUid,
+        offset: usize,
+        limit: usize,
+        fields: &Fields,
+        ids: Option<&[String]>,
+    ) -> Result<(Vec<Document>, u64), Error> {
+        let meta = self.index(uid)?;
+        let tree = self.documents_tree(&meta)?;
+        let decode = |bytes: &[u8]| -> Result<Document, Error> { Ok(fields.project(serde_json::from_slice(bytes)?)) };
+        match ids {
+            None => {
+                let total = self.count(&meta)?;
+                let page = tree
+                    .range(..DOCS_END)
+                    .values()
+                    .skip(offset)
+                    .take(limit)
+                    .map(|v| decode(&v?))
+                    .collect::<Result<_, _>>()?;
+                Ok((page, total))
+            }
+            Some(ids) => {
+                let mut found = Vec::new();
+                for id in ids {
+                    if let Some(v) = tree.get(id.as_bytes())? {
+                        found.push(v);
+                    }
+                }
+                let total = found.len() as u64;
+                let page = found.iter().skip(offset).take(limit).map(|v| decode(v)).collect::<Result<_, _>>()?;
+                Ok((page, total))
+            }
+        }
+    }
+
+    /// Counts and field distribution; reads every document of the index.
+    pub fn stats(&self, uid: &IndexUid) -> Result<IndexStats, Error> {
+        let meta = self.index(uid)?;
+        let tree = self.documents_tree(&meta)?;
+        let mut field_distribution = BTreeMap::new();
+        for v in tree.range(..DOCS_END).values() {
+            let doc: Document = serde_json::from_slice(&v?)?;
+            for key in doc.keys() {
+                *field_distribution.entry(key.clone()).or_insert(0) += 1;
+            }
+        }
+        Ok(IndexStats { number_of_documents: self.count(&meta)?, field_distribution })
+    }
+
+    /// Bytes the database occupies on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+pub(crate) fn be_u64(bytes: &[u8]) -> u64 {
+    bytes.try_into().map(u64::from_be_bytes).unwrap_or(0)
+}
