@@ -1,0 +1,95 @@
+//! Keys and small records of the `queue` tree.
+
+use task_model::{BatchId, Kind, Task, TaskId};
+
+use crate::Error;
+
+pub(crate) const TASK: u8 = b't';
+pub(crate) const BATCH: u8 = b'b';
+pub(crate) const ENQUEUED: u8 = b'e';
+pub(crate) const NEXT_TASK: &[u8] = b"n";
+pub(crate) const NEXT_BATCH: &[u8] = b"m";
+
+pub(crate) fn task_key(id: TaskId) -> [u8; 5] {
+    prefixed(TASK, id.to_be_bytes())
+}
+
+pub(crate) fn batch_key(id: BatchId) -> [u8; 5] {
+    prefixed(BATCH, id.to_be_bytes())
+}
+
+pub(crate) fn marker_key(id: TaskId) -> [u8; 5] {
+    prefixed(ENQUEUED, id.to_be_bytes())
+}
+
+fn prefixed(prefix: u8, id: [u8; 4]) -> [u8; 5] {
+    [prefix, id[0], id[1], id[2], id[3]]
+}
+
+pub(crate) fn content_key(id: task_model::ContentId) -> [u8; 8] {
+    id.0.to_be_bytes()
+}
+
+pub(crate) fn read_u32(bytes: Option<sled::IVec>) -> u32 {
+    bytes.and_then(|b| <[u8; 4]>::try_from(b.as_ref()).ok()).map_or(0, u32::from_be_bytes)
+}
+
+/// What batching needs to know of a task that has not finished, so that
+/// choosing a batch never decodes a task: its kind, payload size and index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Marker {
+    pub uid: TaskId,
+    pub kind: Kind,
+    pub bytes: u64,
+    pub index: Option<String>,
+}
+
+impl Marker {
+    pub fn of(task: &Task, bytes: u64) -> Self {
+        Marker {
+            uid: task.uid,
+            kind: task.kind(),
+            bytes,
+            index: task.index_uid.as_ref().map(|i| i.to_string()),
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let kind = Kind::ALL.iter().position(|k| *k == self.kind).unwrap_or(0) as u8;
+        let mut v = Vec::with_capacity(9 + self.index.as_ref().map_or(0, String::len));
+        v.push(kind);
+        v.extend_from_slice(&self.bytes.to_be_bytes());
+        if let Some(index) = &self.index {
+            v.extend_from_slice(index.as_bytes());
+        }
+        v
+    }
+
+    pub fn decode(key: &[u8], value: &[u8]) -> Result<Self, Error> {
+        let corrupted = || Error::Durability(format!("corrupted queue marker {key:?}"));
+        let uid = TaskId::from_be_slice(key.get(1..).ok_or_else(corrupted)?).ok_or_else(corrupted)?;
+        let kind = *Kind::ALL.get(*value.first().ok_or_else(corrupted)? as usize).ok_or_else(corrupted)?;
+        let bytes = u64::from_be_bytes(value.get(1..9).ok_or_else(corrupted)?.try_into().map_err(|_| corrupted())?);
+        let index = std::str::from_utf8(&value[9..]).map_err(|_| corrupted())?;
+        Ok(Marker { uid, kind, bytes, index: (!index.is_empty()).then(|| index.to_owned()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marker_round_trips() {
+        for (kind, index) in [(Kind::DocumentAdditionOrUpdate, Some("movies".to_string())), (Kind::IndexSwap, None)] {
+            let m = Marker { uid: TaskId(300), kind, bytes: 12345, index };
+            assert_eq!(Marker::decode(&marker_key(m.uid), &m.encode()).unwrap(), m);
+        }
+    }
+
+    #[test]
+    fn keys_of_each_family_sort_numerically() {
+        assert!(task_key(TaskId(255)) < task_key(TaskId(256)));
+        assert!(batch_key(BatchId(1)) < task_key(TaskId(0)), "families are separate prefixes");
+    }
+}

@@ -1,0 +1,297 @@
+//! Running one batch: mark it processing, do the work, write every final
+//! status and the batch in one atomic write, then announce it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use documents::Error as DocError;
+use task_model::{
+    now, Batch, BatchId, Code, Details, IndexUid, Operation, ResponseError, Status, Task, TaskId,
+};
+use tracing::{debug, warn};
+
+use crate::autobatch::{next_batch, Plan};
+use crate::keys::{batch_key, content_key, marker_key, read_u32, task_key, Marker, ENQUEUED, NEXT_BATCH};
+use crate::scheduler::Inner;
+use crate::Error;
+
+fn succeed(task: &mut Task, details: Option<Details>) {
+    task.status = Status::Succeeded;
+    if details.is_some() {
+        task.details = details;
+    }
+}
+
+fn fail(task: &mut Task, error: ResponseError) {
+    task.status = Status::Failed;
+    task.details = task.details.as_ref().map(Details::as_canceled);
+    task.error = Some(error);
+}
+
+impl Inner {
+    /// Runs the next batch if there is one; `false` when the queue is empty.
+    pub(crate) fn tick(&self) -> Result<bool, Error> {
+        let markers = self
+            .queue
+            .scan_prefix([ENQUEUED])
+            .map(|entry| {
+                let (key, value) = entry?;
+                Marker::decode(&key, &value)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        match next_batch(&markers, self.limits) {
+            Some(plan) => self.run_batch(plan).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    pub(crate) fn load_task(&self, uid: TaskId) -> Result<Task, Error> {
+        let bytes = self.queue.get(task_key(uid))?.ok_or(Error::TaskNotFound(uid))?;
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    fn run_batch(&self, plan: Plan) -> Result<(), Error> {
+        let started = now();
+        let batch_uid = BatchId(read_u32(self.queue.get(NEXT_BATCH)?));
+        let mut tasks = plan.tasks.iter().map(|uid| self.load_task(*uid)).collect::<Result<Vec<_>, _>>()?;
+
+        let mut marking = sled::Batch::default();
+        for task in &mut tasks {
+            task.status = Status::Processing;
+            task.batch_uid = Some(batch_uid);
+            task.started_at = Some(started);
+            marking.insert(&task_key(task.uid), serde_json::to_vec(&task)?);
+        }
+        marking.insert(NEXT_BATCH, &(batch_uid.0 + 1).to_be_bytes());
+        self.queue.apply_batch(marking)?;
+        *self.processing.write().unwrap_or_else(|e| e.into_inner()) =
+            Some(Batch::summarize(batch_uid, &tasks, started, plan.strategy.clone()));
+
+        let mut writes = sled::Batch::default();
+        let mut swept: Vec<Task> = Vec::new();
+        if let Err(e) = self.execute(&mut tasks, &mut swept, &mut writes) {
+            // The work itself broke (storage), not a task: fail them all rather
+            // than loop on the same batch forever.
+            warn!(batch = batch_uid.0, error = %e, "batch failed as a whole");
+            let error = ResponseError::from(&e);
+            for task in &mut tasks {
+                fail(task, error.clone());
+            }
+            swept.clear();
+            writes = sled::Batch::default();
+        }
+
+        let finished = now();
+        let mut all = tasks;
+        all.append(&mut swept);
+        for task in &mut all {
+            if task.status == Status::Processing {
+                task.status = Status::Succeeded;
+            }
+            task.batch_uid = Some(batch_uid);
+            task.started_at = Some(started);
+            task.finished_at = Some(finished);
+            writes.insert(&task_key(task.uid), serde_json::to_vec(&task)?);
+            writes.remove(&marker_key(task.uid));
+        }
+        let mut batch = Batch::summarize(batch_uid, &all, started, plan.strategy);
+        batch.finished_at = Some(finished);
+        writes.insert(&batch_key(batch_uid), serde_json::to_vec(&batch)?);
+        self.queue.apply_batch(writes)?;
+        for content in all.iter().filter_map(|t| t.operation.content()) {
+            self.content.remove(content_key(content))?;
+        }
+        *self.processing.write().unwrap_or_else(|e| e.into_inner()) = None;
+        debug!(batch = batch_uid.0, tasks = all.len(), "batch finished");
+
+        let observer = self.observer.read().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(observer) = observer {
+            observer.batch_finished(&batch, &all);
+        }
+        // Not awaited: nobody waits on a finished batch, and the next 202's
+        // flush (or this one) makes it durable; a crash before re-runs it.
+        drop(self.commit.durable());
+        Ok(())
+    }
+
+    /// Does the work of `tasks` (all processing, one plan). Tasks swept along
+    /// (canceled ones) go to `swept`; extra writes (deleted tasks) to `writes`.
+    fn execute(&self, tasks: &mut [Task], swept: &mut Vec<Task>, writes: &mut sled::Batch) -> Result<(), Error> {
+        let store = &self.store;
+        let first = tasks.first().map(|t| t.operation.clone());
+        match first {
+            None => Ok(()),
+            Some(Operation::TaskCancelation { .. }) => {
+                for cancel in tasks.iter_mut() {
+                    self.cancel(cancel, swept)?;
+                }
+                Ok(())
+            }
+            Some(Operation::TaskDeletion { .. }) => self.delete_tasks(tasks, writes),
+            Some(
+                Operation::DocumentAdditionOrUpdate { .. }
+                | Operation::DocumentDeletion { .. }
+                | Operation::DocumentClear,
+            ) => self.documents(tasks),
+            Some(_) => {
+                for task in tasks.iter_mut() {
+                    let index = task.index_uid.clone();
+                    let outcome = match (&task.operation, index) {
+                        (Operation::IndexCreation { primary_key }, Some(uid)) => store
+                            .create_index(&uid, primary_key.clone())
+                            .map(|m| Some(Details::IndexInfo { primary_key: m.primary_key })),
+                        (Operation::IndexUpdate { primary_key }, Some(uid)) => store
+                            .update_index(&uid, primary_key.clone())
+                            .map(|m| Some(Details::IndexInfo { primary_key: m.primary_key })),
+                        (Operation::IndexDeletion, Some(uid)) => store
+                            .delete_index(&uid)
+                            .map(|n| Some(Details::IndexDeletion { deleted_documents: Some(n) })),
+                        (Operation::SettingsUpdate { settings }, Some(uid)) => {
+                            store.update_settings(&uid, settings).map(|()| None)
+                        }
+                        (Operation::IndexSwap { swaps }, _) => {
+                            let pairs: Vec<(IndexUid, IndexUid)> = swaps.iter().map(|s| s.indexes.clone()).collect();
+                            match self.missing_indexes(&pairs)? {
+                                Some(error) => {
+                                    fail(task, error);
+                                    continue;
+                                }
+                                None => store.swap_indexes(&pairs).map(|()| None),
+                            }
+                        }
+                        _ => Ok(None),
+                    };
+                    match outcome {
+                        Ok(details) => succeed(task, details),
+                        Err(e @ (DocError::Storage(_) | DocError::Corrupted(_))) => return Err(e.into()),
+                        Err(e) => fail(task, (&e).into()),
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn missing_indexes(&self, pairs: &[(IndexUid, IndexUid)]) -> Result<Option<ResponseError>, Error> {
+        let mut missing = BTreeSet::new();
+        for uid in pairs.iter().flat_map(|(a, b)| [a, b]) {
+            if self.store.get_index(uid)?.is_none() {
+                missing.insert(format!("`{uid}`"));
+            }
+        }
+        Ok(match missing.len() {
+            0 => None,
+            1 => Some(ResponseError::new(
+                Code::IndexNotFound,
+                format!("Index {} not found.", missing.into_iter().collect::<String>()),
+            )),
+            _ => Some(ResponseError::new(
+                Code::IndexNotFound,
+                format!("Indexes {} not found.", missing.into_iter().collect::<Vec<_>>().join(", ")),
+            )),
+        })
+    }
+
+    /// Document additions, updates, deletions and clears of one index, applied
+    /// in order through one writer and committed at once.
+    fn documents(&self, tasks: &mut [Task]) -> Result<(), Error> {
+        let Some(index) = tasks.first().and_then(|t| t.index_uid.clone()) else { return Ok(()) };
+        let mut exists = self.store.get_index(&index)?.is_some();
+        let mut writer = self.store.writer(&index, true)?;
+        for task in tasks.iter_mut() {
+            let not_found = || DocError::IndexNotFound(index.clone());
+            let received = match &task.details {
+                Some(Details::DocumentAdditionOrUpdate { received_documents, .. }) => *received_documents,
+                _ => 0,
+            };
+            let outcome = match &task.operation {
+                Operation::DocumentAdditionOrUpdate { method, primary_key, content } => {
+                    match self.content.get(content_key(*content))? {
+                        None => Err(DocError::MissingPayload("json")),
+                        Some(payload) => writer.add_documents(*method, primary_key.as_deref(), &payload).map(|n| {
+                            exists = true;
+                            Details::DocumentAdditionOrUpdate { received_documents: received, indexed_documents: Some(n) }
+                        }),
+                    }
+                }
+                Operation::DocumentDeletion { ids } if exists => writer.delete_documents(ids).map(|n| {
+                    Details::DocumentDeletion { provided_ids: ids.len() as u64, deleted_documents: Some(n) }
+                }),
+                Operation::DocumentClear if exists => {
+                    writer.clear().map(|n| Details::ClearAll { deleted_documents: Some(n) })
+                }
+                _ => Err(not_found()),
+            };
+            match outcome {
+                Ok(details) => succeed(task, Some(details)),
+                Err(e @ (DocError::Storage(_) | DocError::Corrupted(_))) => return Err(e.into()),
+                Err(e) => fail(task, (&e).into()),
+            }
+        }
+        if exists {
+            writer.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Cancels the matched tasks that are still enqueued; they join this batch.
+    fn cancel(&self, cancel: &mut Task, swept: &mut Vec<Task>) -> Result<(), Error> {
+        let Operation::TaskCancelation { tasks } = &cancel.operation else { return Ok(()) };
+        let mut canceled = 0;
+        for uid in tasks {
+            let Ok(mut task) = self.load_task(*uid) else { continue };
+            if task.status != Status::Enqueued {
+                continue;
+            }
+            task.status = Status::Canceled;
+            task.canceled_by = Some(cancel.uid);
+            task.details = task.details.as_ref().map(Details::as_canceled);
+            swept.push(task);
+            canceled += 1;
+        }
+        if let Some(Details::TaskCancelation { canceled_tasks, .. }) = &mut cancel.details {
+            *canceled_tasks = Some(canceled);
+        }
+        cancel.status = Status::Succeeded;
+        Ok(())
+    }
+
+    /// Deletes the matched tasks that are finished, and batches left empty.
+    fn delete_tasks(&self, deletions: &mut [Task], writes: &mut sled::Batch) -> Result<(), Error> {
+        let mut deleted: BTreeSet<TaskId> = BTreeSet::new();
+        let mut by_batch: BTreeMap<BatchId, BTreeSet<TaskId>> = BTreeMap::new();
+        for deletion in deletions.iter_mut() {
+            let Operation::TaskDeletion { tasks } = &deletion.operation else { continue };
+            let mut count = 0;
+            for uid in tasks {
+                if deleted.contains(uid) {
+                    continue;
+                }
+                let Ok(task) = self.load_task(*uid) else { continue };
+                if !task.status.is_finished() {
+                    continue;
+                }
+                writes.remove(&task_key(*uid));
+                deleted.insert(*uid);
+                if let Some(b) = task.batch_uid {
+                    by_batch.entry(b).or_default().insert(*uid);
+                }
+                count += 1;
+            }
+            if let Some(Details::TaskDeletion { deleted_tasks, .. }) = &mut deletion.details {
+                *deleted_tasks = Some(count);
+            }
+            deletion.status = Status::Succeeded;
+        }
+        for (uid, gone) in by_batch {
+            let Some(bytes) = self.queue.get(batch_key(uid))? else { continue };
+            let mut batch: Batch = serde_json::from_slice(&bytes)?;
+            batch.task_uids.retain(|t| !gone.contains(t));
+            if batch.task_uids.is_empty() {
+                writes.remove(&batch_key(uid));
+            } else {
+                writes.insert(&batch_key(uid), serde_json::to_vec(&batch)?);
+            }
+        }
+        Ok(())
+    }
+}

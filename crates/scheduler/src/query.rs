@@ -1,0 +1,123 @@
+//! Reading tasks and batches: one, or a filtered page.
+
+use serde::Serialize;
+use task_model::{Batch, BatchId, Task, TaskFilter, TaskId};
+
+use crate::keys::{batch_key, BATCH, TASK};
+use crate::{Error, Scheduler};
+
+/// A page of results in the shape of `GET /tasks` and `GET /batches`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub results: Vec<T>,
+    /// Every match, ignoring `from` and `limit`.
+    pub total: u64,
+    pub limit: usize,
+    /// The uid of the first result.
+    pub from: Option<u32>,
+    /// The `from` of the next page.
+    pub next: Option<u32>,
+}
+
+impl<T> Page<T> {
+    /// Maps the results, e.g. to their JSON views.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { results: self.results.into_iter().map(f).collect(), total: self.total, limit: self.limit, from: self.from, next: self.next }
+    }
+}
+
+/// Walks `items` (already in page order), keeping `limit` matches at or past
+/// `from` and counting them all.
+fn paginate<T>(
+    items: impl Iterator<Item = Result<T, Error>>,
+    uid: impl Fn(&T) -> u32,
+    matches: impl Fn(&T) -> bool,
+    from: Option<u32>,
+    limit: usize,
+    reverse: bool,
+) -> Result<Page<T>, Error> {
+    let mut results = Vec::new();
+    let mut next = None;
+    let mut total = 0;
+    for item in items {
+        let item = item?;
+        if !matches(&item) {
+            continue;
+        }
+        total += 1;
+        let id = uid(&item);
+        let in_range = from.is_none_or(|f| if reverse { id >= f } else { id <= f });
+        if !in_range {
+            continue;
+        }
+        if results.len() < limit {
+            results.push(item);
+        } else if next.is_none() {
+            next = Some(id);
+        }
+    }
+    let from = results.first().map(&uid);
+    Ok(Page { results, total, limit, from, next })
+}
+
+impl Scheduler {
+    pub fn task(&self, uid: TaskId) -> Result<Task, Error> {
+        self.inner.load_task(uid)
+    }
+
+    /// Tasks matching `filter`, newest first unless `reverse`.
+    pub fn tasks(&self, filter: &TaskFilter, from: Option<TaskId>, limit: usize, reverse: bool) -> Result<Page<Task>, Error> {
+        let scan = self.inner.queue.scan_prefix([TASK]);
+        let decode = |e: sled::Result<(sled::IVec, sled::IVec)>| -> Result<Task, Error> {
+            Ok(serde_json::from_slice(&e?.1)?)
+        };
+        let items: Box<dyn Iterator<Item = _>> =
+            if reverse { Box::new(scan.map(decode)) } else { Box::new(scan.rev().map(decode)) };
+        paginate(items, |t| t.uid.0, |t| filter.matches(t), from.map(|f| f.0), limit, reverse)
+    }
+
+    pub(crate) fn matching_uids(&self, filter: &TaskFilter) -> Result<Vec<TaskId>, Error> {
+        let mut uids = Vec::new();
+        for entry in self.inner.queue.scan_prefix([TASK]) {
+            let task: Task = serde_json::from_slice(&entry?.1)?;
+            if filter.matches(&task) {
+                uids.push(task.uid);
+            }
+        }
+        Ok(uids)
+    }
+
+    fn processing_batch(&self) -> Option<Batch> {
+        self.inner.processing.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// A batch, finished or in progress.
+    pub fn batch(&self, uid: BatchId) -> Result<Batch, Error> {
+        if let Some(batch) = self.processing_batch().filter(|b| b.uid == uid) {
+            return Ok(batch);
+        }
+        let bytes = self.inner.queue.get(batch_key(uid))?.ok_or(Error::BatchNotFound(uid))?;
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    /// Batches matching `filter`, newest first unless `reverse`; the batch in
+    /// progress, if any, is the newest.
+    pub fn batches(&self, filter: &TaskFilter, from: Option<BatchId>, limit: usize, reverse: bool) -> Result<Page<Batch>, Error> {
+        let processing = self.processing_batch().map(Ok).into_iter();
+        let scan = self.inner.queue.scan_prefix([BATCH]);
+        let decode = |e: sled::Result<(sled::IVec, sled::IVec)>| -> Result<Batch, Error> {
+            Ok(serde_json::from_slice(&e?.1)?)
+        };
+        let items: Box<dyn Iterator<Item = _>> = if reverse {
+            Box::new(scan.map(decode).chain(processing))
+        } else {
+            Box::new(processing.chain(scan.rev().map(decode)))
+        };
+        paginate(items, |b| b.uid.0, |b| filter.matches_batch(b), from.map(|f| f.0), limit, reverse)
+    }
+
+    /// Whether a batch touching `index` is running right now.
+    pub fn is_indexing(&self, index: &str) -> bool {
+        self.processing_batch().is_some_and(|b| b.stats.index_uids.contains_key(index))
+    }
+}

@@ -1,0 +1,51 @@
+//! Putting the queue back in order after a crash.
+
+use std::collections::HashSet;
+
+use task_model::{Status, Task};
+use tracing::info;
+
+use crate::keys::{task_key, ENQUEUED};
+use crate::{Error, Scheduler};
+
+impl Scheduler {
+    /// Tasks left `processing` go back to `enqueued` (their batch never
+    /// finished, and re-running a batch is idempotent); payloads that belong
+    /// to no unfinished task are removed.
+    pub(crate) fn recover(&self) -> Result<(), Error> {
+        let inner = &self.inner;
+        let mut requeued = 0;
+        let mut referenced = HashSet::new();
+        for entry in inner.queue.scan_prefix([ENQUEUED]) {
+            let (key, _) = entry?;
+            let Some(bytes) = inner.queue.get([&[b't'], &key[1..]].concat())? else {
+                inner.queue.remove(key)?;
+                continue;
+            };
+            let mut task: Task = serde_json::from_slice(&bytes)?;
+            if task.status == Status::Processing {
+                task.status = Status::Enqueued;
+                task.batch_uid = None;
+                task.started_at = None;
+                inner.queue.insert(task_key(task.uid), serde_json::to_vec(&task)?)?;
+                requeued += 1;
+            }
+            if let Some(content) = task.operation.content() {
+                referenced.insert(content.0.to_be_bytes());
+            }
+        }
+        let mut orphans = 0;
+        for key in inner.content.iter().keys() {
+            let key = key?;
+            if !key.as_ref().try_into().is_ok_and(|k: [u8; 8]| referenced.contains(&k)) {
+                inner.content.remove(key)?;
+                orphans += 1;
+            }
+        }
+        if requeued + orphans > 0 {
+            info!(requeued, orphans, "recovered the task queue after an unclean stop");
+        }
+        inner.db.flush()?;
+        Ok(())
+    }
+}

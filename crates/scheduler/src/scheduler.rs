@@ -1,0 +1,154 @@
+//! The [`Scheduler`] handle and its worker thread.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use documents::Store;
+use task_model::Batch;
+use tracing::{error, info};
+
+use crate::autobatch::Limits;
+use crate::commit::GroupCommit;
+use crate::{BatchObserver, Error};
+
+/// How big a batch may grow.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// `None`: no limit on the number of tasks.
+    pub max_batched_tasks: Option<usize>,
+    /// Sum of the payload sizes of a batch's tasks; one task always fits.
+    pub max_batch_bytes: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { max_batched_tasks: None, max_batch_bytes: 256 * 1024 * 1024 }
+    }
+}
+
+/// The task queue: register tasks, query them, and let the worker run them.
+/// Cheap to clone; every clone is the same queue.
+#[derive(Clone)]
+pub struct Scheduler {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub queue: sled::Tree,
+    pub content: sled::Tree,
+    pub db: sled::Db,
+    pub store: Store,
+    pub commit: GroupCommit,
+    /// Makes "take the next uid and write the task" one step, so the worker
+    /// never sees task n+1 before task n.
+    pub register_lock: Mutex<()>,
+    wake: (Mutex<bool>, Condvar),
+    /// The batch being processed, to show it and to answer `isIndexing`.
+    pub processing: RwLock<Option<Batch>>,
+    pub observer: RwLock<Option<Arc<dyn BatchObserver>>>,
+    pub limits: Limits,
+    stop: AtomicBool,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl fmt::Debug for Scheduler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scheduler").field("limits", &self.inner.limits).finish_non_exhaustive()
+    }
+}
+
+impl Scheduler {
+    /// Opens the queue inside `db`, recovering from any crash: tasks that were
+    /// processing are enqueued again and orphaned payloads are removed.
+    pub fn open(db: &sled::Db, store: Store, options: Options) -> Result<Self, Error> {
+        let inner = Inner {
+            queue: db.open_tree("queue")?,
+            content: db.open_tree("content")?,
+            db: db.clone(),
+            store,
+            commit: GroupCommit::start(db.clone()),
+            register_lock: Mutex::new(()),
+            wake: (Mutex::new(false), Condvar::new()),
+            processing: RwLock::new(None),
+            observer: RwLock::new(None),
+            limits: Limits {
+                max_tasks: options.max_batched_tasks.unwrap_or(usize::MAX),
+                max_bytes: options.max_batch_bytes,
+            },
+            stop: AtomicBool::new(false),
+            worker: Mutex::new(None),
+        };
+        let scheduler = Self { inner: Arc::new(inner) };
+        scheduler.recover()?;
+        Ok(scheduler)
+    }
+
+    /// Who hears about finished batches. Set it before [`Scheduler::start`].
+    pub fn set_observer(&self, observer: Arc<dyn BatchObserver>) {
+        *self.inner.observer.write().unwrap_or_else(|e| e.into_inner()) = Some(observer);
+    }
+
+    /// The document store the queue writes to.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Starts the worker thread that runs batches.
+    pub fn start(&self) {
+        let inner = Arc::clone(&self.inner);
+        let handle = thread::Builder::new()
+            .name("scheduler".into())
+            .spawn(move || inner.run())
+            .expect("spawning the scheduler thread");
+        *self.inner.worker.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
+    }
+
+    /// Stops after the batch in progress, if any, has finished and been
+    /// written, then waits until everything written is on disk.
+    pub fn shutdown(&self) {
+        self.inner.stop.store(true, Ordering::SeqCst);
+        self.inner.wake();
+        let worker = self.inner.worker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(handle) = worker {
+            let _ = handle.join();
+        }
+        if let Err(e) = self.inner.db.flush() {
+            error!(error = %e, "final flush failed");
+        }
+    }
+}
+
+impl Inner {
+    pub fn wake(&self) {
+        let (lock, cvar) = &self.wake;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        cvar.notify_one();
+    }
+
+    fn wait_for_work(&self, timeout: Duration) {
+        let (lock, cvar) = &self.wake;
+        let mut pending = lock.lock().unwrap_or_else(|e| e.into_inner());
+        if !*pending {
+            pending = cvar.wait_timeout(pending, timeout).unwrap_or_else(|e| e.into_inner()).0;
+        }
+        *pending = false;
+    }
+
+    fn run(self: Arc<Self>) {
+        info!("scheduler started");
+        while !self.stop.load(Ordering::SeqCst) {
+            match self.tick() {
+                Ok(true) => {}
+                Ok(false) => self.wait_for_work(Duration::from_millis(500)),
+                Err(e) => {
+                    error!(error = %e, "processing a batch failed; retrying");
+                    thread::sleep(Duration::from_millis(200));
+                }
+            }
+        }
+        info!("scheduler stopped");
+    }
+}
