@@ -1,1 +1,128 @@
-pub fn main() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }
+//! The meili-lite binary, as a library so that end-to-end tests build the very
+//! same `main`.
+//!
+//! Owns: start-up order (config, tracing, store, scheduler, HTTP) and shutdown
+//! (stop accepting, let the batch in progress finish, flush, exit 0).
+//!
+//! Must not know: anything a crate below already decides.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use config::{ConfigError, Opt};
+use documents::Store;
+use scheduler::{Options, Scheduler};
+use server::AppState;
+use tokio::net::TcpListener;
+use tracing::{error, info};
+
+/// sled's page cache. Its default (1 GiB) would dominate memory; documents are
+/// read back rarely enough that a smaller cache costs little.
+const CACHE_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Why meili-lite stopped with an error after its options were valid.
+#[derive(Debug, thiserror::Error)]
+enum StartError {
+    #[error("cannot open the database at `{path}`: {source}")]
+    Database { path: String, source: sled::Error },
+    #[error("cannot open the database: {0}")]
+    Store(#[from] documents::Error),
+    #[error("cannot open the task queue: {0}")]
+    Queue(#[from] scheduler::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("cannot start the runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Runs meili-lite with the process's arguments and environment.
+pub fn main() -> ExitCode {
+    let opt = match config::load() {
+        Ok(opt) => opt,
+        Err(ConfigError::Cli(e)) => e.exit(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(opt.log_level.as_directive()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(StartError::Runtime(e)),
+    };
+    match runtime.block_on(run(opt)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(e: StartError) -> ExitCode {
+    error!("{e}");
+    eprintln!("error: {e}");
+    ExitCode::FAILURE
+}
+
+async fn run(opt: Opt) -> Result<(), StartError> {
+    let db = sled::Config::new()
+        .path(&opt.db_path)
+        .cache_capacity(CACHE_BYTES)
+        .open()
+        .map_err(|source| StartError::Database { path: opt.db_path.display().to_string(), source })?;
+    let store = Store::open(&db)?;
+    let scheduler = Scheduler::open(
+        &db,
+        store.clone(),
+        Options { max_batched_tasks: opt.max_batched_tasks, ..Options::default() },
+    )?;
+    // Bind before starting work, so a taken port fails fast and cleanly.
+    let listener = TcpListener::bind(opt.http_addr)
+        .await
+        .map_err(|source| StartError::Listen { addr: opt.http_addr, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: opt.http_addr, source })?;
+    scheduler.start();
+    if let Some(url) = &opt.task_webhook_url {
+        info!(webhook = %url.origin().ascii_serialization(), "a task webhook is configured; delivery is not implemented yet");
+    }
+    info!(db = %opt.db_path.display(), env = ?opt.env, "meili-lite started");
+    // Tests and scripts read this line to learn the port when given `:0`.
+    println!("Server listening on: \"http://{addr}\"");
+
+    let state = Arc::new(AppState {
+        scheduler: scheduler.clone(),
+        store,
+        master_key: opt.master_key.clone(),
+        payload_limit: opt.http_payload_size_limit,
+    });
+    server::serve(listener, state, shutdown_signal()).await;
+    info!("waiting for the batch in progress to finish");
+    let _ = tokio::task::spawn_blocking(move || scheduler.shutdown()).await;
+    info!("meili-lite stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    info!("shutdown requested");
+}

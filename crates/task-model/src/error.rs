@@ -72,6 +72,8 @@ codes! {
     InvalidDocumentOffset = 400 InvalidRequest,
     InvalidDocumentIds = 400 InvalidRequest,
     InvalidDocumentCsvDelimiter = 400 InvalidRequest,
+    InvalidDocumentFilter = 400 InvalidRequest,
+    InvalidDocumentSort = 400 InvalidRequest,
     // Tasks and batches.
     TaskNotFound = 404 InvalidRequest,
     BatchNotFound = 404 InvalidRequest,
@@ -92,6 +94,9 @@ codes! {
     InvalidTaskBeforeFinishedAt = 400 InvalidRequest,
     InvalidTaskAfterFinishedAt = 400 InvalidRequest,
     InvalidBatchUids = 400 InvalidRequest,
+    InvalidBatchLimit = 400 InvalidRequest,
+    InvalidBatchFrom = 400 InvalidRequest,
+    MissingSwapIndexes = 400 InvalidRequest,
     // System.
     NoSpaceLeftOnDevice = 500 System,
     IoError = 500 System,

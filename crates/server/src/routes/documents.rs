@@ -1,0 +1,204 @@
+//! Documents: add or update (JSON, NDJSON, CSV), read, delete.
+
+use hyper::StatusCode;
+use scheduler::NewTask;
+use serde_json::{json, Map, Value};
+use task_model::{Code, ContentId, Details, Method, Operation};
+
+use super::{blocking, index_uid};
+use crate::http::{json_response, require_content_type};
+use crate::params::{object, opt_usize, wrong_type};
+use crate::router::{accepted, Reply, Req};
+use crate::Error;
+use documents::{parse_payload, Fields, PayloadFormat};
+
+const PAYLOAD_TYPES: &[&str] = &["application/json", "application/x-ndjson", "text/csv"];
+
+fn csv_delimiter(req: &Req, content_type: &str) -> Result<u8, Error> {
+    let Some(raw) = req.query.get("csvDelimiter") else { return Ok(b',') };
+    if content_type != "text/csv" {
+        return Err(Error::new(
+            Code::InvalidContentType,
+            format!("The Content-Type `{content_type}` does not support the use of a csv delimiter. The csv delimiter can only be used with the Content-Type `text/csv`."),
+        ));
+    }
+    let mut chars = raw.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => Err(Error::new(
+            Code::InvalidDocumentCsvDelimiter,
+            "Invalid value in parameter `csvDelimiter`: expected a string of one character, but found an empty string",
+        )),
+        (Some(c), None) if c.is_ascii() => Ok(c as u8),
+        (Some(c), None) => Err(Error::new(Code::InvalidDocumentCsvDelimiter, format!("csv delimiter must be an ascii character. Found: `{c}`"))),
+        _ => Err(Error::new(
+            Code::InvalidDocumentCsvDelimiter,
+            format!("Invalid value in parameter `csvDelimiter`: expected a string of one character, but found the following string of {} characters: `{raw}`", raw.chars().count()),
+        )),
+    }
+}
+
+/// `POST` (replace) or `PUT` (update) documents: the payload is parsed and
+/// validated now, so a malformed body is a `400` and nothing is enqueued.
+pub(crate) async fn add(mut req: Req, uid: &str, method: Method) -> Reply {
+    req.query.deny_unknown(&["primaryKey", "csvDelimiter"])?;
+    let uid = index_uid(uid)?;
+    let content_type = require_content_type(&req.headers, PAYLOAD_TYPES)?;
+    let format = match content_type {
+        "application/x-ndjson" => PayloadFormat::Ndjson,
+        "text/csv" => PayloadFormat::Csv { delimiter: csv_delimiter(&req, content_type)? },
+        _ => {
+            csv_delimiter(&req, content_type)?;
+            PayloadFormat::Json
+        }
+    };
+    let primary_key = req.query.get("primaryKey").map(String::from);
+    let body = req.body().await?;
+    let parsed = blocking(move || Ok(parse_payload(format, &body)?)).await?;
+    let task = req
+        .state
+        .scheduler
+        .register(NewTask {
+            index_uid: Some(uid),
+            operation: Operation::DocumentAdditionOrUpdate { method, primary_key, content: ContentId(0) },
+            details: Some(Details::DocumentAdditionOrUpdate { received_documents: parsed.documents, indexed_documents: None }),
+            payload: Some(parsed.ndjson),
+        })
+        .await?;
+    accepted(&task)
+}
+
+/// What a document read asks for, from a query string or a fetch body.
+struct Read {
+    offset: usize,
+    limit: usize,
+    fields: Fields,
+    ids: Option<Vec<String>>,
+}
+
+fn unsupported_filter(value: Option<&Value>, what: &str, code: Code) -> Result<(), Error> {
+    match value {
+        None | Some(Value::Null) => Ok(()),
+        Some(_) => Err(Error::new(code, format!("meili-lite does not support `{what}` on documents yet."))),
+    }
+}
+
+async fn respond(req: Req, uid: &str, read: Read) -> Reply {
+    let uid = index_uid(uid)?;
+    let state = req.state.clone();
+    let (results, total) = blocking(move || {
+        Ok(state.store.documents(&uid, read.offset, read.limit, &read.fields, read.ids.as_deref())?)
+    })
+    .await?;
+    let body = json!({"results": results, "offset": read.offset, "limit": read.limit, "total": total});
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+pub(crate) async fn list(req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&["offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"])?;
+    unsupported_filter(req.query.get("filter").map(|_| &Value::Bool(true)), "filter", Code::InvalidDocumentFilter)?;
+    unsupported_filter(req.query.get("sort").map(|_| &Value::Bool(true)), "sort", Code::InvalidDocumentSort)?;
+    let read = Read {
+        offset: req.query.positive("offset", Code::InvalidDocumentOffset)?.unwrap_or(0),
+        limit: req.query.positive("limit", Code::InvalidDocumentLimit)?.unwrap_or(20),
+        fields: req.query.get("fields").map(Fields::parse).unwrap_or_default(),
+        ids: req.query.get("ids").map(|s| s.split(',').map(|i| i.trim().to_owned()).collect()),
+    };
+    respond(req, uid, read).await
+}
+
+fn id_list(value: &Value, path: &str, code: Code) -> Result<Vec<String>, Error> {
+    let Value::Array(items) = value else { return Err(wrong_type(path, "an array", value, code)) };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
+            other => Err(wrong_type(&format!("{path}[{i}]"), "a string", other, code)),
+        })
+        .collect()
+}
+
+pub(crate) async fn fetch(mut req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let body: Map<String, Value> = object(
+        req.json().await?,
+        &["offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"],
+    )?;
+    unsupported_filter(body.get("filter"), "filter", Code::InvalidDocumentFilter)?;
+    unsupported_filter(body.get("sort"), "sort", Code::InvalidDocumentSort)?;
+    let fields = match body.get("fields") {
+        None | Some(Value::Null) => Fields::All,
+        Some(v @ Value::Array(_)) => Fields::from_list(id_list(v, ".fields", Code::InvalidDocumentFields)?),
+        Some(other) => return Err(wrong_type(".fields", "an array", other, Code::InvalidDocumentFields)),
+    };
+    let ids = match body.get("ids") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(id_list(v, ".ids", Code::InvalidDocumentIds)?),
+    };
+    let read = Read {
+        offset: opt_usize(&body, "offset", Code::InvalidDocumentOffset)?.unwrap_or(0),
+        limit: opt_usize(&body, "limit", Code::InvalidDocumentLimit)?.unwrap_or(20),
+        fields,
+        ids,
+    };
+    respond(req, uid, read).await
+}
+
+pub(crate) async fn get(req: Req, uid: &str, id: &str) -> Reply {
+    req.query.deny_unknown(&["fields", "retrieveVectors"])?;
+    let uid = index_uid(uid)?;
+    let fields = req.query.get("fields").map(Fields::parse).unwrap_or_default();
+    let doc = req.state.store.document(&uid, id, &fields)?;
+    Ok(json_response(StatusCode::OK, &doc))
+}
+
+async fn delete_ids(req: Req, uid: &str, ids: Vec<String>) -> Reply {
+    let uid = index_uid(uid)?;
+    let details = Details::DocumentDeletion { provided_ids: ids.len() as u64, deleted_documents: None };
+    let task = req
+        .state
+        .scheduler
+        .register(NewTask {
+            index_uid: Some(uid),
+            operation: Operation::DocumentDeletion { ids },
+            details: Some(details),
+            payload: None,
+        })
+        .await?;
+    accepted(&task)
+}
+
+pub(crate) async fn delete_one(req: Req, uid: &str, id: &str) -> Reply {
+    req.query.deny_unknown(&[])?;
+    delete_ids(req, uid, vec![id.to_owned()]).await
+}
+
+pub(crate) async fn delete_batch(mut req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let body = req.json().await?;
+    let ids = id_list(&body, "", Code::BadRequest)?;
+    delete_ids(req, uid, ids).await
+}
+
+pub(crate) async fn delete_by_filter(req: Req, uid: &str) -> Reply {
+    index_uid(uid)?;
+    drop(req);
+    Err(Error::new(Code::InvalidDocumentFilter, "meili-lite does not support deleting documents by filter yet."))
+}
+
+pub(crate) async fn clear(req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let uid = index_uid(uid)?;
+    let task = req
+        .state
+        .scheduler
+        .register(NewTask {
+            index_uid: Some(uid),
+            operation: Operation::DocumentClear,
+            details: Some(Details::ClearAll { deleted_documents: None }),
+            payload: None,
+        })
+        .await?;
+    accepted(&task)
+}

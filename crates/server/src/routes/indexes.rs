@@ -1,0 +1,211 @@
+//! Indexes, their stats and settings, and swaps.
+
+use std::collections::BTreeMap;
+
+use hyper::StatusCode;
+use scheduler::NewTask;
+use serde_json::{json, Map, Value};
+use task_model::{Code, Details, IndexSwap, IndexUid, Operation};
+
+use super::{blocking, index_uid};
+use crate::http::json_response;
+use crate::params::{object, opt_string, wrong_type};
+use crate::router::{accepted, Reply, Req};
+use crate::Error;
+
+pub(crate) async fn list(req: Req) -> Reply {
+    req.query.deny_unknown(&["offset", "limit"])?;
+    let offset = req.query.positive::<usize>("offset", Code::InvalidIndexOffset)?.unwrap_or(0);
+    let limit = req.query.positive::<usize>("limit", Code::InvalidIndexLimit)?.unwrap_or(20);
+    let metas = req.state.store.indexes()?;
+    let results: Vec<Value> = metas.iter().skip(offset).take(limit).map(|m| m.view()).collect();
+    let body = json!({"results": results, "offset": offset, "limit": limit, "total": metas.len()});
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+pub(crate) async fn create(mut req: Req) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let body = object(req.json().await?, &["uid", "primaryKey"])?;
+    let uid = match body.get("uid") {
+        None => return Err(Error::new(Code::MissingIndexUid, "Missing field `uid`")),
+        Some(Value::String(s)) => s.parse::<IndexUid>().map_err(|e| {
+            Error::new(Code::InvalidIndexUid, format!("Invalid value at `.uid`: {e}"))
+        })?,
+        Some(other) => return Err(wrong_type(".uid", "a string", other, Code::InvalidIndexUid)),
+    };
+    let primary_key = opt_string(&body, "primaryKey", Code::InvalidIndexPrimaryKey)?;
+    let details = Details::IndexInfo { primary_key: primary_key.clone() };
+    let task = req
+        .state
+        .scheduler
+        .register(NewTask {
+            index_uid: Some(uid),
+            operation: Operation::IndexCreation { primary_key },
+            details: Some(details),
+            payload: None,
+        })
+        .await?;
+    accepted(&task)
+}
+
+pub(crate) async fn get(req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let uid = index_uid(uid)?;
+    Ok(json_response(StatusCode::OK, &req.state.store.index(&uid)?.view()))
+}
+
+pub(crate) async fn update(mut req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let uid = index_uid(uid)?;
+    let body = object(req.json().await?, &["primaryKey"])?;
+    let primary_key = opt_string(&body, "primaryKey", Code::InvalidIndexPrimaryKey)?;
+    let details = Details::IndexInfo { primary_key: primary_key.clone() };
+    let task = req
+        .state
+        .scheduler
+        .register(NewTask {
+            index_uid: Some(uid),
+            operation: Operation::IndexUpdate { primary_key },
+            details: Some(details),
+            payload: None,
+        })
+        .await?;
+    accepted(&task)
+}
+
+pub(crate) async fn delete(req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let uid = index_uid(uid)?;
+    let task = req
+        .state
+        .scheduler
+        .register(NewTask {
+            index_uid: Some(uid),
+            operation: Operation::IndexDeletion,
+            details: Some(Details::IndexDeletion { deleted_documents: None }),
+            payload: None,
+        })
+        .await?;
+    accepted(&task)
+}
+
+pub(crate) async fn stats(req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&["showInternalDatabaseSizes", "sizeFormat"])?;
+    let uid = index_uid(uid)?;
+    let body = blocking(move || super::meta::index_stats(&req, &uid)).await?;
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+pub(crate) async fn swap(mut req: Req) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let body = req.json().await?;
+    let Value::Array(items) = body else {
+        return Err(wrong_type("", "an array", &body, Code::InvalidSwapIndexes));
+    };
+    let mut swaps = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let item = object(item, &["indexes", "rename"])?;
+        if item.get("rename").is_some_and(|r| r != &Value::Bool(false)) {
+            return Err(Error::new(Code::BadRequest, "meili-lite does not support renaming indexes with `rename: true` yet."));
+        }
+        let list = match item.get("indexes") {
+            None => return Err(Error::new(Code::MissingSwapIndexes, format!("Missing field `indexes` inside `[{i}]`"))),
+            Some(Value::Array(list)) => list,
+            Some(other) => return Err(wrong_type(&format!("[{i}].indexes"), "an array", other, Code::InvalidSwapIndexes)),
+        };
+        let names: Vec<String> = list.iter().map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).collect();
+        if names.len() != 2 {
+            let shown = Value::from(names.clone()).to_string();
+            return Err(Error::new(
+                Code::InvalidSwapIndexes,
+                format!("Two indexes must be given for each swap. The list `{shown}` contains {} indexes.", names.len()),
+            ));
+        }
+        let a = index_uid(&names[0])?;
+        let b = index_uid(&names[1])?;
+        for n in &names {
+            *seen.entry(n.clone()).or_default() += 1;
+        }
+        swaps.push(IndexSwap { indexes: (a, b) });
+    }
+    let dups: Vec<String> = seen.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| format!("`{k}`")).collect();
+    if !dups.is_empty() {
+        let verb = if dups.len() == 1 { "was" } else { "were" };
+        return Err(Error::new(
+            Code::InvalidSwapDuplicateIndexFound,
+            format!("Indexes must be declared only once during a swap. {} {verb} specified several times.", dups.join(", ")),
+        ));
+    }
+    let details = Details::IndexSwap { swaps: swaps.clone() };
+    let task = req
+        .state
+        .scheduler
+        .register(NewTask { index_uid: None, operation: Operation::IndexSwap { swaps }, details: Some(details), payload: None })
+        .await?;
+    accepted(&task)
+}
+
+/// Settings meili-lite stores and returns; they do not change indexing yet.
+const SETTINGS: &[&str] = &[
+    "displayedAttributes", "searchableAttributes", "filterableAttributes", "sortableAttributes",
+    "rankingRules", "stopWords", "nonSeparatorTokens", "separatorTokens", "dictionary", "synonyms",
+    "distinctAttribute", "proximityPrecision", "typoTolerance", "faceting", "pagination", "embedders",
+    "searchCutoffMs", "localizedAttributes", "facetSearch", "prefixSearch",
+];
+
+fn default_settings() -> Map<String, Value> {
+    let defaults = json!({
+        "displayedAttributes": ["*"],
+        "searchableAttributes": ["*"],
+        "filterableAttributes": [],
+        "sortableAttributes": [],
+        "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness"],
+        "stopWords": [],
+        "nonSeparatorTokens": [],
+        "separatorTokens": [],
+        "dictionary": [],
+        "synonyms": {},
+        "distinctAttribute": null,
+        "proximityPrecision": "byWord",
+        "typoTolerance": {"enabled": true, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}, "disableOnWords": [], "disableOnAttributes": []},
+        "faceting": {"maxValuesPerFacet": 100, "sortFacetValuesBy": {"*": "alpha"}},
+        "pagination": {"maxTotalHits": 1000},
+        "embedders": {},
+        "searchCutoffMs": null,
+        "localizedAttributes": null,
+        "facetSearch": true,
+        "prefixSearch": "indexingTime",
+    });
+    match defaults {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+pub(crate) async fn get_settings(req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let uid = index_uid(uid)?;
+    let meta = req.state.store.index(&uid)?;
+    let mut settings = default_settings();
+    settings.extend(meta.settings);
+    Ok(json_response(StatusCode::OK, &settings))
+}
+
+pub(crate) async fn update_settings(mut req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let uid = index_uid(uid)?;
+    let settings = object(req.json().await?, SETTINGS)?;
+    let details = Details::SettingsUpdate { settings: settings.clone() };
+    let task = req
+        .state
+        .scheduler
+        .register(NewTask {
+            index_uid: Some(uid),
+            operation: Operation::SettingsUpdate { settings },
+            details: Some(details),
+            payload: None,
+        })
+        .await?;
+    accepted(&task)
+}

@@ -1,0 +1,46 @@
+//! `/health`, `/version`, `/stats`.
+
+use hyper::StatusCode;
+use serde_json::{json, Map, Value};
+use task_model::rfc3339;
+
+use super::blocking;
+use crate::http::json_response;
+use crate::router::{Reply, Req};
+
+pub(crate) fn health() -> Reply {
+    Ok(json_response(StatusCode::OK, &json!({"status": "available"})))
+}
+
+pub(crate) fn version() -> Reply {
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"commitSha": "unknown", "commitDate": "unknown", "pkgVersion": env!("CARGO_PKG_VERSION")}),
+    ))
+}
+
+/// The stats of one index as `GET /indexes/{uid}/stats` shows them.
+pub(crate) fn index_stats(req: &Req, uid: &task_model::IndexUid) -> Result<Value, crate::Error> {
+    let stats = req.state.store.stats(uid)?;
+    Ok(json!({
+        "numberOfDocuments": stats.number_of_documents,
+        "isIndexing": req.state.scheduler.is_indexing(uid.as_str()),
+        "fieldDistribution": stats.field_distribution,
+    }))
+}
+
+pub(crate) async fn stats(req: Req) -> Reply {
+    req.query.deny_unknown(&["showInternalDatabaseSizes", "sizeFormat"])?;
+    let body = blocking(move || {
+        let metas = req.state.store.indexes()?;
+        let mut indexes = Map::new();
+        for meta in &metas {
+            indexes.insert(meta.uid.to_string(), index_stats(&req, &meta.uid)?);
+        }
+        let last_update = metas.iter().map(|m| m.updated_at).max().map(rfc3339::format);
+        let size = req.state.store.size_on_disk();
+        Ok(json!({"databaseSize": size, "usedDatabaseSize": size, "lastUpdate": last_update, "indexes": indexes}))
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, &body))
+}

@@ -1,0 +1,24 @@
+//! Handlers, one module per resource.
+
+pub(crate) mod documents;
+pub(crate) mod indexes;
+pub(crate) mod meta;
+pub(crate) mod tasks;
+
+use task_model::{Code, IndexUid};
+
+use crate::Error;
+
+/// An index uid from the path.
+pub(crate) fn index_uid(raw: &str) -> Result<IndexUid, Error> {
+    raw.parse().map_err(|e: task_model::IndexUidError| Error::new(Code::InvalidIndexUid, e.to_string()))
+}
+
+/// Runs blocking store or queue reads off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::new(Code::Internal, format!("a worker thread failed: {e}")))?
+}

@@ -1,0 +1,76 @@
+//! Accepting connections and serving them until shutdown.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use config::Secret;
+use documents::Store;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use scheduler::Scheduler;
+use tokio::net::TcpListener;
+use tracing::{debug, info, warn};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub scheduler: Scheduler,
+    pub store: Store,
+    pub master_key: Option<Secret>,
+    /// Largest accepted body, in bytes.
+    pub payload_limit: u64,
+}
+
+impl fmt::Debug for AppState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppState")
+            .field("master_key", &self.master_key)
+            .field("payload_limit", &self.payload_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Serves HTTP/1.1 on `listener` until `shutdown` resolves, then stops
+/// accepting and gives open requests up to 10 s to finish.
+pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl Future<Output = ()>) {
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait, don't spin.
+                        warn!(error = %e, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let state = Arc::clone(&state);
+                let service = service_fn(move |req| {
+                    let state = Arc::clone(&state);
+                    async move { Ok::<_, Infallible>(crate::router::handle(state, req).await) }
+                });
+                let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    info!("stopped accepting connections; finishing open requests");
+    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
+        warn!("some requests were still open after 10 s; closing them");
+    }
+}
