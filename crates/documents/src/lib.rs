@@ -21,7 +21,7 @@ mod writer;
 pub use error::Error;
 pub use fields::Fields;
 pub use index::{IndexMeta, IndexStats};
-pub use payload::{parse_payload, PayloadFormat, Parsed};
+pub use payload::{parse_payload, Parsed, PayloadFormat};
 pub use primary_key::{document_id, infer_primary_key};
 pub use store::Store;
 pub use writer::IndexWriter;

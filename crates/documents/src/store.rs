@@ -24,7 +24,10 @@ pub struct Store {
 impl Store {
     /// Opens the store inside `db`, which other crates may share.
     pub fn open(db: &sled::Db) -> Result<Self, Error> {
-        Ok(Self { db: db.clone(), indexes: db.open_tree("indexes")? })
+        Ok(Self {
+            db: db.clone(),
+            indexes: db.open_tree("indexes")?,
+        })
     }
 
     pub(crate) fn documents_tree(&self, meta: &IndexMeta) -> Result<sled::Tree, Error> {
@@ -40,20 +43,30 @@ impl Store {
 
     /// The index, or `index_not_found`.
     pub fn index(&self, uid: &IndexUid) -> Result<IndexMeta, Error> {
-        self.get_index(uid)?.ok_or_else(|| Error::IndexNotFound(uid.clone()))
+        self.get_index(uid)?
+            .ok_or_else(|| Error::IndexNotFound(uid.clone()))
     }
 
     /// Every index, sorted by uid.
     pub fn indexes(&self) -> Result<Vec<IndexMeta>, Error> {
-        self.indexes.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect()
+        self.indexes
+            .iter()
+            .values()
+            .map(|v| Ok(serde_json::from_slice(&v?)?))
+            .collect()
     }
 
     pub(crate) fn put_meta(&self, meta: &IndexMeta) -> Result<(), Error> {
-        self.indexes.insert(meta.uid.as_str(), serde_json::to_vec(meta)?)?;
+        self.indexes
+            .insert(meta.uid.as_str(), serde_json::to_vec(meta)?)?;
         Ok(())
     }
 
-    pub(crate) fn new_meta(&self, uid: &IndexUid, primary_key: Option<String>) -> Result<IndexMeta, Error> {
+    pub(crate) fn new_meta(
+        &self,
+        uid: &IndexUid,
+        primary_key: Option<String>,
+    ) -> Result<IndexMeta, Error> {
         let now = task_model::now();
         Ok(IndexMeta {
             uid: uid.clone(),
@@ -65,7 +78,11 @@ impl Store {
         })
     }
 
-    pub fn create_index(&self, uid: &IndexUid, primary_key: Option<String>) -> Result<IndexMeta, Error> {
+    pub fn create_index(
+        &self,
+        uid: &IndexUid,
+        primary_key: Option<String>,
+    ) -> Result<IndexMeta, Error> {
         if self.get_index(uid)?.is_some() {
             return Err(Error::IndexAlreadyExists(uid.clone()));
         }
@@ -75,12 +92,19 @@ impl Store {
     }
 
     /// Sets the primary key. Refused once documents exist under another key.
-    pub fn update_index(&self, uid: &IndexUid, primary_key: Option<String>) -> Result<IndexMeta, Error> {
+    pub fn update_index(
+        &self,
+        uid: &IndexUid,
+        primary_key: Option<String>,
+    ) -> Result<IndexMeta, Error> {
         let mut meta = self.index(uid)?;
         if let Some(pk) = primary_key {
             if meta.primary_key.as_ref().is_some_and(|old| *old != pk) && self.count(&meta)? > 0 {
                 let existing = meta.primary_key.clone().unwrap_or_default();
-                return Err(Error::PrimaryKeyAlreadyExists { index: uid.clone(), existing });
+                return Err(Error::PrimaryKeyAlreadyExists {
+                    index: uid.clone(),
+                    existing,
+                });
             }
             meta.primary_key = Some(pk);
         }
@@ -114,7 +138,12 @@ impl Store {
         for (a, b) in pairs {
             let (ma, mb) = (&metas[a], &metas[b]);
             for (uid, from, created) in [(a, mb, ma.created_at), (b, ma, mb.created_at)] {
-                let swapped = IndexMeta { uid: uid.clone(), created_at: created, updated_at: now, ..from.clone() };
+                let swapped = IndexMeta {
+                    uid: uid.clone(),
+                    created_at: created,
+                    updated_at: now,
+                    ..from.clone()
+                };
                 batch.insert(uid.as_str(), serde_json::to_vec(&swapped)?);
             }
         }
@@ -124,7 +153,11 @@ impl Store {
 
     /// Merges `settings` into the index's (a `null` resets a setting), creating
     /// the index if needed as Meilisearch does.
-    pub fn update_settings(&self, uid: &IndexUid, settings: &Map<String, Value>) -> Result<(), Error> {
+    pub fn update_settings(
+        &self,
+        uid: &IndexUid,
+        settings: &Map<String, Value>,
+    ) -> Result<(), Error> {
         let mut meta = match self.get_index(uid)? {
             Some(meta) => meta,
             None => self.new_meta(uid, None)?,
@@ -183,7 +216,9 @@ impl Store {
     ) -> Result<(Vec<Document>, u64), Error> {
         let meta = self.index(uid)?;
         let tree = self.documents_tree(&meta)?;
-        let decode = |bytes: &[u8]| -> Result<Document, Error> { Ok(fields.project(serde_json::from_slice(bytes)?)) };
+        let decode = |bytes: &[u8]| -> Result<Document, Error> {
+            Ok(fields.project(serde_json::from_slice(bytes)?))
+        };
         match ids {
             None => {
                 let total = self.count(&meta)?;
@@ -204,7 +239,12 @@ impl Store {
                     }
                 }
                 let total = found.len() as u64;
-                let page = found.iter().skip(offset).take(limit).map(|v| decode(v)).collect::<Result<_, _>>()?;
+                let page = found
+                    .iter()
+                    .skip(offset)
+                    .take(limit)
+                    .map(|v| decode(v))
+                    .collect::<Result<_, _>>()?;
                 Ok((page, total))
             }
         }
@@ -221,7 +261,10 @@ impl Store {
                 *field_distribution.entry(key.clone()).or_insert(0) += 1;
             }
         }
-        Ok(IndexStats { number_of_documents: self.count(&meta)?, field_distribution })
+        Ok(IndexStats {
+            number_of_documents: self.count(&meta)?,
+            field_distribution,
+        })
     }
 
     /// Bytes the database occupies on disk.

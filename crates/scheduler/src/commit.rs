@@ -42,7 +42,10 @@ impl GroupCommit {
                 }
             })
             .expect("spawning the group-commit thread");
-        Self { requests: Some(requests), thread: Some(thread) }
+        Self {
+            requests: Some(requests),
+            thread: Some(thread),
+        }
     }
 
     /// Resolves once everything written before this call is on disk.

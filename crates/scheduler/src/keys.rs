@@ -31,7 +31,9 @@ pub(crate) fn content_key(id: task_model::ContentId) -> [u8; 8] {
 }
 
 pub(crate) fn read_u32(bytes: Option<sled::IVec>) -> u32 {
-    bytes.and_then(|b| <[u8; 4]>::try_from(b.as_ref()).ok()).map_or(0, u32::from_be_bytes)
+    bytes
+        .and_then(|b| <[u8; 4]>::try_from(b.as_ref()).ok())
+        .map_or(0, u32::from_be_bytes)
 }
 
 /// What batching needs to know of a task that has not finished, so that
@@ -67,11 +69,25 @@ impl Marker {
 
     pub fn decode(key: &[u8], value: &[u8]) -> Result<Self, Error> {
         let corrupted = || Error::Durability(format!("corrupted queue marker {key:?}"));
-        let uid = TaskId::from_be_slice(key.get(1..).ok_or_else(corrupted)?).ok_or_else(corrupted)?;
-        let kind = *Kind::ALL.get(*value.first().ok_or_else(corrupted)? as usize).ok_or_else(corrupted)?;
-        let bytes = u64::from_be_bytes(value.get(1..9).ok_or_else(corrupted)?.try_into().map_err(|_| corrupted())?);
+        let uid =
+            TaskId::from_be_slice(key.get(1..).ok_or_else(corrupted)?).ok_or_else(corrupted)?;
+        let kind = *Kind::ALL
+            .get(*value.first().ok_or_else(corrupted)? as usize)
+            .ok_or_else(corrupted)?;
+        let bytes = u64::from_be_bytes(
+            value
+                .get(1..9)
+                .ok_or_else(corrupted)?
+                .try_into()
+                .map_err(|_| corrupted())?,
+        );
         let index = std::str::from_utf8(&value[9..]).map_err(|_| corrupted())?;
-        Ok(Marker { uid, kind, bytes, index: (!index.is_empty()).then(|| index.to_owned()) })
+        Ok(Marker {
+            uid,
+            kind,
+            bytes,
+            index: (!index.is_empty()).then(|| index.to_owned()),
+        })
     }
 }
 
@@ -81,8 +97,16 @@ mod tests {
 
     #[test]
     fn marker_round_trips() {
-        for (kind, index) in [(Kind::DocumentAdditionOrUpdate, Some("movies".to_string())), (Kind::IndexSwap, None)] {
-            let m = Marker { uid: TaskId(300), kind, bytes: 12345, index };
+        for (kind, index) in [
+            (Kind::DocumentAdditionOrUpdate, Some("movies".to_string())),
+            (Kind::IndexSwap, None),
+        ] {
+            let m = Marker {
+                uid: TaskId(300),
+                kind,
+                bytes: 12345,
+                index,
+            };
             assert_eq!(Marker::decode(&marker_key(m.uid), &m.encode()).unwrap(), m);
         }
     }
@@ -90,6 +114,9 @@ mod tests {
     #[test]
     fn keys_of_each_family_sort_numerically() {
         assert!(task_key(TaskId(255)) < task_key(TaskId(256)));
-        assert!(batch_key(BatchId(1)) < task_key(TaskId(0)), "families are separate prefixes");
+        assert!(
+            batch_key(BatchId(1)) < task_key(TaskId(0)),
+            "families are separate prefixes"
+        );
     }
 }

@@ -10,7 +10,9 @@ use task_model::{
 use tracing::{debug, warn};
 
 use crate::autobatch::{next_batch, Plan};
-use crate::keys::{batch_key, content_key, marker_key, read_u32, task_key, Marker, ENQUEUED, NEXT_BATCH};
+use crate::keys::{
+    batch_key, content_key, marker_key, read_u32, task_key, Marker, ENQUEUED, NEXT_BATCH,
+};
 use crate::scheduler::Inner;
 use crate::Error;
 
@@ -45,14 +47,21 @@ impl Inner {
     }
 
     pub(crate) fn load_task(&self, uid: TaskId) -> Result<Task, Error> {
-        let bytes = self.queue.get(task_key(uid))?.ok_or(Error::TaskNotFound(uid))?;
+        let bytes = self
+            .queue
+            .get(task_key(uid))?
+            .ok_or(Error::TaskNotFound(uid))?;
         Ok(serde_json::from_slice(&bytes)?)
     }
 
     fn run_batch(&self, plan: Plan) -> Result<(), Error> {
         let started = now();
         let batch_uid = BatchId(read_u32(self.queue.get(NEXT_BATCH)?));
-        let mut tasks = plan.tasks.iter().map(|uid| self.load_task(*uid)).collect::<Result<Vec<_>, _>>()?;
+        let mut tasks = plan
+            .tasks
+            .iter()
+            .map(|uid| self.load_task(*uid))
+            .collect::<Result<Vec<_>, _>>()?;
 
         let mut marking = sled::Batch::default();
         for task in &mut tasks {
@@ -63,8 +72,12 @@ impl Inner {
         }
         marking.insert(NEXT_BATCH, &(batch_uid.0 + 1).to_be_bytes());
         self.queue.apply_batch(marking)?;
-        *self.processing.write().unwrap_or_else(|e| e.into_inner()) =
-            Some(Batch::summarize(batch_uid, &tasks, started, plan.strategy.clone()));
+        *self.processing.write().unwrap_or_else(|e| e.into_inner()) = Some(Batch::summarize(
+            batch_uid,
+            &tasks,
+            started,
+            plan.strategy.clone(),
+        ));
 
         let mut writes = sled::Batch::default();
         let mut swept: Vec<Task> = Vec::new();
@@ -103,7 +116,11 @@ impl Inner {
         *self.processing.write().unwrap_or_else(|e| e.into_inner()) = None;
         debug!(batch = batch_uid.0, tasks = all.len(), "batch finished");
 
-        let observer = self.observer.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let observer = self
+            .observer
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if let Some(observer) = observer {
             observer.batch_finished(&batch, &all);
         }
@@ -115,7 +132,12 @@ impl Inner {
 
     /// Does the work of `tasks` (all processing, one plan). Tasks swept along
     /// (canceled ones) go to `swept`; extra writes (deleted tasks) to `writes`.
-    fn execute(&self, tasks: &mut [Task], swept: &mut Vec<Task>, writes: &mut sled::Batch) -> Result<(), Error> {
+    fn execute(
+        &self,
+        tasks: &mut [Task],
+        swept: &mut Vec<Task>,
+        writes: &mut sled::Batch,
+    ) -> Result<(), Error> {
         let store = &self.store;
         let first = tasks.first().map(|t| t.operation.clone());
         match first {
@@ -136,20 +158,33 @@ impl Inner {
                 for task in tasks.iter_mut() {
                     let index = task.index_uid.clone();
                     let outcome = match (&task.operation, index) {
-                        (Operation::IndexCreation { primary_key }, Some(uid)) => store
-                            .create_index(&uid, primary_key.clone())
-                            .map(|m| Some(Details::IndexInfo { primary_key: m.primary_key })),
-                        (Operation::IndexUpdate { primary_key }, Some(uid)) => store
-                            .update_index(&uid, primary_key.clone())
-                            .map(|m| Some(Details::IndexInfo { primary_key: m.primary_key })),
-                        (Operation::IndexDeletion, Some(uid)) => store
-                            .delete_index(&uid)
-                            .map(|n| Some(Details::IndexDeletion { deleted_documents: Some(n) })),
+                        (Operation::IndexCreation { primary_key }, Some(uid)) => {
+                            store.create_index(&uid, primary_key.clone()).map(|m| {
+                                Some(Details::IndexInfo {
+                                    primary_key: m.primary_key,
+                                })
+                            })
+                        }
+                        (Operation::IndexUpdate { primary_key }, Some(uid)) => {
+                            store.update_index(&uid, primary_key.clone()).map(|m| {
+                                Some(Details::IndexInfo {
+                                    primary_key: m.primary_key,
+                                })
+                            })
+                        }
+                        (Operation::IndexDeletion, Some(uid)) => {
+                            store.delete_index(&uid).map(|n| {
+                                Some(Details::IndexDeletion {
+                                    deleted_documents: Some(n),
+                                })
+                            })
+                        }
                         (Operation::SettingsUpdate { settings }, Some(uid)) => {
                             store.update_settings(&uid, settings).map(|()| None)
                         }
                         (Operation::IndexSwap { swaps }, _) => {
-                            let pairs: Vec<(IndexUid, IndexUid)> = swaps.iter().map(|s| s.indexes.clone()).collect();
+                            let pairs: Vec<(IndexUid, IndexUid)> =
+                                swaps.iter().map(|s| s.indexes.clone()).collect();
                             match self.missing_indexes(&pairs)? {
                                 Some(error) => {
                                     fail(task, error);
@@ -162,7 +197,9 @@ impl Inner {
                     };
                     match outcome {
                         Ok(details) => succeed(task, details),
-                        Err(e @ (DocError::Storage(_) | DocError::Corrupted(_))) => return Err(e.into()),
+                        Err(e @ (DocError::Storage(_) | DocError::Corrupted(_))) => {
+                            return Err(e.into())
+                        }
                         Err(e) => fail(task, (&e).into()),
                     }
                 }
@@ -171,7 +208,10 @@ impl Inner {
         }
     }
 
-    fn missing_indexes(&self, pairs: &[(IndexUid, IndexUid)]) -> Result<Option<ResponseError>, Error> {
+    fn missing_indexes(
+        &self,
+        pairs: &[(IndexUid, IndexUid)],
+    ) -> Result<Option<ResponseError>, Error> {
         let mut missing = BTreeSet::new();
         for uid in pairs.iter().flat_map(|(a, b)| [a, b]) {
             if self.store.get_index(uid)?.is_none() {
@@ -182,11 +222,17 @@ impl Inner {
             0 => None,
             1 => Some(ResponseError::new(
                 Code::IndexNotFound,
-                format!("Index {} not found.", missing.into_iter().collect::<String>()),
+                format!(
+                    "Index {} not found.",
+                    missing.into_iter().collect::<String>()
+                ),
             )),
             _ => Some(ResponseError::new(
                 Code::IndexNotFound,
-                format!("Indexes {} not found.", missing.into_iter().collect::<Vec<_>>().join(", ")),
+                format!(
+                    "Indexes {} not found.",
+                    missing.into_iter().collect::<Vec<_>>().join(", ")
+                ),
             )),
         })
     }
@@ -194,31 +240,47 @@ impl Inner {
     /// Document additions, updates, deletions and clears of one index, applied
     /// in order through one writer and committed at once.
     fn documents(&self, tasks: &mut [Task]) -> Result<(), Error> {
-        let Some(index) = tasks.first().and_then(|t| t.index_uid.clone()) else { return Ok(()) };
+        let Some(index) = tasks.first().and_then(|t| t.index_uid.clone()) else {
+            return Ok(());
+        };
         let mut exists = self.store.get_index(&index)?.is_some();
         let mut writer = self.store.writer(&index, true)?;
         for task in tasks.iter_mut() {
             let not_found = || DocError::IndexNotFound(index.clone());
             let received = match &task.details {
-                Some(Details::DocumentAdditionOrUpdate { received_documents, .. }) => *received_documents,
+                Some(Details::DocumentAdditionOrUpdate {
+                    received_documents, ..
+                }) => *received_documents,
                 _ => 0,
             };
             let outcome = match &task.operation {
-                Operation::DocumentAdditionOrUpdate { method, primary_key, content } => {
-                    match self.content.get(content_key(*content))? {
-                        None => Err(DocError::MissingPayload("json")),
-                        Some(payload) => writer.add_documents(*method, primary_key.as_deref(), &payload).map(|n| {
+                Operation::DocumentAdditionOrUpdate {
+                    method,
+                    primary_key,
+                    content,
+                } => match self.content.get(content_key(*content))? {
+                    None => Err(DocError::MissingPayload("json")),
+                    Some(payload) => writer
+                        .add_documents(*method, primary_key.as_deref(), &payload)
+                        .map(|n| {
                             exists = true;
-                            Details::DocumentAdditionOrUpdate { received_documents: received, indexed_documents: Some(n) }
+                            Details::DocumentAdditionOrUpdate {
+                                received_documents: received,
+                                indexed_documents: Some(n),
+                            }
                         }),
-                    }
+                },
+                Operation::DocumentDeletion { ids } if exists => {
+                    writer
+                        .delete_documents(ids)
+                        .map(|n| Details::DocumentDeletion {
+                            provided_ids: ids.len() as u64,
+                            deleted_documents: Some(n),
+                        })
                 }
-                Operation::DocumentDeletion { ids } if exists => writer.delete_documents(ids).map(|n| {
-                    Details::DocumentDeletion { provided_ids: ids.len() as u64, deleted_documents: Some(n) }
+                Operation::DocumentClear if exists => writer.clear().map(|n| Details::ClearAll {
+                    deleted_documents: Some(n),
                 }),
-                Operation::DocumentClear if exists => {
-                    writer.clear().map(|n| Details::ClearAll { deleted_documents: Some(n) })
-                }
                 _ => Err(not_found()),
             };
             match outcome {
@@ -235,10 +297,14 @@ impl Inner {
 
     /// Cancels the matched tasks that are still enqueued; they join this batch.
     fn cancel(&self, cancel: &mut Task, swept: &mut Vec<Task>) -> Result<(), Error> {
-        let Operation::TaskCancelation { tasks } = &cancel.operation else { return Ok(()) };
+        let Operation::TaskCancelation { tasks } = &cancel.operation else {
+            return Ok(());
+        };
         let mut canceled = 0;
         for uid in tasks {
-            let Ok(mut task) = self.load_task(*uid) else { continue };
+            let Ok(mut task) = self.load_task(*uid) else {
+                continue;
+            };
             if task.status != Status::Enqueued {
                 continue;
             }
@@ -260,13 +326,17 @@ impl Inner {
         let mut deleted: BTreeSet<TaskId> = BTreeSet::new();
         let mut by_batch: BTreeMap<BatchId, BTreeSet<TaskId>> = BTreeMap::new();
         for deletion in deletions.iter_mut() {
-            let Operation::TaskDeletion { tasks } = &deletion.operation else { continue };
+            let Operation::TaskDeletion { tasks } = &deletion.operation else {
+                continue;
+            };
             let mut count = 0;
             for uid in tasks {
                 if deleted.contains(uid) {
                     continue;
                 }
-                let Ok(task) = self.load_task(*uid) else { continue };
+                let Ok(task) = self.load_task(*uid) else {
+                    continue;
+                };
                 if !task.status.is_finished() {
                     continue;
                 }
@@ -283,7 +353,9 @@ impl Inner {
             deletion.status = Status::Succeeded;
         }
         for (uid, gone) in by_batch {
-            let Some(bytes) = self.queue.get(batch_key(uid))? else { continue };
+            let Some(bytes) = self.queue.get(batch_key(uid))? else {
+                continue;
+            };
             let mut batch: Batch = serde_json::from_slice(&bytes)?;
             batch.task_uids.retain(|t| !gone.contains(t));
             if batch.task_uids.is_empty() {

@@ -22,7 +22,13 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Maps the results, e.g. to their JSON views.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { results: self.results.into_iter().map(f).collect(), total: self.total, limit: self.limit, from: self.from, next: self.next }
+        Page {
+            results: self.results.into_iter().map(f).collect(),
+            total: self.total,
+            limit: self.limit,
+            from: self.from,
+            next: self.next,
+        }
     }
 }
 
@@ -57,7 +63,13 @@ fn paginate<T>(
         }
     }
     let from = results.first().map(&uid);
-    Ok(Page { results, total, limit, from, next })
+    Ok(Page {
+        results,
+        total,
+        limit,
+        from,
+        next,
+    })
 }
 
 impl Scheduler {
@@ -66,14 +78,30 @@ impl Scheduler {
     }
 
     /// Tasks matching `filter`, newest first unless `reverse`.
-    pub fn tasks(&self, filter: &TaskFilter, from: Option<TaskId>, limit: usize, reverse: bool) -> Result<Page<Task>, Error> {
+    pub fn tasks(
+        &self,
+        filter: &TaskFilter,
+        from: Option<TaskId>,
+        limit: usize,
+        reverse: bool,
+    ) -> Result<Page<Task>, Error> {
         let scan = self.inner.queue.scan_prefix([TASK]);
         let decode = |e: sled::Result<(sled::IVec, sled::IVec)>| -> Result<Task, Error> {
             Ok(serde_json::from_slice(&e?.1)?)
         };
-        let items: Box<dyn Iterator<Item = _>> =
-            if reverse { Box::new(scan.map(decode)) } else { Box::new(scan.rev().map(decode)) };
-        paginate(items, |t| t.uid.0, |t| filter.matches(t), from.map(|f| f.0), limit, reverse)
+        let items: Box<dyn Iterator<Item = _>> = if reverse {
+            Box::new(scan.map(decode))
+        } else {
+            Box::new(scan.rev().map(decode))
+        };
+        paginate(
+            items,
+            |t| t.uid.0,
+            |t| filter.matches(t),
+            from.map(|f| f.0),
+            limit,
+            reverse,
+        )
     }
 
     pub(crate) fn matching_uids(&self, filter: &TaskFilter) -> Result<Vec<TaskId>, Error> {
@@ -88,7 +116,11 @@ impl Scheduler {
     }
 
     fn processing_batch(&self) -> Option<Batch> {
-        self.inner.processing.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.inner
+            .processing
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// A batch, finished or in progress.
@@ -96,13 +128,23 @@ impl Scheduler {
         if let Some(batch) = self.processing_batch().filter(|b| b.uid == uid) {
             return Ok(batch);
         }
-        let bytes = self.inner.queue.get(batch_key(uid))?.ok_or(Error::BatchNotFound(uid))?;
+        let bytes = self
+            .inner
+            .queue
+            .get(batch_key(uid))?
+            .ok_or(Error::BatchNotFound(uid))?;
         Ok(serde_json::from_slice(&bytes)?)
     }
 
     /// Batches matching `filter`, newest first unless `reverse`; the batch in
     /// progress, if any, is the newest.
-    pub fn batches(&self, filter: &TaskFilter, from: Option<BatchId>, limit: usize, reverse: bool) -> Result<Page<Batch>, Error> {
+    pub fn batches(
+        &self,
+        filter: &TaskFilter,
+        from: Option<BatchId>,
+        limit: usize,
+        reverse: bool,
+    ) -> Result<Page<Batch>, Error> {
         let processing = self.processing_batch().map(Ok).into_iter();
         let scan = self.inner.queue.scan_prefix([BATCH]);
         let decode = |e: sled::Result<(sled::IVec, sled::IVec)>| -> Result<Batch, Error> {
@@ -113,11 +155,19 @@ impl Scheduler {
         } else {
             Box::new(processing.chain(scan.rev().map(decode)))
         };
-        paginate(items, |b| b.uid.0, |b| filter.matches_batch(b), from.map(|f| f.0), limit, reverse)
+        paginate(
+            items,
+            |b| b.uid.0,
+            |b| filter.matches_batch(b),
+            from.map(|f| f.0),
+            limit,
+            reverse,
+        )
     }
 
     /// Whether a batch touching `index` is running right now.
     pub fn is_indexing(&self, index: &str) -> bool {
-        self.processing_batch().is_some_and(|b| b.stats.index_uids.contains_key(index))
+        self.processing_batch()
+            .is_some_and(|b| b.stats.index_uids.contains_key(index))
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use task_model::{Status, Task};
+use task_model::{Status, Task, TaskId};
 use tracing::info;
 
 use crate::keys::{task_key, ENQUEUED};
@@ -18,7 +18,11 @@ impl Scheduler {
         let mut referenced = HashSet::new();
         for entry in inner.queue.scan_prefix([ENQUEUED]) {
             let (key, _) = entry?;
-            let Some(bytes) = inner.queue.get([&[b't'], &key[1..]].concat())? else {
+            let task_bytes = match TaskId::from_be_slice(&key[1..]) {
+                Some(uid) => inner.queue.get(task_key(uid))?,
+                None => None,
+            };
+            let Some(bytes) = task_bytes else {
                 inner.queue.remove(key)?;
                 continue;
             };
@@ -27,7 +31,9 @@ impl Scheduler {
                 task.status = Status::Enqueued;
                 task.batch_uid = None;
                 task.started_at = None;
-                inner.queue.insert(task_key(task.uid), serde_json::to_vec(&task)?)?;
+                inner
+                    .queue
+                    .insert(task_key(task.uid), serde_json::to_vec(&task)?)?;
                 requeued += 1;
             }
             if let Some(content) = task.operation.content() {
@@ -37,13 +43,20 @@ impl Scheduler {
         let mut orphans = 0;
         for key in inner.content.iter().keys() {
             let key = key?;
-            if !key.as_ref().try_into().is_ok_and(|k: [u8; 8]| referenced.contains(&k)) {
+            if !key
+                .as_ref()
+                .try_into()
+                .is_ok_and(|k: [u8; 8]| referenced.contains(&k))
+            {
                 inner.content.remove(key)?;
                 orphans += 1;
             }
         }
         if requeued + orphans > 0 {
-            info!(requeued, orphans, "recovered the task queue after an unclean stop");
+            info!(
+                requeued,
+                orphans, "recovered the task queue after an unclean stop"
+            );
         }
         inner.db.flush()?;
         Ok(())

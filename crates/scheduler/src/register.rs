@@ -46,7 +46,10 @@ impl Scheduler {
                 *content = id;
             }
         }
-        let _guard = inner.register_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = inner
+            .register_lock
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let uid = read_u32(inner.queue.get(NEXT_TASK)?);
         let next = uid.checked_add(1).ok_or(Error::NoTaskUidLeft)?;
         let mut task = Task::new(new.index_uid, operation, new.details);
@@ -60,7 +63,11 @@ impl Scheduler {
     }
 
     /// Registers a `taskCancelation` of the tasks `filter` matches now.
-    pub async fn register_cancelation(&self, filter: &TaskFilter, original_filter: String) -> Result<Task, Error> {
+    pub async fn register_cancelation(
+        &self,
+        filter: &TaskFilter,
+        original_filter: String,
+    ) -> Result<Task, Error> {
         let tasks = self.matching_uids(filter)?;
         let details = Details::TaskCancelation {
             matched_tasks: tasks.len() as u64,
@@ -77,7 +84,11 @@ impl Scheduler {
     }
 
     /// Registers a `taskDeletion` of the tasks `filter` matches now.
-    pub async fn register_deletion(&self, filter: &TaskFilter, original_filter: String) -> Result<Task, Error> {
+    pub async fn register_deletion(
+        &self,
+        filter: &TaskFilter,
+        original_filter: String,
+    ) -> Result<Task, Error> {
         let tasks = self.matching_uids(filter)?;
         let details = Details::TaskDeletion {
             matched_tasks: tasks.len() as u64,

@@ -25,7 +25,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { max_batched_tasks: None, max_batch_bytes: 256 * 1024 * 1024 }
+        Self {
+            max_batched_tasks: None,
+            max_batch_bytes: 256 * 1024 * 1024,
+        }
     }
 }
 
@@ -56,7 +59,9 @@ pub(crate) struct Inner {
 
 impl fmt::Debug for Scheduler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scheduler").field("limits", &self.inner.limits).finish_non_exhaustive()
+        f.debug_struct("Scheduler")
+            .field("limits", &self.inner.limits)
+            .finish_non_exhaustive()
     }
 }
 
@@ -81,14 +86,20 @@ impl Scheduler {
             stop: AtomicBool::new(false),
             worker: Mutex::new(None),
         };
-        let scheduler = Self { inner: Arc::new(inner) };
+        let scheduler = Self {
+            inner: Arc::new(inner),
+        };
         scheduler.recover()?;
         Ok(scheduler)
     }
 
     /// Who hears about finished batches. Set it before [`Scheduler::start`].
     pub fn set_observer(&self, observer: Arc<dyn BatchObserver>) {
-        *self.inner.observer.write().unwrap_or_else(|e| e.into_inner()) = Some(observer);
+        *self
+            .inner
+            .observer
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(observer);
     }
 
     /// The document store the queue writes to.
@@ -111,7 +122,12 @@ impl Scheduler {
     pub fn shutdown(&self) {
         self.inner.stop.store(true, Ordering::SeqCst);
         self.inner.wake();
-        let worker = self.inner.worker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let worker = self
+            .inner
+            .worker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         if let Some(handle) = worker {
             let _ = handle.join();
         }
@@ -132,7 +148,10 @@ impl Inner {
         let (lock, cvar) = &self.wake;
         let mut pending = lock.lock().unwrap_or_else(|e| e.into_inner());
         if !*pending {
-            pending = cvar.wait_timeout(pending, timeout).unwrap_or_else(|e| e.into_inner()).0;
+            pending = cvar
+                .wait_timeout(pending, timeout)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
         *pending = false;
     }

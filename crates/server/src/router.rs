@@ -9,7 +9,7 @@ use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use task_model::Code;
 use tracing::error;
 
-use crate::http::{error_response, read_body, require_content_type, parse_json, Body};
+use crate::http::{error_response, parse_json, read_body, require_content_type, Body};
 use crate::params::Query;
 use crate::routes::{documents, indexes, meta, tasks};
 use crate::serve::AppState;
@@ -44,7 +44,12 @@ pub(crate) type Reply = Result<Response<Body>, Error>;
 pub(crate) async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
-    let req = Req { state, headers: parts.headers, query: Query::parse(parts.uri.query()), body: Some(body) };
+    let req = Req {
+        state,
+        headers: parts.headers,
+        query: Query::parse(parts.uri.query()),
+        body: Some(body),
+    };
     match dispatch(&parts.method, &path, req).await {
         Ok(response) => response,
         Err(e) => {
@@ -58,17 +63,26 @@ pub(crate) async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Resp
 }
 
 fn not_found(method: &Method, path: &str) -> Error {
-    Error::new(Code::NotFound, format!("Route `{method} {path}` not found."))
+    Error::new(
+        Code::NotFound,
+        format!("Route `{method} {path}` not found."),
+    )
 }
 
 async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     if segments.as_slice() != ["health"] {
-        auth::check(req.state.master_key.as_ref().map(|k| k.expose()), &req.headers)?;
+        auth::check(
+            req.state.master_key.as_ref().map(|k| k.expose()),
+            &req.headers,
+        )?;
     }
     let m = method.clone();
     let wrong_method = || {
-        Err(Error::new(Code::MethodNotAllowed, format!("Method `{m}` is not allowed on `{path}`.")))
+        Err(Error::new(
+            Code::MethodNotAllowed,
+            format!("Method `{m}` is not allowed on `{path}`."),
+        ))
     };
     use Method as M;
     match segments.as_slice() {
@@ -115,9 +129,15 @@ async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
             M::DELETE => documents::clear(req, uid).await,
             _ => wrong_method(),
         },
-        ["indexes", uid, "documents", "fetch"] if *method == M::POST => documents::fetch(req, uid).await,
-        ["indexes", uid, "documents", "delete-batch"] if *method == M::POST => documents::delete_batch(req, uid).await,
-        ["indexes", uid, "documents", "delete"] if *method == M::POST => documents::delete_by_filter(req, uid).await,
+        ["indexes", uid, "documents", "fetch"] if *method == M::POST => {
+            documents::fetch(req, uid).await
+        }
+        ["indexes", uid, "documents", "delete-batch"] if *method == M::POST => {
+            documents::delete_batch(req, uid).await
+        }
+        ["indexes", uid, "documents", "delete"] if *method == M::POST => {
+            documents::delete_by_filter(req, uid).await
+        }
         ["indexes", uid, "documents", id] => match *method {
             M::GET => documents::get(req, uid, id).await,
             M::DELETE => documents::delete_one(req, uid, id).await,
@@ -150,5 +170,8 @@ async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
 
 /// `202 Accepted` with the summarized task.
 pub(crate) fn accepted(task: &task_model::Task) -> Reply {
-    Ok(crate::http::json_response(StatusCode::ACCEPTED, &task.summarized()))
+    Ok(crate::http::json_response(
+        StatusCode::ACCEPTED,
+        &task.summarized(),
+    ))
 }

@@ -130,7 +130,13 @@ mod tests {
 
     #[test]
     fn only_terminal_statuses_are_finished() {
-        let finished: Vec<_> = Status::ALL.into_iter().filter(|s| s.is_finished()).collect();
-        assert_eq!(finished, [Status::Succeeded, Status::Failed, Status::Canceled]);
+        let finished: Vec<_> = Status::ALL
+            .into_iter()
+            .filter(|s| s.is_finished())
+            .collect();
+        assert_eq!(
+            finished,
+            [Status::Succeeded, Status::Failed, Status::Canceled]
+        );
     }
 }

@@ -1,1 +1,3 @@
-fn main() -> std::process::ExitCode { meili_lite::main() }
+fn main() -> std::process::ExitCode {
+    meili_lite::main()
+}

@@ -15,10 +15,21 @@ use crate::Error;
 
 pub(crate) async fn list(req: Req) -> Reply {
     req.query.deny_unknown(&["offset", "limit"])?;
-    let offset = req.query.positive::<usize>("offset", Code::InvalidIndexOffset)?.unwrap_or(0);
-    let limit = req.query.positive::<usize>("limit", Code::InvalidIndexLimit)?.unwrap_or(20);
+    let offset = req
+        .query
+        .positive::<usize>("offset", Code::InvalidIndexOffset)?
+        .unwrap_or(0);
+    let limit = req
+        .query
+        .positive::<usize>("limit", Code::InvalidIndexLimit)?
+        .unwrap_or(20);
     let metas = req.state.store.indexes()?;
-    let results: Vec<Value> = metas.iter().skip(offset).take(limit).map(|m| m.view()).collect();
+    let results: Vec<Value> = metas
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|m| m.view())
+        .collect();
     let body = json!({"results": results, "offset": offset, "limit": limit, "total": metas.len()});
     Ok(json_response(StatusCode::OK, &body))
 }
@@ -29,12 +40,17 @@ pub(crate) async fn create(mut req: Req) -> Reply {
     let uid = match body.get("uid") {
         None => return Err(Error::new(Code::MissingIndexUid, "Missing field `uid`")),
         Some(Value::String(s)) => s.parse::<IndexUid>().map_err(|e| {
-            Error::new(Code::InvalidIndexUid, format!("Invalid value at `.uid`: {e}"))
+            Error::new(
+                Code::InvalidIndexUid,
+                format!("Invalid value at `.uid`: {e}"),
+            )
         })?,
         Some(other) => return Err(wrong_type(".uid", "a string", other, Code::InvalidIndexUid)),
     };
     let primary_key = opt_string(&body, "primaryKey", Code::InvalidIndexPrimaryKey)?;
-    let details = Details::IndexInfo { primary_key: primary_key.clone() };
+    let details = Details::IndexInfo {
+        primary_key: primary_key.clone(),
+    };
     let task = req
         .state
         .scheduler
@@ -51,7 +67,10 @@ pub(crate) async fn create(mut req: Req) -> Reply {
 pub(crate) async fn get(req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
     let uid = index_uid(uid)?;
-    Ok(json_response(StatusCode::OK, &req.state.store.index(&uid)?.view()))
+    Ok(json_response(
+        StatusCode::OK,
+        &req.state.store.index(&uid)?.view(),
+    ))
 }
 
 pub(crate) async fn update(mut req: Req, uid: &str) -> Reply {
@@ -59,7 +78,9 @@ pub(crate) async fn update(mut req: Req, uid: &str) -> Reply {
     let uid = index_uid(uid)?;
     let body = object(req.json().await?, &["primaryKey"])?;
     let primary_key = opt_string(&body, "primaryKey", Code::InvalidIndexPrimaryKey)?;
-    let details = Details::IndexInfo { primary_key: primary_key.clone() };
+    let details = Details::IndexInfo {
+        primary_key: primary_key.clone(),
+    };
     let task = req
         .state
         .scheduler
@@ -82,7 +103,9 @@ pub(crate) async fn delete(req: Req, uid: &str) -> Reply {
         .register(NewTask {
             index_uid: Some(uid),
             operation: Operation::IndexDeletion,
-            details: Some(Details::IndexDeletion { deleted_documents: None }),
+            details: Some(Details::IndexDeletion {
+                deleted_documents: None,
+            }),
             payload: None,
         })
         .await?;
@@ -90,7 +113,8 @@ pub(crate) async fn delete(req: Req, uid: &str) -> Reply {
 }
 
 pub(crate) async fn stats(req: Req, uid: &str) -> Reply {
-    req.query.deny_unknown(&["showInternalDatabaseSizes", "sizeFormat"])?;
+    req.query
+        .deny_unknown(&["showInternalDatabaseSizes", "sizeFormat"])?;
     let uid = index_uid(uid)?;
     let body = blocking(move || super::meta::index_stats(&req, &uid)).await?;
     Ok(json_response(StatusCode::OK, &body))
@@ -107,14 +131,36 @@ pub(crate) async fn swap(mut req: Req) -> Reply {
     for (i, item) in items.into_iter().enumerate() {
         let item = object(item, &["indexes", "rename"])?;
         if item.get("rename").is_some_and(|r| r != &Value::Bool(false)) {
-            return Err(Error::new(Code::BadRequest, "meili-lite does not support renaming indexes with `rename: true` yet."));
+            return Err(Error::new(
+                Code::BadRequest,
+                "meili-lite does not support renaming indexes with `rename: true` yet.",
+            ));
         }
         let list = match item.get("indexes") {
-            None => return Err(Error::new(Code::MissingSwapIndexes, format!("Missing field `indexes` inside `[{i}]`"))),
+            None => {
+                return Err(Error::new(
+                    Code::MissingSwapIndexes,
+                    format!("Missing field `indexes` inside `[{i}]`"),
+                ))
+            }
             Some(Value::Array(list)) => list,
-            Some(other) => return Err(wrong_type(&format!("[{i}].indexes"), "an array", other, Code::InvalidSwapIndexes)),
+            Some(other) => {
+                return Err(wrong_type(
+                    &format!("[{i}].indexes"),
+                    "an array",
+                    other,
+                    Code::InvalidSwapIndexes,
+                ))
+            }
         };
-        let names: Vec<String> = list.iter().map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).collect();
+        let names: Vec<String> = list
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .collect();
         if names.len() != 2 {
             let shown = Value::from(names.clone()).to_string();
             return Err(Error::new(
@@ -129,7 +175,11 @@ pub(crate) async fn swap(mut req: Req) -> Reply {
         }
         swaps.push(IndexSwap { indexes: (a, b) });
     }
-    let dups: Vec<String> = seen.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| format!("`{k}`")).collect();
+    let dups: Vec<String> = seen
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(k, _)| format!("`{k}`"))
+        .collect();
     if !dups.is_empty() {
         let verb = if dups.len() == 1 { "was" } else { "were" };
         return Err(Error::new(
@@ -137,21 +187,44 @@ pub(crate) async fn swap(mut req: Req) -> Reply {
             format!("Indexes must be declared only once during a swap. {} {verb} specified several times.", dups.join(", ")),
         ));
     }
-    let details = Details::IndexSwap { swaps: swaps.clone() };
+    let details = Details::IndexSwap {
+        swaps: swaps.clone(),
+    };
     let task = req
         .state
         .scheduler
-        .register(NewTask { index_uid: None, operation: Operation::IndexSwap { swaps }, details: Some(details), payload: None })
+        .register(NewTask {
+            index_uid: None,
+            operation: Operation::IndexSwap { swaps },
+            details: Some(details),
+            payload: None,
+        })
         .await?;
     accepted(&task)
 }
 
 /// Settings meili-lite stores and returns; they do not change indexing yet.
 const SETTINGS: &[&str] = &[
-    "displayedAttributes", "searchableAttributes", "filterableAttributes", "sortableAttributes",
-    "rankingRules", "stopWords", "nonSeparatorTokens", "separatorTokens", "dictionary", "synonyms",
-    "distinctAttribute", "proximityPrecision", "typoTolerance", "faceting", "pagination", "embedders",
-    "searchCutoffMs", "localizedAttributes", "facetSearch", "prefixSearch",
+    "displayedAttributes",
+    "searchableAttributes",
+    "filterableAttributes",
+    "sortableAttributes",
+    "rankingRules",
+    "stopWords",
+    "nonSeparatorTokens",
+    "separatorTokens",
+    "dictionary",
+    "synonyms",
+    "distinctAttribute",
+    "proximityPrecision",
+    "typoTolerance",
+    "faceting",
+    "pagination",
+    "embedders",
+    "searchCutoffMs",
+    "localizedAttributes",
+    "facetSearch",
+    "prefixSearch",
 ];
 
 fn default_settings() -> Map<String, Value> {
@@ -196,7 +269,9 @@ pub(crate) async fn update_settings(mut req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
     let uid = index_uid(uid)?;
     let settings = object(req.json().await?, SETTINGS)?;
-    let details = Details::SettingsUpdate { settings: settings.clone() };
+    let details = Details::SettingsUpdate {
+        settings: settings.clone(),
+    };
     let task = req
         .state
         .scheduler

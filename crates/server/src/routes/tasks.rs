@@ -23,7 +23,9 @@ fn paging(q: &Query, limit_code: Code, from_code: Code) -> Result<Paging, Error>
     Ok(Paging {
         limit: q.positive("limit", limit_code)?.unwrap_or(20),
         from: q.positive("from", from_code)?,
-        reverse: q.boolean("reverse", Code::InvalidTaskReverse)?.unwrap_or(false),
+        reverse: q
+            .boolean("reverse", Code::InvalidTaskReverse)?
+            .unwrap_or(false),
     })
 }
 
@@ -32,7 +34,12 @@ pub(crate) async fn list(req: Req) -> Reply {
     let filter = task_filter(&req.query)?;
     let scheduler = req.state.scheduler.clone();
     let page = blocking(move || {
-        let page = scheduler.tasks(&filter, paging.from.map(TaskId), paging.limit, paging.reverse)?;
+        let page = scheduler.tasks(
+            &filter,
+            paging.from.map(TaskId),
+            paging.limit,
+            paging.reverse,
+        )?;
         Ok(page.map(|t| serde_json::to_value(t.view()).unwrap_or(Value::Null)))
     })
     .await?;
@@ -42,7 +49,10 @@ pub(crate) async fn list(req: Req) -> Reply {
 pub(crate) async fn get(req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
     let uid: u32 = uid.parse().map_err(|_| {
-        Error::new(Code::InvalidTaskUids, format!("Task uid `{uid}` is invalid. It should only contain numeric characters."))
+        Error::new(
+            Code::InvalidTaskUids,
+            format!("Task uid `{uid}` is invalid. It should only contain numeric characters."),
+        )
     })?;
     let task = req.state.scheduler.task(TaskId(uid))?;
     Ok(json_response(StatusCode::OK, &task.view()))
@@ -65,13 +75,21 @@ fn required_filter(req: &Req, verb: &str) -> Result<(TaskFilter, String), Error>
 
 pub(crate) async fn cancel(req: Req) -> Reply {
     let (filter, original) = required_filter(&req, "cancel")?;
-    let task = req.state.scheduler.register_cancelation(&filter, original).await?;
+    let task = req
+        .state
+        .scheduler
+        .register_cancelation(&filter, original)
+        .await?;
     Ok(json_response(StatusCode::OK, &task.summarized()))
 }
 
 pub(crate) async fn delete(req: Req) -> Reply {
     let (filter, original) = required_filter(&req, "delete")?;
-    let task = req.state.scheduler.register_deletion(&filter, original).await?;
+    let task = req
+        .state
+        .scheduler
+        .register_deletion(&filter, original)
+        .await?;
     Ok(json_response(StatusCode::OK, &task.summarized()))
 }
 
@@ -80,7 +98,12 @@ pub(crate) async fn list_batches(req: Req) -> Reply {
     let filter = task_filter(&req.query)?;
     let scheduler = req.state.scheduler.clone();
     let page = blocking(move || {
-        let page = scheduler.batches(&filter, paging.from.map(BatchId), paging.limit, paging.reverse)?;
+        let page = scheduler.batches(
+            &filter,
+            paging.from.map(BatchId),
+            paging.limit,
+            paging.reverse,
+        )?;
         Ok(page.map(|b| b.view()))
     })
     .await?;
@@ -90,7 +113,10 @@ pub(crate) async fn list_batches(req: Req) -> Reply {
 pub(crate) async fn get_batch(req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
     let uid: u32 = uid.parse().map_err(|_| {
-        Error::new(Code::InvalidBatchUids, format!("Batch uid `{uid}` is invalid. It should only contain numeric characters."))
+        Error::new(
+            Code::InvalidBatchUids,
+            format!("Batch uid `{uid}` is invalid. It should only contain numeric characters."),
+        )
     })?;
     let batch = req.state.scheduler.batch(BatchId(uid))?;
     Ok(json_response(StatusCode::OK, &batch.view()))

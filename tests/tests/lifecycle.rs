@@ -1,0 +1,193 @@
+//! Start-up, shutdown and crashes of the real binary.
+
+#![allow(clippy::unwrap_used)] // Test code: a panic is a failure report.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use common::{run_bin, Server};
+use serde_json::Value;
+
+#[test]
+fn invalid_options_stop_start_up_with_one_readable_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &[&str]); 4] = [
+        (
+            &["--task-webhook-url", "not-a-url"],
+            &[
+                "--task-webhook-url",
+                "`not-a-url`",
+                "expected an absolute http(s) URL",
+            ],
+        ),
+        (
+            &["--http-addr", "nowhere"],
+            &["--http-addr", "`nowhere`", "expected a socket address"],
+        ),
+        (
+            &["--env", "production"],
+            &["--master-key", "at least 16 bytes"],
+        ),
+        (
+            &["--config-file-path", "missing.toml"],
+            &["missing.toml", "does not exist"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let out = run_bin(args, dir.path());
+        assert!(!out.status.success(), "{args:?} must fail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        for n in needles {
+            assert!(stderr.contains(n), "{args:?}: {stderr}");
+        }
+        assert!(
+            String::from_utf8_lossy(&out.stdout).is_empty(),
+            "nothing listened"
+        );
+    }
+    let help = run_bin(&["--help"], dir.path());
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for option in [
+        "--db-path",
+        "--http-addr",
+        "--master-key",
+        "--env",
+        "--http-payload-size-limit",
+        "--log-level",
+        "--experimental-max-number-of-batched-tasks",
+        "--task-webhook-url",
+        "--task-webhook-authorization-header",
+        "--config-file-path",
+        "MEILI_HTTP_ADDR",
+    ] {
+        assert!(text.contains(option), "--help lacks {option}");
+    }
+}
+
+#[test]
+fn sigterm_exits_zero_and_data_survives_restart() {
+    let mut s = Server::start();
+    let t = s.enqueue(
+        "POST",
+        "/indexes/m/documents",
+        "application/json",
+        br#"[{"id":1},{"id":2}]"#,
+    );
+    assert_eq!(s.wait_task(t)["status"], "succeeded");
+    let status = s.terminate();
+    assert!(status.success(), "{status:?}");
+    s.launch();
+    assert_eq!(s.get("/indexes/m/stats").json()["numberOfDocuments"], 2);
+    assert_eq!(s.get(&format!("/tasks/{t}")).json()["status"], "succeeded");
+    let next = s.enqueue(
+        "POST",
+        "/indexes/m/documents",
+        "application/json",
+        br#"[{"id":3}]"#,
+    );
+    assert_eq!(next, t + 1, "uids continue after a restart");
+}
+
+/// kill -9 during a large import and under a stream of small additions: every
+/// task that got a 202 exists after restart and reaches a final status, and
+/// the documents are exactly those of the tasks that exist.
+#[test]
+fn kill9_during_import_loses_no_accepted_task() {
+    let mut s = Server::start();
+    let big: String = (0..60_000)
+        .map(|i| format!("{{\"id\":\"big-{i}\",\"n\":{i},\"text\":\"some words to index\"}}\n"))
+        .collect();
+    let accepted = Mutex::new(Vec::<u64>::new());
+    let stop = AtomicBool::new(false);
+    let addr = s.addr;
+    let ct = [("Content-Type".to_owned(), "application/json".to_owned())];
+    let big_task = std::thread::scope(|scope| {
+        for c in 0..4 {
+            let (accepted, stop, ct) = (&accepted, &stop, &ct);
+            scope.spawn(move || {
+                for i in 0.. {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let body = format!("[{{\"id\":\"small-{c}-{i}\"}}]");
+                    match common::try_http(
+                        addr,
+                        "POST",
+                        "/indexes/crash/documents",
+                        ct,
+                        body.as_bytes(),
+                    ) {
+                        Ok(resp) if resp.status == 202 => accepted
+                            .lock()
+                            .unwrap()
+                            .push(resp.json()["taskUid"].as_u64().unwrap()),
+                        _ => break,
+                    }
+                }
+            });
+        }
+        while accepted.lock().unwrap().len() < 20 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let big_task = s.enqueue(
+            "POST",
+            "/indexes/crash/documents",
+            "application/x-ndjson",
+            big.as_bytes(),
+        );
+        // Kill while the big import is being applied, so recovery has work to do.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let started = loop {
+            let task = s.get(&format!("/tasks/{big_task}")).json();
+            if task["status"] == "processing" {
+                break task["startedAt"].clone();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the import never started"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        s.kill9();
+        stop.store(true, Ordering::SeqCst);
+        (big_task, started)
+    });
+    let (big_task, started_before_crash) = big_task;
+    let accepted = accepted.into_inner().unwrap();
+
+    s.launch();
+    let big = s.wait_task(big_task);
+    assert_ne!(
+        big["startedAt"], started_before_crash,
+        "the import was interrupted and ran again"
+    );
+    for uid in accepted.iter().chain([&big_task]) {
+        let task = s.wait_task(*uid);
+        assert_eq!(task["status"], "succeeded", "{task}");
+    }
+    // Tasks the server accepted but whose 202 was lost in the crash count too.
+    let all = s
+        .get("/tasks?types=documentAdditionOrUpdate&limit=100000")
+        .json();
+    let existing: BTreeSet<u64> = all["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            assert_eq!(t["status"], "succeeded", "{t}");
+            t["uid"].as_u64().unwrap()
+        })
+        .collect();
+    assert!(accepted.iter().all(|uid| existing.contains(uid)));
+    let documents = existing.len() as u64 - 1 + 60_000;
+    assert_eq!(
+        s.get("/indexes/crash/stats").json()["numberOfDocuments"],
+        Value::from(documents)
+    );
+}
