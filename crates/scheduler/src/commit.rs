@@ -1,65 +1,95 @@
-//! Group commit: many writers, one fsync.
+//! Group commit: many registrations, one writer, one fsync.
 //!
-//! A writer puts its records into sled (in memory), then asks for a flush and
-//! waits. The committer thread takes every request that is waiting, flushes
-//! once, and answers them all. A request that arrives during a flush is served
-//! by the next one, so a `202` is only sent once its task is on disk, and
-//! concurrent requests share the cost of the fsync instead of queueing behind
-//! each other's.
+//! HTTP handlers never write to sled themselves: a sled write can stall
+//! behind a flush for milliseconds, and on an async worker that stall would
+//! freeze every connection the worker serves. Instead, each registration is
+//! sent to the committer thread, which takes every request waiting, writes
+//! their payloads and tasks (numbering them, in arrival order) with one
+//! `apply_batch`, flushes once, and answers them all. A request that arrives
+//! during a flush is served by the next round. So a `202` is only sent once
+//! its task is on disk, and concurrent requests share the fsync.
 
 use std::sync::mpsc;
 use std::thread;
+use std::time::Instant;
 
+use task_model::{ContentId, Operation, Task, TaskId};
 use tokio::sync::oneshot;
-use tracing::error;
+use tracing::{debug, error};
 
-type Waiter = oneshot::Sender<Result<(), String>>;
+use crate::keys::{content_key, marker_key, read_u32, task_key, Marker, NEXT_TASK};
+use crate::{Error, NewTask};
+
+enum Request {
+    /// Write this task, then answer once it is on disk.
+    Register(NewTask, oneshot::Sender<Result<Task, Error>>),
+    /// Answer once everything written before is on disk.
+    Sync(oneshot::Sender<Result<(), String>>),
+}
 
 /// Dropping it stops the committer thread and waits for it, so the database
 /// is closed once its owner is gone.
 #[derive(Debug)]
 pub(crate) struct GroupCommit {
-    requests: Option<mpsc::Sender<Waiter>>,
+    requests: Option<mpsc::Sender<Request>>,
     thread: Option<thread::JoinHandle<()>>,
 }
 
+struct Committer {
+    db: sled::Db,
+    queue: sled::Tree,
+    content: sled::Tree,
+    next_uid: u32,
+}
+
 impl GroupCommit {
-    pub fn start(db: sled::Db) -> Self {
-        let (requests, rx) = mpsc::channel::<Waiter>();
+    pub fn start(db: sled::Db, queue: sled::Tree, content: sled::Tree) -> Result<Self, Error> {
+        let next_uid = read_u32(queue.get(NEXT_TASK)?);
+        let mut committer = Committer {
+            db,
+            queue,
+            content,
+            next_uid,
+        };
+        let (requests, rx) = mpsc::channel::<Request>();
         let thread = thread::Builder::new()
             .name("group-commit".into())
             .spawn(move || {
                 while let Ok(first) = rx.recv() {
-                    let mut waiters = vec![first];
-                    waiters.extend(rx.try_iter());
-                    let result = db.flush().map(drop).map_err(|e| e.to_string());
-                    if let Err(e) = &result {
-                        error!(error = %e, "flushing the database failed");
-                    }
-                    for w in waiters {
-                        let _ = w.send(result.clone());
-                    }
+                    let mut round = vec![first];
+                    round.extend(rx.try_iter());
+                    committer.commit(round);
                 }
             })
-            .expect("spawning the group-commit thread");
-        Self {
+            .map_err(|e| Error::Durability(format!("cannot start the committer: {e}")))?;
+        Ok(Self {
             requests: Some(requests),
             thread: Some(thread),
+        })
+    }
+
+    /// Hands `request` to the committer; gives it back if the committer is gone.
+    fn send(&self, request: Request) -> Option<Request> {
+        match &self.requests {
+            Some(requests) => requests.send(request).err().map(|mpsc::SendError(r)| r),
+            None => Some(request),
         }
+    }
+
+    /// Writes `new` and resolves once it is on disk.
+    pub fn register(&self, new: NewTask) -> oneshot::Receiver<Result<Task, Error>> {
+        let (tx, rx) = oneshot::channel();
+        if let Some(Request::Register(_, tx)) = self.send(Request::Register(new, tx)) {
+            let _ = tx.send(Err(Error::ShuttingDown));
+        }
+        rx
     }
 
     /// Resolves once everything written before this call is on disk.
     pub fn durable(&self) -> oneshot::Receiver<Result<(), String>> {
         let (tx, rx) = oneshot::channel();
-        match &self.requests {
-            Some(requests) => {
-                if let Err(mpsc::SendError(tx)) = requests.send(tx) {
-                    let _ = tx.send(Err("the committer has stopped".into()));
-                }
-            }
-            None => {
-                let _ = tx.send(Err("the committer has stopped".into()));
-            }
+        if let Some(Request::Sync(tx)) = self.send(Request::Sync(tx)) {
+            let _ = tx.send(Err("the committer has stopped".into()));
         }
         rx
     }
@@ -71,5 +101,85 @@ impl Drop for GroupCommit {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+type Reply = oneshot::Sender<Result<Task, Error>>;
+
+impl Committer {
+    fn commit(&mut self, round: Vec<Request>) {
+        let started = Instant::now();
+        let mut registered: Vec<(Task, Reply)> = Vec::new();
+        let mut syncs = Vec::new();
+        let mut tasks = sled::Batch::default();
+        let first_uid = self.next_uid;
+        for request in round {
+            match request {
+                Request::Sync(reply) => syncs.push(reply),
+                Request::Register(new, reply) => match self.stage(new, &mut tasks) {
+                    Ok(task) => registered.push((task, reply)),
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                },
+            }
+        }
+        let written = if registered.is_empty() {
+            Ok(())
+        } else {
+            tasks.insert(NEXT_TASK, &self.next_uid.to_be_bytes());
+            self.queue.apply_batch(tasks)
+        };
+        if written.is_err() {
+            // Nothing of this round reached sled: its uids can be handed out again.
+            self.next_uid = first_uid;
+        }
+        let write_micros = started.elapsed().as_micros() as u64;
+        let flushed = written.and_then(|()| self.db.flush().map(drop));
+        debug!(
+            tasks = registered.len(),
+            syncs = syncs.len(),
+            write_micros,
+            micros = started.elapsed().as_micros() as u64,
+            "group commit"
+        );
+        if let Err(e) = &flushed {
+            error!(error = %e, "writing or flushing registered tasks failed");
+        }
+        for (task, reply) in registered {
+            let _ = reply.send(
+                flushed
+                    .clone()
+                    .map(|()| task)
+                    .map_err(|e| Error::Durability(e.to_string())),
+            );
+        }
+        for reply in syncs {
+            let _ = reply.send(flushed.clone().map_err(|e| e.to_string()));
+        }
+    }
+
+    /// Numbers the task, writes its payload, and adds it to the round's batch.
+    fn stage(&mut self, new: NewTask, tasks: &mut sled::Batch) -> Result<Task, Error> {
+        let uid = self.next_uid;
+        let next = uid.checked_add(1).ok_or(Error::NoTaskUidLeft)?;
+        let mut operation = new.operation;
+        let mut bytes = 0;
+        if let Some(payload) = new.payload {
+            let id = ContentId(self.db.generate_id()?);
+            bytes = payload.len() as u64;
+            // The payload goes in before its task: a crash in between leaves an
+            // orphan that recovery removes, never a task without its data.
+            self.content.insert(content_key(id), payload)?;
+            if let Operation::DocumentAdditionOrUpdate { content, .. } = &mut operation {
+                *content = id;
+            }
+        }
+        let mut task = Task::new(new.index_uid, operation, new.details);
+        task.uid = TaskId(uid);
+        tasks.insert(&task_key(task.uid), serde_json::to_vec(&task)?);
+        tasks.insert(&marker_key(task.uid), Marker::of(&task, bytes).encode());
+        self.next_uid = next;
+        Ok(task)
     }
 }

@@ -63,15 +63,14 @@ impl Inner {
             .map(|uid| self.load_task(*uid))
             .collect::<Result<Vec<_>, _>>()?;
 
-        let mut marking = sled::Batch::default();
+        // `processing` lives in memory only (queries overlay it): after a crash
+        // these tasks are simply still enqueued, and writing a state that
+        // recovery throws away would only compete with registrations for sled.
         for task in &mut tasks {
             task.status = Status::Processing;
             task.batch_uid = Some(batch_uid);
             task.started_at = Some(started);
-            marking.insert(&task_key(task.uid), serde_json::to_vec(&task)?);
         }
-        marking.insert(NEXT_BATCH, &(batch_uid.0 + 1).to_be_bytes());
-        self.queue.apply_batch(marking)?;
         *self.processing.write().unwrap_or_else(|e| e.into_inner()) = Some(Batch::summarize(
             batch_uid,
             &tasks,
@@ -109,6 +108,7 @@ impl Inner {
         let mut batch = Batch::summarize(batch_uid, &all, started, plan.strategy);
         batch.finished_at = Some(finished);
         writes.insert(&batch_key(batch_uid), serde_json::to_vec(&batch)?);
+        writes.insert(NEXT_BATCH, &(batch_uid.0 + 1).to_be_bytes());
         self.queue.apply_batch(writes)?;
         for content in all.iter().filter_map(|t| t.operation.content()) {
             self.content.remove(content_key(content))?;

@@ -1,7 +1,7 @@
 //! Reading tasks and batches: one, or a filtered page.
 
 use serde::Serialize;
-use task_model::{Batch, BatchId, Task, TaskFilter, TaskId};
+use task_model::{Batch, BatchId, Status, Task, TaskFilter, TaskId};
 
 use crate::keys::{batch_key, BATCH, TASK};
 use crate::{Error, Scheduler};
@@ -30,6 +30,18 @@ impl<T> Page<T> {
             next: self.next,
         }
     }
+}
+
+/// A task as it is now: the batch in progress is only known in memory.
+fn with_progress(mut task: Task, processing: Option<&Batch>) -> Task {
+    if let Some(batch) = processing {
+        if task.status == Status::Enqueued && batch.task_uids.contains(&task.uid) {
+            task.status = Status::Processing;
+            task.batch_uid = Some(batch.uid);
+            task.started_at = Some(batch.started_at);
+        }
+    }
+    task
 }
 
 /// Walks `items` (already in page order), keeping `limit` matches at or past
@@ -74,7 +86,11 @@ fn paginate<T>(
 
 impl Scheduler {
     pub fn task(&self, uid: TaskId) -> Result<Task, Error> {
-        self.inner.load_task(uid)
+        let processing = self.processing_batch();
+        Ok(with_progress(
+            self.inner.load_task(uid)?,
+            processing.as_ref(),
+        ))
     }
 
     /// Tasks matching `filter`, newest first unless `reverse`.
@@ -105,9 +121,10 @@ impl Scheduler {
     }
 
     pub(crate) fn matching_uids(&self, filter: &TaskFilter) -> Result<Vec<TaskId>, Error> {
+        let processing = self.processing_batch();
         let mut uids = Vec::new();
         for entry in self.inner.queue.scan_prefix([TASK]) {
-            let task: Task = serde_json::from_slice(&entry?.1)?;
+            let task = with_progress(serde_json::from_slice(&entry?.1)?, processing.as_ref());
             if filter.matches(&task) {
                 uids.push(task.uid);
             }

@@ -44,10 +44,9 @@ pub(crate) struct Inner {
     pub content: sled::Tree,
     pub db: sled::Db,
     pub store: Store,
+    /// The only writer of new tasks: numbering and writing happen in one
+    /// thread, so the worker never sees task n+1 before task n.
     pub commit: GroupCommit,
-    /// Makes "take the next uid and write the task" one step, so the worker
-    /// never sees task n+1 before task n.
-    pub register_lock: Mutex<()>,
     wake: (Mutex<bool>, Condvar),
     /// The batch being processed, to show it and to answer `isIndexing`.
     pub processing: RwLock<Option<Batch>>,
@@ -69,13 +68,14 @@ impl Scheduler {
     /// Opens the queue inside `db`, recovering from any crash: tasks that were
     /// processing are enqueued again and orphaned payloads are removed.
     pub fn open(db: &sled::Db, store: Store, options: Options) -> Result<Self, Error> {
+        let queue = db.open_tree("queue")?;
+        let content = db.open_tree("content")?;
         let inner = Inner {
-            queue: db.open_tree("queue")?,
-            content: db.open_tree("content")?,
+            commit: GroupCommit::start(db.clone(), queue.clone(), content.clone())?,
+            queue,
+            content,
             db: db.clone(),
             store,
-            commit: GroupCommit::start(db.clone()),
-            register_lock: Mutex::new(()),
             wake: (Mutex::new(false), Condvar::new()),
             processing: RwLock::new(None),
             observer: RwLock::new(None),

@@ -1,0 +1,289 @@
+//! `cargo xtask bench [enqueue|import|all]`: release build, loopback only,
+//! every loop bounded in time; each figure printed with a ratio measured in
+//! the same run.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::TcpStream;
+
+use crate::{load, root, sh};
+
+/// Meilisearch 1.50 on this machine class, as measured for the project brief.
+const ANCHOR_ENQUEUE_PER_S: f64 = 1_000.0;
+const ANCHOR_IMPORT_DOCS_PER_S: f64 = 8_800.0;
+const CONNECTIONS: usize = 64;
+const LOAD_TIME: Duration = Duration::from_secs(5);
+const IMPORT_DOCS: u64 = 100_000;
+
+pub fn run(which: &str) -> Result<(), String> {
+    if !matches!(which, "enqueue" | "import" | "all") {
+        return Err(format!(
+            "unknown benchmark `{which}`: expected enqueue, import or all"
+        ));
+    }
+    sh("cargo", &["build", "--release", "-p", "meili-lite"], &[])?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    if matches!(which, "enqueue" | "all") {
+        rt.block_on(enqueue())?;
+    }
+    if matches!(which, "import" | "all") {
+        rt.block_on(import())?;
+    }
+    Ok(())
+}
+
+/// A release meili-lite on a fresh database; killed on drop.
+struct Meili {
+    child: Child,
+    addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Meili {
+    fn start() -> Result<Self, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let bin = root().join("target/release/meili-lite");
+        let mut child = Command::new(bin)
+            // BENCH_LOG_LEVEL=DEBUG shows group commits and batches while profiling.
+            .args(["--http-addr", "127.0.0.1:0", "--log-level"])
+            .arg(std::env::var("BENCH_LOG_LEVEL").unwrap_or_else(|_| "WARN".into()))
+            .arg("--db-path")
+            .arg(dir.path().join("data.ms"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("starting meili-lite: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let addr = line
+            .trim()
+            .strip_prefix("Server listening on: \"http://")
+            .and_then(|a| a.strip_suffix('"'))
+            .and_then(|a| a.parse().ok())
+            .ok_or_else(|| format!("unexpected first line: {line}"))?;
+        Ok(Meili {
+            child,
+            addr,
+            _dir: dir,
+        })
+    }
+
+    /// Peak resident memory so far (VmHWM), in MiB.
+    fn peak_rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+}
+
+impl Drop for Meili {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Vec<u8>,
+) -> Result<Value, String> {
+    let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "bench")
+        .header("content-type", "application/x-ndjson")
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| e.to_string())?;
+    let res = sender.send_request(req).await.map_err(|e| e.to_string())?;
+    let bytes = res
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// Waits (bounded) until task `uid` is finished; returns it.
+async fn wait_task(addr: SocketAddr, uid: u64, limit: Duration) -> Result<Value, String> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let task = request(addr, "GET", &format!("/tasks/{uid}"), Vec::new()).await?;
+        if matches!(
+            task["status"].as_str(),
+            Some("succeeded" | "failed" | "canceled")
+        ) {
+            return Ok(task);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("task {uid} not finished after {limit:?}: {task}"));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn enqueue() -> Result<(), String> {
+    let body: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> =
+        Arc::new(|i| format!(r#"[{{"id":{i},"title":"document {i}"}}]"#).into_bytes());
+    let path = "/indexes/bench/documents";
+
+    eprintln!("enqueue: do-nothing hyper server, {CONNECTIONS} connections, {LOAD_TIME:?}");
+    let baseline_addr = load::baseline_server().await;
+    let baseline = load::run(
+        baseline_addr,
+        CONNECTIONS,
+        LOAD_TIME,
+        path,
+        None,
+        body.clone(),
+    )
+    .await;
+
+    eprintln!("enqueue: meili-lite (release), same load");
+    let meili = Meili::start()?;
+    let run = load::run(meili.addr, CONNECTIONS, LOAD_TIME, path, None, body).await;
+    let drain_started = Instant::now();
+    let last = wait_task(
+        meili.addr,
+        run.ok.saturating_sub(1),
+        Duration::from_secs(120),
+    )
+    .await?;
+    let drained = drain_started.elapsed();
+
+    let rate = run.per_second();
+    println!(
+        "\n## enqueue: one-document additions, {CONNECTIONS} keep-alive clients, {LOAD_TIME:?}"
+    );
+    println!("| measure | value |\n|---|---|");
+    println!(
+        "| do-nothing hyper server (loopback limit) | {:.0} req/s |",
+        baseline.per_second()
+    );
+    println!(
+        "| meili-lite durable enqueue (202 after fsync) | {rate:.0} tasks/s ({} errors) |",
+        run.errors
+    );
+    println!(
+        "| meili-lite / loopback limit | {:.3} |",
+        rate / baseline.per_second()
+    );
+    println!(
+        "| meili-lite / Meilisearch 1.50 (reported {ANCHOR_ENQUEUE_PER_S:.0}/s) | {:.1}x |",
+        rate / ANCHOR_ENQUEUE_PER_S
+    );
+    println!(
+        "| target ≥ 10,000 tasks/s | {} |",
+        if rate >= 10_000.0 { "met" } else { "NOT met" }
+    );
+    println!(
+        "| queue drained after the load (last task {}) | {:.2} s |",
+        last["status"],
+        drained.as_secs_f64()
+    );
+    println!("| peak RSS | {:.0} MiB |", meili.peak_rss_mib());
+    Ok(())
+}
+
+/// 100k deterministic documents, ~250 bytes each.
+fn import_payload() -> Vec<u8> {
+    const WORDS: [&str; 12] = [
+        "river", "stone", "light", "garden", "winter", "signal", "harbor", "paper", "engine",
+        "forest", "silver", "market",
+    ];
+    let mut out = Vec::with_capacity(IMPORT_DOCS as usize * 260);
+    for i in 0..IMPORT_DOCS {
+        let w = |k: u64| WORDS[((i * 7 + k * 13) % 12) as usize];
+        let overview: Vec<&str> = (0..16).map(w).collect();
+        let doc = serde_json::json!({
+            "id": i,
+            "title": format!("{} {} {i}", w(1), w(2)),
+            "genres": [w(3), w(4)],
+            "year": 1900 + i % 125,
+            "rating": (i % 100) as f64 / 10.0,
+            "overview": overview.join(" "),
+        });
+        out.extend_from_slice(doc.to_string().as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
+async fn import() -> Result<(), String> {
+    let payload = import_payload();
+    let mib = payload.len() as f64 / (1024.0 * 1024.0);
+    eprintln!("import: {IMPORT_DOCS} documents, {mib:.1} MiB of NDJSON");
+
+    let baseline_addr = load::baseline_server().await;
+    let t = Instant::now();
+    request(
+        baseline_addr,
+        "POST",
+        "/indexes/bench/documents",
+        payload.clone(),
+    )
+    .await?;
+    let transfer = t.elapsed();
+
+    let meili = Meili::start()?;
+    let t = Instant::now();
+    let accepted = request(meili.addr, "POST", "/indexes/bench/documents", payload).await?;
+    let accepted_after = t.elapsed();
+    let uid = accepted["taskUid"]
+        .as_u64()
+        .ok_or_else(|| format!("not accepted: {accepted}"))?;
+    let task = wait_task(meili.addr, uid, Duration::from_secs(600)).await?;
+    let total = t.elapsed();
+    if task["status"] != "succeeded" {
+        return Err(format!("import failed: {task}"));
+    }
+    let rate = IMPORT_DOCS as f64 / total.as_secs_f64();
+    let rss = meili.peak_rss_mib();
+    println!("\n## import: {IMPORT_DOCS} documents ({mib:.1} MiB NDJSON) in one request");
+    println!("| measure | value |\n|---|---|");
+    println!(
+        "| POST to a do-nothing server (loopback transfer) | {:.3} s |",
+        transfer.as_secs_f64()
+    );
+    println!(
+        "| meili-lite 202 (parsed, validated, on disk) | {:.3} s |",
+        accepted_after.as_secs_f64()
+    );
+    println!(
+        "| meili-lite until the task succeeded | {:.3} s |",
+        total.as_secs_f64()
+    );
+    println!("| meili-lite import rate | {rate:.0} docs/s |");
+    println!("| meili-lite / Meilisearch 1.50 (reported {ANCHOR_IMPORT_DOCS_PER_S:.0} docs/s) | {:.1}x (target ≥ 3x: {}) |", rate / ANCHOR_IMPORT_DOCS_PER_S, if rate >= 3.0 * ANCHOR_IMPORT_DOCS_PER_S { "met" } else { "NOT met" });
+    println!(
+        "| peak RSS | {rss:.0} MiB (target ≤ 320 MiB: {}) |",
+        if rss <= 320.0 { "met" } else { "NOT met" }
+    );
+    println!("| task duration (processing only) | {} |", task["duration"]);
+    Ok(())
+}

@@ -1,0 +1,135 @@
+//! A closed-loop HTTP load generator: `connections` keep-alive connections,
+//! each sending its next request as soon as the previous answer arrives, for
+//! a fixed time. The same generator measures meili-lite and the do-nothing
+//! baseline, so their ratio cancels out the machine.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+
+/// What one run measured.
+pub struct Outcome {
+    pub ok: u64,
+    pub errors: u64,
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    pub fn per_second(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// Sends `POST path` with `body(i)` from `connections` connections for `duration`.
+pub async fn run(
+    addr: SocketAddr,
+    connections: usize,
+    duration: Duration,
+    path: &'static str,
+    auth: Option<String>,
+    body: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
+) -> Outcome {
+    let ok = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let next = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (ok, errors, next, stop, body, auth) = (
+            ok.clone(),
+            errors.clone(),
+            next.clone(),
+            stop.clone(),
+            body.clone(),
+            auth.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let Ok(stream) = TcpStream::connect(addr).await else {
+                errors.fetch_add(1, Ordering::Relaxed);
+                return;
+            };
+            let _ = stream.set_nodelay(true);
+            let Ok((mut sender, conn)) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
+            else {
+                errors.fetch_add(1, Ordering::Relaxed);
+                return;
+            };
+            tokio::spawn(conn);
+            while !stop.load(Ordering::Relaxed) {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let mut req = Request::post(path)
+                    .header("content-type", "application/json")
+                    .header("host", "bench");
+                if let Some(a) = &auth {
+                    req = req.header("authorization", a.as_str());
+                }
+                let Ok(req) = req.body(Full::new(Bytes::from(body(i)))) else {
+                    break;
+                };
+                match sender.send_request(req).await {
+                    Ok(res) if res.status().is_success() => {
+                        let _ = res.into_body().collect().await;
+                        ok.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(duration).await;
+    stop.store(true, Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+    }
+    Outcome {
+        ok: ok.load(Ordering::Relaxed),
+        errors: errors.load(Ordering::Relaxed),
+        elapsed,
+    }
+}
+
+/// A do-nothing hyper server: reads the body, answers `202` with a small JSON
+/// object. The loopback limit for this load generator on this machine.
+pub async fn baseline_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binding the baseline server");
+    let addr = listener.local_addr().expect("baseline address");
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(async move {
+                let service =
+                    hyper::service::service_fn(|req: Request<hyper::body::Incoming>| async move {
+                        let _ = req.into_body().collect().await;
+                        let mut res = Response::new(Full::new(Bytes::from_static(
+                            br#"{"taskUid":0,"status":"enqueued"}"#,
+                        )));
+                        *res.status_mut() = StatusCode::ACCEPTED;
+                        Ok::<_, Infallible>(res)
+                    });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
