@@ -6,7 +6,7 @@ The server is NOT started here: the Rust harness (or a developer) starts meili-l
 Every test uses its own index uids (uuid suffix), so tests are independent and can run in any order
 against a server that already holds data.
 
-Run: pytest -q tests/python/test_client.py
+Run: pytest -q -p no:cacheprovider tests/python/test_client.py   (pip install -r tests/python/requirements.txt)
 """
 
 from __future__ import annotations
@@ -541,6 +541,22 @@ def test_get_tasks_filters(client: meilisearch.Client) -> None:
     assert err.status_code == 400
 
 
+def test_get_tasks_filter_on_every_meilisearch_type(client: meilisearch.Client) -> None:
+    """Every Meilisearch task type is a valid `types` value, even kinds meili-lite never
+    creates: Meilisearch answers 200 with no results, not 400 invalid_task_types."""
+    index = create_index(client, new_uid("types"), "id")
+    all_types = [
+        "documentAdditionOrUpdate", "documentEdition", "documentDeletion", "settingsUpdate",
+        "indexCreation", "indexDeletion", "indexUpdate", "indexSwap", "taskCancelation",
+        "taskDeletion", "dumpCreation", "snapshotCreation", "export", "upgradeDatabase",
+        "indexCompaction",
+    ]
+    res = client.get_tasks({"indexUids": [index.uid], "types": all_types})
+    assert [t.type for t in res.results] == ["indexCreation"]
+    res = client.get_tasks({"indexUids": [index.uid], "types": ["documentEdition", "dumpCreation"]})
+    assert res.results == [] and res.total == 0
+
+
 def test_task_object_shape(client: meilisearch.Client) -> None:
     index = create_index(client, new_uid("shape"), "id")
     info = index.add_documents(MOVIES[:1])
@@ -579,20 +595,42 @@ def test_cancel_finished_task(client: meilisearch.Client) -> None:
 
 def test_cancel_enqueued_tasks(client: meilisearch.Client) -> None:
     index = create_index(client, new_uid("cancel2"), "id")
-    big = [{"id": i, "text": f"document number {i}"} for i in range(2000)]
+    # The big first payload keeps the scheduler busy while the small ones (and the cancelation)
+    # are enqueued, so usually the small ones are still enqueued when the cancelation is
+    # registered. Timing is not guaranteed, so the assertions hold for any interleaving:
+    # a task that had not started when the cancelation was registered must end up canceled.
+    # (Meilisearch would also abort a *processing* matched batch; that is best effort there
+    # and is not asserted here.)
+    big = [{"id": i, "text": f"document number {i}"} for i in range(8000)]
     infos = [index.add_documents(big)] + [index.add_documents([{"id": i}]) for i in range(5)]
     cancel = client.cancel_tasks({"indexUids": [index.uid], "statuses": ["enqueued", "processing"]})
     assert_task_info(cancel, "taskCancelation", None)
     ctask = wait(client, cancel)
+    assert ctask.details["originalFilter"] == f"?indexUids={index.uid}&statuses=enqueued%2Cprocessing"
 
     final = [client.wait_for_task(i.task_uid, TIMEOUT_MS, POLL_MS) for i in infos]
-    canceled = [t for t in final if t.status == "canceled"]
     assert all(t.status in ("succeeded", "canceled") for t in final), [t.status for t in final]
+    canceled = [t for t in final if t.status == "canceled"]
+    for t in final:
+        if t.status == "succeeded":
+            assert t.started_at <= ctask.enqueued_at, (
+                f"task {t.uid} was still enqueued when cancelation {ctask.uid} was registered "
+                f"({t.started_at} > {ctask.enqueued_at}) but it was not canceled"
+            )
+    assert ctask.details["canceledTasks"] == len(canceled)
+    assert ctask.details["matchedTasks"] >= len(canceled)
+
+    # canceled tasks carry canceledBy, zeroed counters, and join the cancelation's batch
+    cbatch = raw_task(client, ctask.uid)["batchUid"]
     for t in canceled:
         assert t.canceled_by == ctask.uid
         assert t.details == {"receivedDocuments": t.details["receivedDocuments"], "indexedDocuments": 0}
-    assert ctask.details["canceledTasks"] == len(canceled)
-    assert ctask.details["matchedTasks"] >= len(canceled)
+        assert raw_task(client, t.uid)["batchUid"] == cbatch
+        assert (t.started_at, t.finished_at) == (ctask.started_at, ctask.finished_at)
+    batch = client.get_batch(cbatch)
+    assert batch.stats["totalNbTasks"] == 1 + len(canceled)
+    expected_status = {"succeeded": 1, "canceled": len(canceled)} if canceled else {"succeeded": 1}
+    assert batch.stats["status"] == expected_status
 
     res = client.get_tasks({"canceledBy": [str(ctask.uid)]})
     assert sorted(t.uid for t in res.results) == sorted(t.uid for t in canceled)
@@ -713,3 +751,27 @@ def test_swap_indexes(client: meilisearch.Client) -> None:
     missing = new_uid("swap_missing")
     task = wait(client, client.swap_indexes([{"indexes": [a.uid, missing]}]), status="failed")
     assert task.error["code"] == "index_not_found"
+
+
+def test_swap_indexes_swaps_task_history(client: meilisearch.Client) -> None:
+    """Meilisearch rewrites the indexUid of every earlier task of the two swapped indexes
+    (index-scheduler `apply_index_swap`), so the task history follows the data."""
+    a = create_index(client, new_uid("swaph_a"), "id")
+    b = create_index(client, new_uid("swaph_b"), "id")
+    ta = wait(client, a.add_documents([{"id": 1}]))
+    tb = wait(client, b.add_documents([{"id": 2}]))
+    wait(client, client.swap_indexes([{"indexes": [a.uid, b.uid]}]))
+
+    assert client.get_task(ta.uid).index_uid == b.uid
+    assert client.get_task(tb.uid).index_uid == a.uid
+    assert tb.uid in [t.uid for t in client.get_tasks({"indexUids": [a.uid]}).results]
+    assert ta.uid in [t.uid for t in client.get_tasks({"indexUids": [b.uid]}).results]
+
+
+def test_swap_task_details(client: meilisearch.Client) -> None:
+    """Meilisearch (>= 1.18, the servers this client targets) reports each swap with its
+    `rename` flag: {"swaps": [{"indexes": [a, b], "rename": false}]}."""
+    a = create_index(client, new_uid("swapd_a"), "id")
+    b = create_index(client, new_uid("swapd_b"), "id")
+    task = wait(client, client.swap_indexes([{"indexes": [a.uid, b.uid]}]))
+    assert task.details == {"swaps": [{"indexes": [a.uid, b.uid], "rename": False}]}

@@ -36,5 +36,8 @@ impl IndexMeta {
 #[serde(rename_all = "camelCase")]
 pub struct IndexStats {
     pub number_of_documents: u64,
+    /// Bytes of stored document JSON.
+    pub raw_document_db_size: u64,
+    pub avg_document_size: u64,
     pub field_distribution: std::collections::BTreeMap<String, u64>,
 }

@@ -255,14 +255,23 @@ impl Store {
         let meta = self.index(uid)?;
         let tree = self.documents_tree(&meta)?;
         let mut field_distribution = BTreeMap::new();
+        let mut raw_document_db_size = 0;
         for v in tree.range(..DOCS_END).values() {
-            let doc: Document = serde_json::from_slice(&v?)?;
+            let v = v?;
+            raw_document_db_size += v.len() as u64;
+            let doc: Document = serde_json::from_slice(&v)?;
             for key in doc.keys() {
                 *field_distribution.entry(key.clone()).or_insert(0) += 1;
             }
         }
+        let number_of_documents = self.count(&meta)?;
+        let avg_document_size = raw_document_db_size
+            .checked_div(number_of_documents)
+            .unwrap_or(0);
         Ok(IndexStats {
-            number_of_documents: self.count(&meta)?,
+            number_of_documents,
+            raw_document_db_size,
+            avg_document_size,
             field_distribution,
         })
     }

@@ -156,6 +156,19 @@ impl Inner {
             ) => self.documents(tasks),
             Some(_) => {
                 for task in tasks.iter_mut() {
+                    if let Operation::IndexSwap { swaps } = &task.operation {
+                        let pairs: Vec<(IndexUid, IndexUid)> =
+                            swaps.iter().map(|s| s.indexes.clone()).collect();
+                        match self.missing_indexes(&pairs)? {
+                            Some(error) => fail(task, error),
+                            None => {
+                                store.swap_indexes(&pairs)?;
+                                self.swap_history(&pairs, task.uid, writes)?;
+                                succeed(task, None);
+                            }
+                        }
+                        continue;
+                    }
                     let index = task.index_uid.clone();
                     let outcome = match (&task.operation, index) {
                         (Operation::IndexCreation { primary_key }, Some(uid)) => {
@@ -206,6 +219,36 @@ impl Inner {
                 Ok(())
             }
         }
+    }
+
+    /// Earlier tasks follow their documents: as in Meilisearch, a task of `a`
+    /// now names `b` and the other way round, so `indexUids` filters stay true.
+    fn swap_history(
+        &self,
+        pairs: &[(IndexUid, IndexUid)],
+        swap: TaskId,
+        writes: &mut sled::Batch,
+    ) -> Result<(), Error> {
+        for entry in self.queue.range(task_key(TaskId(0))..task_key(swap)) {
+            let mut task: Task = serde_json::from_slice(&entry?.1)?;
+            let Some(index) = &task.index_uid else {
+                continue;
+            };
+            let other = pairs.iter().find_map(|(a, b)| {
+                if a == index {
+                    Some(b.clone())
+                } else if b == index {
+                    Some(a.clone())
+                } else {
+                    None
+                }
+            });
+            if let Some(other) = other {
+                task.index_uid = Some(other);
+                writes.insert(&task_key(task.uid), serde_json::to_vec(&task)?);
+            }
+        }
+        Ok(())
     }
 
     fn missing_indexes(

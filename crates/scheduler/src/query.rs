@@ -3,7 +3,7 @@
 use serde::Serialize;
 use task_model::{Batch, BatchId, Status, Task, TaskFilter, TaskId};
 
-use crate::keys::{batch_key, BATCH, TASK};
+use crate::keys::{batch_key, task_key, BATCH, TASK};
 use crate::{Error, Scheduler};
 
 /// A page of results in the shape of `GET /tasks` and `GET /batches`.
@@ -94,6 +94,9 @@ impl Scheduler {
     }
 
     /// Tasks matching `filter`, newest first unless `reverse`.
+    ///
+    /// A `uids` filter reads only those tasks; no filter at all decodes only
+    /// the page. Other filters read every task (a task index is future work).
     pub fn tasks(
         &self,
         filter: &TaskFilter,
@@ -101,30 +104,113 @@ impl Scheduler {
         limit: usize,
         reverse: bool,
     ) -> Result<Page<Task>, Error> {
+        let processing = self.processing_batch();
+        let decode = |bytes: &[u8]| -> Result<Task, Error> {
+            Ok(with_progress(
+                serde_json::from_slice(bytes)?,
+                processing.as_ref(),
+            ))
+        };
+        let from_u32 = from.map(|f| f.0);
+        if filter.uids.is_some() {
+            let items = self
+                .listed_tasks(filter, reverse)
+                .map(|r| r.and_then(|b| decode(&b)));
+            return paginate(
+                items,
+                |t| t.uid.0,
+                |t| filter.matches(t),
+                from_u32,
+                limit,
+                reverse,
+            );
+        }
+        if filter.is_empty() {
+            let queue = &self.inner.queue;
+            let total = queue.scan_prefix([TASK]).count() as u64;
+            let range: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
+                match (from, reverse) {
+                    (None, false) => Box::new(queue.scan_prefix([TASK]).rev()),
+                    (Some(f), false) => {
+                        Box::new(queue.range(task_key(TaskId(0))..=task_key(f)).rev())
+                    }
+                    (None, true) => Box::new(queue.scan_prefix([TASK])),
+                    (Some(f), true) => {
+                        Box::new(queue.range(task_key(f)..=task_key(TaskId(u32::MAX))))
+                    }
+                };
+            let mut page = Page {
+                results: Vec::new(),
+                total,
+                limit,
+                from: None,
+                next: None,
+            };
+            for entry in range {
+                let (key, value) = entry?;
+                if page.results.len() == limit {
+                    page.next = TaskId::from_be_slice(&key[1..]).map(|t| t.0);
+                    break;
+                }
+                page.results.push(decode(&value)?);
+            }
+            page.from = page.results.first().map(|t| t.uid.0);
+            return Ok(page);
+        }
         let scan = self.inner.queue.scan_prefix([TASK]);
-        let decode = |e: sled::Result<(sled::IVec, sled::IVec)>| -> Result<Task, Error> {
-            Ok(serde_json::from_slice(&e?.1)?)
-        };
         let items: Box<dyn Iterator<Item = _>> = if reverse {
-            Box::new(scan.map(decode))
+            Box::new(scan)
         } else {
-            Box::new(scan.rev().map(decode))
+            Box::new(scan.rev())
         };
+        let items = items.map(|e| e.map_err(Error::from).and_then(|(_, v)| decode(&v)));
         paginate(
             items,
             |t| t.uid.0,
             |t| filter.matches(t),
-            from.map(|f| f.0),
+            from_u32,
             limit,
             reverse,
         )
     }
 
+    /// The stored tasks named by `filter.uids`, in page order.
+    fn listed_tasks(
+        &self,
+        filter: &TaskFilter,
+        reverse: bool,
+    ) -> impl Iterator<Item = Result<sled::IVec, Error>> + '_ {
+        let mut uids = filter.uids.clone().unwrap_or_default();
+        uids.sort();
+        uids.dedup();
+        if !reverse {
+            uids.reverse();
+        }
+        uids.into_iter().filter_map(|uid| {
+            self.inner
+                .queue
+                .get(task_key(uid))
+                .map_err(Error::from)
+                .transpose()
+        })
+    }
+
     pub(crate) fn matching_uids(&self, filter: &TaskFilter) -> Result<Vec<TaskId>, Error> {
         let processing = self.processing_batch();
+        let entries: Box<dyn Iterator<Item = Result<sled::IVec, Error>>> = if filter.uids.is_some()
+        {
+            Box::new(self.listed_tasks(filter, true))
+        } else {
+            Box::new(
+                self.inner
+                    .queue
+                    .scan_prefix([TASK])
+                    .map(|e| e.map(|(_, v)| v).map_err(Error::from)),
+            )
+        };
         let mut uids = Vec::new();
-        for entry in self.inner.queue.scan_prefix([TASK]) {
-            let task = with_progress(serde_json::from_slice(&entry?.1)?, processing.as_ref());
+        for bytes in entries {
+            let task = with_progress(serde_json::from_slice(&bytes?)?, processing.as_ref());
             if filter.matches(&task) {
                 uids.push(task.uid);
             }

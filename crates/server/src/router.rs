@@ -70,7 +70,12 @@ fn not_found(method: &Method, path: &str) -> Error {
 }
 
 async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let decoded: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(percent_decode)
+        .collect();
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     if segments.as_slice() != ["health"] {
         auth::check(
             req.state.master_key.as_ref().map(|k| k.expose()),
@@ -168,10 +173,45 @@ async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
     }
 }
 
+/// `%20` → ` `; invalid escapes are kept as they are.
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// `202 Accepted` with the summarized task.
 pub(crate) fn accepted(task: &task_model::Task) -> Reply {
     Ok(crate::http::json_response(
         StatusCode::ACCEPTED,
         &task.summarized(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(super::percent_decode("bad%20uid"), "bad uid");
+        assert_eq!(super::percent_decode("a%2"), "a%2");
+        assert_eq!(super::percent_decode("%zz%41"), "%zzA");
+    }
 }

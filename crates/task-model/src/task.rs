@@ -49,6 +49,10 @@ pub enum Method {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexSwap {
     pub indexes: (IndexUid, IndexUid),
+    /// Always `false`: meili-lite swaps, it does not rename (Meilisearch 1.18+
+    /// shows the field).
+    #[serde(default)]
+    pub rename: bool,
 }
 
 /// What a task will do, with everything needed to do it.

@@ -173,7 +173,10 @@ pub(crate) async fn swap(mut req: Req) -> Reply {
         for n in &names {
             *seen.entry(n.clone()).or_default() += 1;
         }
-        swaps.push(IndexSwap { indexes: (a, b) });
+        swaps.push(IndexSwap {
+            indexes: (a, b),
+            rename: false,
+        });
     }
     let dups: Vec<String> = seen
         .into_iter()

@@ -27,6 +27,8 @@ pub(crate) fn index_stats(req: &Req, uid: &task_model::IndexUid) -> Result<Value
     let stats = req.state.store.stats(uid)?;
     Ok(json!({
         "numberOfDocuments": stats.number_of_documents,
+        "rawDocumentDbSize": stats.raw_document_db_size,
+        "avgDocumentSize": stats.avg_document_size,
         "isIndexing": req.state.scheduler.is_indexing(uid.as_str()),
         "fieldDistribution": stats.field_distribution,
     }))
