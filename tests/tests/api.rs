@@ -8,12 +8,7 @@ use common::Server;
 use serde_json::{json, Value};
 
 fn uids(list: &Value) -> Vec<u64> {
-    list["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["uid"].as_u64().unwrap())
-        .collect()
+    list["results"].as_array().unwrap().iter().map(|t| t["uid"].as_u64().unwrap()).collect()
 }
 
 #[test]
@@ -43,99 +38,42 @@ fn indexes_documents_tasks_and_batches_round_trip() {
         "application/x-ndjson",
         b"{\"id\":3,\"title\":\"Nd\"}\n{\"id\":4,\"title\":\"Json\"}\n",
     );
-    let csv_task = s.enqueue(
-        "POST",
-        "/indexes/movies/documents",
-        "text/csv",
-        b"id,title,price:number\n5,Csv,9.5\n",
-    );
+    let csv_task = s.enqueue("POST", "/indexes/movies/documents", "text/csv", b"id,title,price:number\n5,Csv,9.5\n");
     for uid in [json_task, ndjson_task, csv_task] {
         let t = s.wait_task(uid);
         assert_eq!(t["status"], "succeeded", "{t}");
-        assert_eq!(
-            t["details"]["receivedDocuments"],
-            t["details"]["indexedDocuments"]
-        );
+        assert_eq!(t["details"]["receivedDocuments"], t["details"]["indexedDocuments"]);
         assert!(t["duration"].as_str().unwrap().starts_with("PT"), "{t}");
     }
-    assert_eq!(
-        s.get("/indexes/movies/documents/5").json(),
-        json!({"id": "5", "title": "Csv", "price": 9.5})
-    );
+    assert_eq!(s.get("/indexes/movies/documents/5").json(), json!({"id": "5", "title": "Csv", "price": 9.5}));
 
-    let update = s.enqueue(
-        "PUT",
-        "/indexes/movies/documents",
-        "application/json",
-        br#"[{"id":1,"title":"Carol (2015)"}]"#,
-    );
+    let update =
+        s.enqueue("PUT", "/indexes/movies/documents", "application/json", br#"[{"id":1,"title":"Carol (2015)"}]"#);
     assert_eq!(s.wait_task(update)["status"], "succeeded");
-    assert_eq!(
-        s.get("/indexes/movies/documents/1").json(),
-        json!({"id": 1, "title": "Carol (2015)", "year": 2015})
-    );
-    assert_eq!(
-        s.get("/indexes/movies/documents/1?fields=year").json(),
-        json!({"year": 2015})
-    );
+    assert_eq!(s.get("/indexes/movies/documents/1").json(), json!({"id": 1, "title": "Carol (2015)", "year": 2015}));
+    assert_eq!(s.get("/indexes/movies/documents/1?fields=year").json(), json!({"year": 2015}));
 
-    let page = s
-        .get("/indexes/movies/documents?limit=2&offset=1&fields=id")
-        .json();
+    let page = s.get("/indexes/movies/documents?limit=2&offset=1&fields=id").json();
     assert_eq!(page["total"], 5);
-    assert_eq!(
-        (page["limit"].clone(), page["offset"].clone()),
-        (json!(2), json!(1))
-    );
+    assert_eq!((page["limit"].clone(), page["offset"].clone()), (json!(2), json!(1)));
     assert_eq!(page["results"].as_array().unwrap().len(), 2);
-    let fetched = s
-        .post_json(
-            "/indexes/movies/documents/fetch",
-            &json!({"ids": ["2", 4], "fields": ["title"]}),
-        )
-        .json();
-    assert_eq!(
-        fetched["results"],
-        json!([{"title": "Wonder"}, {"title": "Json"}])
-    );
+    let fetched = s.post_json("/indexes/movies/documents/fetch", &json!({"ids": ["2", 4], "fields": ["title"]})).json();
+    assert_eq!(fetched["results"], json!([{"title": "Wonder"}, {"title": "Json"}]));
 
-    let del = s.enqueue(
-        "DELETE",
-        "/indexes/movies/documents/2",
-        "application/json",
-        b"",
-    );
-    assert_eq!(
-        s.wait_task(del)["details"],
-        json!({"providedIds": 1, "deletedDocuments": 1, "originalFilter": null})
-    );
-    let del = s.post_json(
-        "/indexes/movies/documents/delete-batch",
-        &json!(["3", 4, "404"]),
-    );
+    let del = s.enqueue("DELETE", "/indexes/movies/documents/2", "application/json", b"");
+    assert_eq!(s.wait_task(del)["details"], json!({"providedIds": 1, "deletedDocuments": 1, "originalFilter": null}));
+    let del = s.post_json("/indexes/movies/documents/delete-batch", &json!(["3", 4, "404"]));
     let del = s.wait_task(del.json()["taskUid"].as_u64().unwrap());
     assert_eq!(del["details"]["deletedDocuments"], 2, "{del}");
-    s.get("/indexes/movies/documents/2")
-        .assert_error(404, "document_not_found");
+    s.get("/indexes/movies/documents/2").assert_error(404, "document_not_found");
     let stats = s.get("/indexes/movies/stats").json();
     assert_eq!(stats["numberOfDocuments"], 2);
     assert_eq!(stats["isIndexing"], false);
     assert_eq!(stats["fieldDistribution"]["title"], 2);
-    assert_eq!(
-        s.get("/stats").json()["indexes"]["movies"]["numberOfDocuments"],
-        2
-    );
+    assert_eq!(s.get("/stats").json()["indexes"]["movies"]["numberOfDocuments"], 2);
 
-    let clear = s.enqueue(
-        "DELETE",
-        "/indexes/movies/documents",
-        "application/json",
-        b"",
-    );
-    assert_eq!(
-        s.wait_task(clear)["details"],
-        json!({"deletedDocuments": 2})
-    );
+    let clear = s.enqueue("DELETE", "/indexes/movies/documents", "application/json", b"");
+    assert_eq!(s.wait_task(clear)["details"], json!({"deletedDocuments": 2}));
 
     // Tasks: filters, paging, reverse.
     let all = s.get("/tasks").json();
@@ -144,28 +82,16 @@ fn indexes_documents_tasks_and_batches_round_trip() {
     assert_eq!(all["next"], Value::Null);
     assert_eq!(uids(&s.get("/tasks?limit=2").json()), [7, 6]);
     let second = s.get("/tasks?limit=2&from=5").json();
-    assert_eq!(
-        (uids(&second), second["next"].clone()),
-        (vec![5, 4], json!(3))
-    );
-    assert_eq!(
-        uids(&s.get("/tasks?reverse=true&limit=3").json()),
-        [0, 1, 2]
-    );
+    assert_eq!((uids(&second), second["next"].clone()), (vec![5, 4], json!(3)));
+    assert_eq!(uids(&s.get("/tasks?reverse=true&limit=3").json()), [0, 1, 2]);
     assert_eq!(uids(&s.get("/tasks?types=indexCreation").json()), [0]);
     assert_eq!(s.get("/tasks?statuses=failed").json()["total"], 0);
-    assert_eq!(
-        s.get("/tasks?indexUids=movies&uids=1%2C2").json()["total"],
-        2
-    );
+    assert_eq!(s.get("/tasks?indexUids=movies&uids=1%2C2").json()["total"], 2);
 
     // Batches: every task has one, and it is listed.
     let t1 = s.get("/tasks/1").json();
     let batch = s.get(&format!("/batches/{}", t1["batchUid"])).json();
-    assert_eq!(
-        batch["stats"]["types"]["documentAdditionOrUpdate"],
-        batch["stats"]["totalNbTasks"]
-    );
+    assert_eq!(batch["stats"]["types"]["documentAdditionOrUpdate"], batch["stats"]["totalNbTasks"]);
     assert_eq!(batch["progress"], Value::Null);
     assert!(batch["batchStrategy"].is_string());
     let batches = s.get("/batches?limit=1").json();
@@ -175,17 +101,11 @@ fn indexes_documents_tasks_and_batches_round_trip() {
 
     let idx = s.get("/indexes/movies").json();
     assert_eq!(idx["primaryKey"], "id");
-    assert!(
-        idx["createdAt"].as_str().unwrap().contains('.'),
-        "dates always carry a fraction"
-    );
+    assert!(idx["createdAt"].as_str().unwrap().contains('.'), "dates always carry a fraction");
     assert_eq!(s.get("/indexes").json()["total"], 1);
-    let delete = s.delete("/indexes/movies").json()["taskUid"]
-        .as_u64()
-        .unwrap();
+    let delete = s.delete("/indexes/movies").json()["taskUid"].as_u64().unwrap();
     assert_eq!(s.wait_task(delete)["status"], "succeeded");
-    s.get("/indexes/movies")
-        .assert_error(404, "index_not_found");
+    s.get("/indexes/movies").assert_error(404, "index_not_found");
 }
 
 #[test]
@@ -200,47 +120,25 @@ fn quick_additions_autobatch_into_fewer_batches() {
                     (0..10)
                         .map(|i| {
                             let doc = json!([{"id": c * 100 + i}]).to_string();
-                            s.enqueue(
-                                "POST",
-                                "/indexes/batched/documents",
-                                "application/json",
-                                doc.as_bytes(),
-                            )
+                            s.enqueue("POST", "/indexes/batched/documents", "application/json", doc.as_bytes())
                         })
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
     });
     let tasks: Vec<Value> = uids.iter().map(|u| s.wait_task(*u)).collect();
     assert!(tasks.iter().all(|t| t["status"] == "succeeded"));
-    let batches: std::collections::BTreeSet<u64> = tasks
-        .iter()
-        .map(|t| t["batchUid"].as_u64().unwrap())
-        .collect();
-    assert!(
-        batches.len() < tasks.len(),
-        "80 tasks ran in {} batches",
-        batches.len()
-    );
-    assert_eq!(
-        s.get("/indexes/batched/stats").json()["numberOfDocuments"],
-        80
-    );
+    let batches: std::collections::BTreeSet<u64> = tasks.iter().map(|t| t["batchUid"].as_u64().unwrap()).collect();
+    assert!(batches.len() < tasks.len(), "80 tasks ran in {} batches", batches.len());
+    assert_eq!(s.get("/indexes/batched/stats").json()["numberOfDocuments"], 80);
 }
 
 #[test]
 fn failing_tasks_carry_meilisearch_errors() {
     let s = Server::start();
-    let t = s.wait_task(
-        s.delete("/indexes/movie").json()["taskUid"]
-            .as_u64()
-            .unwrap(),
-    );
+    let t = s.wait_task(s.delete("/indexes/movie").json()["taskUid"].as_u64().unwrap());
     assert_eq!(t["status"], "failed");
     assert_eq!(
         t["error"],
@@ -248,42 +146,19 @@ fn failing_tasks_carry_meilisearch_errors() {
     );
     assert_eq!(t["details"], json!({"deletedDocuments": 0}));
     let cases: [(&[u8], &str); 4] = [
-        (
-            br#"[{"title":"no id"}]"#,
-            "index_primary_key_no_candidate_found",
-        ),
-        (
-            br#"[{"id":1,"movie_id":2}]"#,
-            "index_primary_key_multiple_candidates_found",
-        ),
+        (br#"[{"title":"no id"}]"#, "index_primary_key_no_candidate_found"),
+        (br#"[{"id":1,"movie_id":2}]"#, "index_primary_key_multiple_candidates_found"),
         (br#"[{"id":"not valid"}]"#, "invalid_document_id"),
         (br#"[{"id":1},{"title":"x"}]"#, "missing_document_id"),
     ];
     for (i, (body, code)) in cases.into_iter().enumerate() {
-        let t = s.wait_task(s.enqueue(
-            "POST",
-            &format!("/indexes/e{i}/documents"),
-            "application/json",
-            body,
-        ));
-        assert_eq!(
-            (t["status"].as_str(), t["error"]["code"].as_str()),
-            (Some("failed"), Some(code)),
-            "{t}"
-        );
+        let t = s.wait_task(s.enqueue("POST", &format!("/indexes/e{i}/documents"), "application/json", body));
+        assert_eq!((t["status"].as_str(), t["error"]["code"].as_str()), (Some("failed"), Some(code)), "{t}");
         assert_eq!(t["details"]["indexedDocuments"], 0);
     }
-    let t = s.wait_task(
-        s.post_json("/indexes", &json!({"uid": "twice"})).json()["taskUid"]
-            .as_u64()
-            .unwrap(),
-    );
+    let t = s.wait_task(s.post_json("/indexes", &json!({"uid": "twice"})).json()["taskUid"].as_u64().unwrap());
     assert_eq!(t["status"], "succeeded");
-    let t = s.wait_task(
-        s.post_json("/indexes", &json!({"uid": "twice"})).json()["taskUid"]
-            .as_u64()
-            .unwrap(),
-    );
+    let t = s.wait_task(s.post_json("/indexes", &json!({"uid": "twice"})).json()["taskUid"].as_u64().unwrap());
     assert_eq!(t["error"]["code"], "index_already_exists");
 }
 
@@ -291,115 +166,56 @@ fn failing_tasks_carry_meilisearch_errors() {
 fn bad_requests_get_meilisearch_errors_and_nothing_is_enqueued() {
     let s = Server::with_args(&["--http-payload-size-limit", "1KiB"]);
     let json_ct = [("Content-Type", "application/json")];
-    s.request("POST", "/indexes/m/documents", &json_ct, b"[{\"id\":1},")
+    s.request("POST", "/indexes/m/documents", &json_ct, b"[{\"id\":1},").assert_error(400, "malformed_payload");
+    s.request("POST", "/indexes/m/documents", &json_ct, b"").assert_error(400, "missing_payload");
+    s.request("POST", "/indexes/m/documents", &[("Content-Type", "application/x-ndjson")], b"{\"id\":1}\nnope\n")
         .assert_error(400, "malformed_payload");
-    s.request("POST", "/indexes/m/documents", &json_ct, b"")
-        .assert_error(400, "missing_payload");
-    s.request(
-        "POST",
-        "/indexes/m/documents",
-        &[("Content-Type", "application/x-ndjson")],
-        b"{\"id\":1}\nnope\n",
-    )
-    .assert_error(400, "malformed_payload");
-    s.request(
-        "POST",
-        "/indexes/m/documents",
-        &[("Content-Type", "text/csv")],
-        b"id,n:number\n1,x\n",
-    )
-    .assert_error(400, "malformed_payload");
-    let deep = format!(
-        "[{{\"id\":1,\"a\":{}{}}}]",
-        "[".repeat(400),
-        "]".repeat(400)
-    );
-    s.request("POST", "/indexes/m/documents", &json_ct, deep.as_bytes())
+    s.request("POST", "/indexes/m/documents", &[("Content-Type", "text/csv")], b"id,n:number\n1,x\n")
         .assert_error(400, "malformed_payload");
+    let deep = format!("[{{\"id\":1,\"a\":{}{}}}]", "[".repeat(400), "]".repeat(400));
+    s.request("POST", "/indexes/m/documents", &json_ct, deep.as_bytes()).assert_error(400, "malformed_payload");
     let big = vec![b' '; 2048];
-    let e = s
-        .request("POST", "/indexes/m/documents", &json_ct, &big)
-        .assert_error(413, "payload_too_large");
+    let e = s.request("POST", "/indexes/m/documents", &json_ct, &big).assert_error(413, "payload_too_large");
     assert_eq!(
         e["message"],
         "The provided payload reached the size limit. The maximum accepted payload size is 1 KiB."
     );
-    s.request("POST", "/indexes/m/documents", &[], b"[]")
-        .assert_error(415, "missing_content_type");
-    s.request(
-        "POST",
-        "/indexes/m/documents",
-        &[("Content-Type", "text/plain")],
-        b"[]",
-    )
-    .assert_error(415, "invalid_content_type");
-    s.request(
-        "POST",
-        "/indexes/m/documents?csvDelimiter=%3B",
-        &json_ct,
-        b"[]",
-    )
-    .assert_error(415, "invalid_content_type");
-    s.request("POST", "/indexes/bad%20uid/documents", &json_ct, b"[]")
-        .assert_error(400, "invalid_index_uid");
+    s.request("POST", "/indexes/m/documents", &[], b"[]").assert_error(415, "missing_content_type");
+    s.request("POST", "/indexes/m/documents", &[("Content-Type", "text/plain")], b"[]")
+        .assert_error(415, "invalid_content_type");
+    s.request("POST", "/indexes/m/documents?csvDelimiter=%3B", &json_ct, b"[]")
+        .assert_error(415, "invalid_content_type");
+    s.request("POST", "/indexes/bad%20uid/documents", &json_ct, b"[]").assert_error(400, "invalid_index_uid");
     s.get("/indexes/a.b").assert_error(400, "invalid_index_uid");
-    s.post_json("/indexes", &json!({"uid": "ok", "doggo": 1}))
-        .assert_error(400, "bad_request");
-    s.post_json("/indexes", &json!({"primaryKey": "id"}))
-        .assert_error(400, "missing_index_uid");
-    s.post_json("/indexes", &json!({"uid": "no way"}))
-        .assert_error(400, "invalid_index_uid");
-    s.post_json("/indexes", &json!({"uid": "ok", "primaryKey": ["x"]}))
-        .assert_error(400, "invalid_index_primary_key");
-    s.request("POST", "/indexes", &json_ct, b"{oops")
-        .assert_error(400, "malformed_payload");
+    s.post_json("/indexes", &json!({"uid": "ok", "doggo": 1})).assert_error(400, "bad_request");
+    s.post_json("/indexes", &json!({"primaryKey": "id"})).assert_error(400, "missing_index_uid");
+    s.post_json("/indexes", &json!({"uid": "no way"})).assert_error(400, "invalid_index_uid");
+    s.post_json("/indexes", &json!({"uid": "ok", "primaryKey": ["x"]})).assert_error(400, "invalid_index_primary_key");
+    s.request("POST", "/indexes", &json_ct, b"{oops").assert_error(400, "malformed_payload");
     s.get("/tasks?doggo=1").assert_error(400, "bad_request");
-    s.get("/tasks?statuses=doggo")
-        .assert_error(400, "invalid_task_statuses");
-    s.get("/tasks?types=doggo")
-        .assert_error(400, "invalid_task_types");
-    s.get("/tasks?limit=-1")
-        .assert_error(400, "invalid_task_limit");
-    s.get("/tasks?afterEnqueuedAt=yesterday")
-        .assert_error(400, "invalid_task_after_enqueued_at");
+    s.get("/tasks?statuses=doggo").assert_error(400, "invalid_task_statuses");
+    s.get("/tasks?types=doggo").assert_error(400, "invalid_task_types");
+    s.get("/tasks?limit=-1").assert_error(400, "invalid_task_limit");
+    s.get("/tasks?afterEnqueuedAt=yesterday").assert_error(400, "invalid_task_after_enqueued_at");
     s.get("/tasks/abc").assert_error(400, "invalid_task_uids");
     s.get("/tasks/424242").assert_error(404, "task_not_found");
-    s.request("POST", "/tasks/cancel", &json_ct, b"null")
-        .assert_error(400, "missing_task_filters");
+    s.request("POST", "/tasks/cancel", &json_ct, b"null").assert_error(400, "missing_task_filters");
     s.delete("/tasks").assert_error(400, "missing_task_filters");
-    s.post_json("/swap-indexes", &json!([{"indexes": ["a"]}]))
-        .assert_error(400, "invalid_swap_indexes");
-    s.post_json(
-        "/swap-indexes",
-        &json!([{"indexes": ["a", "b"]}, {"indexes": ["b", "c"]}]),
-    )
-    .assert_error(400, "invalid_swap_duplicate_index_found");
+    s.post_json("/swap-indexes", &json!([{"indexes": ["a"]}])).assert_error(400, "invalid_swap_indexes");
+    s.post_json("/swap-indexes", &json!([{"indexes": ["a", "b"]}, {"indexes": ["b", "c"]}]))
+        .assert_error(400, "invalid_swap_duplicate_index_found");
     s.get("/nowhere").assert_error(404, "not_found");
-    s.request("PUT", "/tasks", &[], b"")
-        .assert_error(405, "method_not_allowed");
-    assert_eq!(
-        s.get("/tasks").json()["total"],
-        0,
-        "no bad request enqueued anything"
-    );
+    s.request("PUT", "/tasks", &[], b"").assert_error(405, "method_not_allowed");
+    assert_eq!(s.get("/tasks").json()["total"], 0, "no bad request enqueued anything");
 }
 
 #[test]
 fn cancel_and_delete_tasks() {
     let s = Server::start();
-    let add = s.enqueue(
-        "POST",
-        "/indexes/m/documents",
-        "application/json",
-        br#"[{"id":1}]"#,
-    );
+    let add = s.enqueue("POST", "/indexes/m/documents", "application/json", br#"[{"id":1}]"#);
     s.wait_task(add);
-    let cancel = s.request(
-        "POST",
-        &format!("/tasks/cancel?uids={add}"),
-        &[("Content-Type", "application/json")],
-        b"null",
-    );
+    let cancel =
+        s.request("POST", &format!("/tasks/cancel?uids={add}"), &[("Content-Type", "application/json")], b"null");
     assert_eq!(cancel.status, 200);
     let cancel = s.wait_task(cancel.json()["taskUid"].as_u64().unwrap());
     assert_eq!(cancel["type"], "taskCancelation");
@@ -411,38 +227,19 @@ fn cancel_and_delete_tasks() {
     assert_eq!(del.status, 200);
     let del = s.wait_task(del.json()["taskUid"].as_u64().unwrap());
     assert_eq!(del["details"]["deletedTasks"], 1, "{del}");
-    s.get(&format!("/tasks/{add}"))
-        .assert_error(404, "task_not_found");
+    s.get(&format!("/tasks/{add}")).assert_error(404, "task_not_found");
 }
 
 #[test]
 fn the_master_key_guards_every_route_but_health() {
     let s = Server::with_key("a-master-key-of-32-bytes-length!");
-    assert_eq!(
-        s.request("GET", "/health", &[("Authorization", "")], b"")
-            .status,
-        200
-    );
-    for path in [
-        "/tasks",
-        "/indexes",
-        "/stats",
-        "/version",
-        "/batches",
-        "/indexes/x/documents",
-    ] {
-        s.request("GET", path, &[("Authorization", "")], b"")
-            .assert_error(403, "invalid_api_key");
-        s.request("GET", path, &[("Authorization", "Bearer wrong")], b"")
-            .assert_error(403, "invalid_api_key");
+    assert_eq!(s.request("GET", "/health", &[("Authorization", "")], b"").status, 200);
+    for path in ["/tasks", "/indexes", "/stats", "/version", "/batches", "/indexes/x/documents"] {
+        s.request("GET", path, &[("Authorization", "")], b"").assert_error(403, "invalid_api_key");
+        s.request("GET", path, &[("Authorization", "Bearer wrong")], b"").assert_error(403, "invalid_api_key");
         let no_header = common::http(s.addr, "GET", path, &[], b"");
         no_header.assert_error(401, "missing_authorization_header");
     }
     assert_eq!(s.get("/tasks").status, 200);
-    assert!(
-        !std::fs::read_to_string(s.log_path())
-            .unwrap()
-            .contains("a-master-key-of-32"),
-        "the key is never logged"
-    );
+    assert!(!std::fs::read_to_string(s.log_path()).unwrap().contains("a-master-key-of-32"), "the key is never logged");
 }

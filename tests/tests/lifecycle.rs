@@ -18,24 +18,11 @@ fn invalid_options_stop_start_up_with_one_readable_line() {
     let cases: [(&[&str], &[&str]); 4] = [
         (
             &["--task-webhook-url", "not-a-url"],
-            &[
-                "--task-webhook-url",
-                "`not-a-url`",
-                "expected an absolute http(s) URL",
-            ],
+            &["--task-webhook-url", "`not-a-url`", "expected an absolute http(s) URL"],
         ),
-        (
-            &["--http-addr", "nowhere"],
-            &["--http-addr", "`nowhere`", "expected a socket address"],
-        ),
-        (
-            &["--env", "production"],
-            &["--master-key", "at least 16 bytes"],
-        ),
-        (
-            &["--config-file-path", "missing.toml"],
-            &["missing.toml", "does not exist"],
-        ),
+        (&["--http-addr", "nowhere"], &["--http-addr", "`nowhere`", "expected a socket address"]),
+        (&["--env", "production"], &["--master-key", "at least 16 bytes"]),
+        (&["--config-file-path", "missing.toml"], &["missing.toml", "does not exist"]),
     ];
     for (args, needles) in cases {
         let out = run_bin(args, dir.path());
@@ -45,10 +32,7 @@ fn invalid_options_stop_start_up_with_one_readable_line() {
         for n in needles {
             assert!(stderr.contains(n), "{args:?}: {stderr}");
         }
-        assert!(
-            String::from_utf8_lossy(&out.stdout).is_empty(),
-            "nothing listened"
-        );
+        assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "nothing listened");
     }
     let help = run_bin(&["--help"], dir.path());
     assert!(help.status.success());
@@ -73,24 +57,14 @@ fn invalid_options_stop_start_up_with_one_readable_line() {
 #[test]
 fn sigterm_exits_zero_and_data_survives_restart() {
     let mut s = Server::start();
-    let t = s.enqueue(
-        "POST",
-        "/indexes/m/documents",
-        "application/json",
-        br#"[{"id":1},{"id":2}]"#,
-    );
+    let t = s.enqueue("POST", "/indexes/m/documents", "application/json", br#"[{"id":1},{"id":2}]"#);
     assert_eq!(s.wait_task(t)["status"], "succeeded");
     let status = s.terminate();
     assert!(status.success(), "{status:?}");
     s.launch();
     assert_eq!(s.get("/indexes/m/stats").json()["numberOfDocuments"], 2);
     assert_eq!(s.get(&format!("/tasks/{t}")).json()["status"], "succeeded");
-    let next = s.enqueue(
-        "POST",
-        "/indexes/m/documents",
-        "application/json",
-        br#"[{"id":3}]"#,
-    );
+    let next = s.enqueue("POST", "/indexes/m/documents", "application/json", br#"[{"id":3}]"#);
     assert_eq!(next, t + 1, "uids continue after a restart");
 }
 
@@ -100,9 +74,8 @@ fn sigterm_exits_zero_and_data_survives_restart() {
 #[test]
 fn kill9_during_import_loses_no_accepted_task() {
     let mut s = Server::start();
-    let big: String = (0..60_000)
-        .map(|i| format!("{{\"id\":\"big-{i}\",\"n\":{i},\"text\":\"some words to index\"}}\n"))
-        .collect();
+    let big: String =
+        (0..60_000).map(|i| format!("{{\"id\":\"big-{i}\",\"n\":{i},\"text\":\"some words to index\"}}\n")).collect();
     let accepted = Mutex::new(Vec::<u64>::new());
     let stop = AtomicBool::new(false);
     let addr = s.addr;
@@ -116,17 +89,10 @@ fn kill9_during_import_loses_no_accepted_task() {
                         break;
                     }
                     let body = format!("[{{\"id\":\"small-{c}-{i}\"}}]");
-                    match common::try_http(
-                        addr,
-                        "POST",
-                        "/indexes/crash/documents",
-                        ct,
-                        body.as_bytes(),
-                    ) {
-                        Ok(resp) if resp.status == 202 => accepted
-                            .lock()
-                            .unwrap()
-                            .push(resp.json()["taskUid"].as_u64().unwrap()),
+                    match common::try_http(addr, "POST", "/indexes/crash/documents", ct, body.as_bytes()) {
+                        Ok(resp) if resp.status == 202 => {
+                            accepted.lock().unwrap().push(resp.json()["taskUid"].as_u64().unwrap())
+                        }
                         _ => break,
                     }
                 }
@@ -135,12 +101,7 @@ fn kill9_during_import_loses_no_accepted_task() {
         while accepted.lock().unwrap().len() < 20 {
             std::thread::sleep(Duration::from_millis(5));
         }
-        let big_task = s.enqueue(
-            "POST",
-            "/indexes/crash/documents",
-            "application/x-ndjson",
-            big.as_bytes(),
-        );
+        let big_task = s.enqueue("POST", "/indexes/crash/documents", "application/x-ndjson", big.as_bytes());
         // Kill while the big import is being applied, so recovery has work to do.
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         let started = loop {
@@ -148,10 +109,7 @@ fn kill9_during_import_loses_no_accepted_task() {
             if task["status"] == "processing" {
                 break task["startedAt"].clone();
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the import never started"
-            );
+            assert!(std::time::Instant::now() < deadline, "the import never started");
             std::thread::sleep(Duration::from_millis(2));
         };
         s.kill9();
@@ -163,18 +121,13 @@ fn kill9_during_import_loses_no_accepted_task() {
 
     s.launch();
     let big = s.wait_task(big_task);
-    assert_ne!(
-        big["startedAt"], started_before_crash,
-        "the import was interrupted and ran again"
-    );
+    assert_ne!(big["startedAt"], started_before_crash, "the import was interrupted and ran again");
     for uid in accepted.iter().chain([&big_task]) {
         let task = s.wait_task(*uid);
         assert_eq!(task["status"], "succeeded", "{task}");
     }
     // Tasks the server accepted but whose 202 was lost in the crash count too.
-    let all = s
-        .get("/tasks?types=documentAdditionOrUpdate&limit=100000")
-        .json();
+    let all = s.get("/tasks?types=documentAdditionOrUpdate&limit=100000").json();
     let existing: BTreeSet<u64> = all["results"]
         .as_array()
         .unwrap()
@@ -186,8 +139,5 @@ fn kill9_during_import_loses_no_accepted_task() {
         .collect();
     assert!(accepted.iter().all(|uid| existing.contains(uid)));
     let documents = existing.len() as u64 - 1 + 60_000;
-    assert_eq!(
-        s.get("/indexes/crash/stats").json()["numberOfDocuments"],
-        Value::from(documents)
-    );
+    assert_eq!(s.get("/indexes/crash/stats").json()["numberOfDocuments"], Value::from(documents));
 }

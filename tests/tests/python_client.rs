@@ -14,9 +14,7 @@ use std::process::Command;
 #[test]
 fn the_official_python_client_drives_meili_lite() {
     let python = std::env::var("MEILI_LITE_PYTHON").unwrap_or_else(|_| "python3".into());
-    let probe = Command::new(&python)
-        .args(["-c", "import meilisearch, pytest"])
-        .output();
+    let probe = Command::new(&python).args(["-c", "import meilisearch, pytest"]).output();
     let ok = probe.as_ref().is_ok_and(|o| o.status.success());
     assert!(
         ok,
@@ -35,8 +33,5 @@ fn the_official_python_client_drives_meili_lite() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success(),
-        "the Python client tests failed:\n{stdout}"
-    );
+    assert!(out.status.success(), "the Python client tests failed:\n{stdout}");
 }

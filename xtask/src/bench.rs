@@ -26,15 +26,10 @@ const IMPORT_DOCS: u64 = 100_000;
 
 pub fn run(which: &str) -> Result<(), String> {
     if !matches!(which, "enqueue" | "import" | "all") {
-        return Err(format!(
-            "unknown benchmark `{which}`: expected enqueue, import or all"
-        ));
+        return Err(format!("unknown benchmark `{which}`: expected enqueue, import or all"));
     }
     sh("cargo", &["build", "--release", "-p", "meili-lite"], &[])?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     if matches!(which, "enqueue" | "all") {
         rt.block_on(enqueue())?;
     }
@@ -66,26 +61,19 @@ impl Meili {
             .map_err(|e| format!("starting meili-lite: {e}"))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
+        BufReader::new(stdout).read_line(&mut line).map_err(|e| e.to_string())?;
         let addr = line
             .trim()
             .strip_prefix("Server listening on: \"http://")
             .and_then(|a| a.strip_suffix('"'))
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| format!("unexpected first line: {line}"))?;
-        Ok(Meili {
-            child,
-            addr,
-            _dir: dir,
-        })
+        Ok(Meili { child, addr, _dir: dir })
     }
 
     /// Peak resident memory so far (VmHWM), in MiB.
     fn peak_rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -101,16 +89,10 @@ impl Drop for Meili {
     }
 }
 
-async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    body: Vec<u8>,
-) -> Result<Value, String> {
+async fn request(addr: SocketAddr, method: &str, path: &str, body: Vec<u8>) -> Result<Value, String> {
     let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| e.to_string())?;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
     tokio::spawn(conn);
     let req = Request::builder()
         .method(method)
@@ -120,12 +102,7 @@ async fn request(
         .body(Full::new(Bytes::from(body)))
         .map_err(|e| e.to_string())?;
     let res = sender.send_request(req).await.map_err(|e| e.to_string())?;
-    let bytes = res
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| e.to_string())?
-        .to_bytes();
+    let bytes = res.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
     Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
@@ -134,10 +111,7 @@ async fn wait_task(addr: SocketAddr, uid: u64, limit: Duration) -> Result<Value,
     let deadline = Instant::now() + limit;
     loop {
         let task = request(addr, "GET", &format!("/tasks/{uid}"), Vec::new()).await?;
-        if matches!(
-            task["status"].as_str(),
-            Some("succeeded" | "failed" | "canceled")
-        ) {
+        if matches!(task["status"].as_str(), Some("succeeded" | "failed" | "canceled")) {
             return Ok(task);
         }
         if Instant::now() > deadline {
@@ -154,58 +128,27 @@ async fn enqueue() -> Result<(), String> {
 
     eprintln!("enqueue: do-nothing hyper server, {CONNECTIONS} connections, {LOAD_TIME:?}");
     let baseline_addr = load::baseline_server().await;
-    let baseline = load::run(
-        baseline_addr,
-        CONNECTIONS,
-        LOAD_TIME,
-        path,
-        None,
-        body.clone(),
-    )
-    .await;
+    let baseline = load::run(baseline_addr, CONNECTIONS, LOAD_TIME, path, None, body.clone()).await;
 
     eprintln!("enqueue: meili-lite (release), same load");
     let meili = Meili::start()?;
     let run = load::run(meili.addr, CONNECTIONS, LOAD_TIME, path, None, body).await;
     let drain_started = Instant::now();
-    let last = wait_task(
-        meili.addr,
-        run.ok.saturating_sub(1),
-        Duration::from_secs(120),
-    )
-    .await?;
+    let last = wait_task(meili.addr, run.ok.saturating_sub(1), Duration::from_secs(120)).await?;
     let drained = drain_started.elapsed();
 
     let rate = run.per_second();
-    println!(
-        "\n## enqueue: one-document additions, {CONNECTIONS} keep-alive clients, {LOAD_TIME:?}"
-    );
+    println!("\n## enqueue: one-document additions, {CONNECTIONS} keep-alive clients, {LOAD_TIME:?}");
     println!("| measure | value |\n|---|---|");
-    println!(
-        "| do-nothing hyper server (loopback limit) | {:.0} req/s |",
-        baseline.per_second()
-    );
-    println!(
-        "| meili-lite durable enqueue (202 after fsync) | {rate:.0} tasks/s ({} errors) |",
-        run.errors
-    );
-    println!(
-        "| meili-lite / loopback limit | {:.3} |",
-        rate / baseline.per_second()
-    );
+    println!("| do-nothing hyper server (loopback limit) | {:.0} req/s |", baseline.per_second());
+    println!("| meili-lite durable enqueue (202 after fsync) | {rate:.0} tasks/s ({} errors) |", run.errors);
+    println!("| meili-lite / loopback limit | {:.3} |", rate / baseline.per_second());
     println!(
         "| meili-lite / Meilisearch 1.50 (reported {ANCHOR_ENQUEUE_PER_S:.0}/s) | {:.1}x |",
         rate / ANCHOR_ENQUEUE_PER_S
     );
-    println!(
-        "| target ≥ 10,000 tasks/s | {} |",
-        if rate >= 10_000.0 { "met" } else { "NOT met" }
-    );
-    println!(
-        "| queue drained after the load (last task {}) | {:.2} s |",
-        last["status"],
-        drained.as_secs_f64()
-    );
+    println!("| target ≥ 10,000 tasks/s | {} |", if rate >= 10_000.0 { "met" } else { "NOT met" });
+    println!("| queue drained after the load (last task {}) | {:.2} s |", last["status"], drained.as_secs_f64());
     println!("| peak RSS | {:.0} MiB |", meili.peak_rss_mib());
     Ok(())
 }
@@ -213,8 +156,8 @@ async fn enqueue() -> Result<(), String> {
 /// 100k deterministic documents, ~250 bytes each.
 fn import_payload() -> Vec<u8> {
     const WORDS: [&str; 12] = [
-        "river", "stone", "light", "garden", "winter", "signal", "harbor", "paper", "engine",
-        "forest", "silver", "market",
+        "river", "stone", "light", "garden", "winter", "signal", "harbor", "paper", "engine", "forest", "silver",
+        "market",
     ];
     let mut out = Vec::with_capacity(IMPORT_DOCS as usize * 260);
     for i in 0..IMPORT_DOCS {
@@ -241,22 +184,14 @@ async fn import() -> Result<(), String> {
 
     let baseline_addr = load::baseline_server().await;
     let t = Instant::now();
-    request(
-        baseline_addr,
-        "POST",
-        "/indexes/bench/documents",
-        payload.clone(),
-    )
-    .await?;
+    request(baseline_addr, "POST", "/indexes/bench/documents", payload.clone()).await?;
     let transfer = t.elapsed();
 
     let meili = Meili::start()?;
     let t = Instant::now();
     let accepted = request(meili.addr, "POST", "/indexes/bench/documents", payload).await?;
     let accepted_after = t.elapsed();
-    let uid = accepted["taskUid"]
-        .as_u64()
-        .ok_or_else(|| format!("not accepted: {accepted}"))?;
+    let uid = accepted["taskUid"].as_u64().ok_or_else(|| format!("not accepted: {accepted}"))?;
     let task = wait_task(meili.addr, uid, Duration::from_secs(600)).await?;
     let total = t.elapsed();
     if task["status"] != "succeeded" {
@@ -266,24 +201,16 @@ async fn import() -> Result<(), String> {
     let rss = meili.peak_rss_mib();
     println!("\n## import: {IMPORT_DOCS} documents ({mib:.1} MiB NDJSON) in one request");
     println!("| measure | value |\n|---|---|");
-    println!(
-        "| POST to a do-nothing server (loopback transfer) | {:.3} s |",
-        transfer.as_secs_f64()
-    );
-    println!(
-        "| meili-lite 202 (parsed, validated, on disk) | {:.3} s |",
-        accepted_after.as_secs_f64()
-    );
-    println!(
-        "| meili-lite until the task succeeded | {:.3} s |",
-        total.as_secs_f64()
-    );
+    println!("| POST to a do-nothing server (loopback transfer) | {:.3} s |", transfer.as_secs_f64());
+    println!("| meili-lite 202 (parsed, validated, on disk) | {:.3} s |", accepted_after.as_secs_f64());
+    println!("| meili-lite until the task succeeded | {:.3} s |", total.as_secs_f64());
     println!("| meili-lite import rate | {rate:.0} docs/s |");
-    println!("| meili-lite / Meilisearch 1.50 (reported {ANCHOR_IMPORT_DOCS_PER_S:.0} docs/s) | {:.1}x (target ≥ 3x: {}) |", rate / ANCHOR_IMPORT_DOCS_PER_S, if rate >= 3.0 * ANCHOR_IMPORT_DOCS_PER_S { "met" } else { "NOT met" });
     println!(
-        "| peak RSS | {rss:.0} MiB (target ≤ 320 MiB: {}) |",
-        if rss <= 320.0 { "met" } else { "NOT met" }
+        "| meili-lite / Meilisearch 1.50 (reported {ANCHOR_IMPORT_DOCS_PER_S:.0} docs/s) | {:.1}x (target ≥ 3x: {}) |",
+        rate / ANCHOR_IMPORT_DOCS_PER_S,
+        if rate >= 3.0 * ANCHOR_IMPORT_DOCS_PER_S { "met" } else { "NOT met" }
     );
+    println!("| peak RSS | {rss:.0} MiB (target ≤ 320 MiB: {}) |", if rss <= 320.0 { "met" } else { "NOT met" });
     println!("| task duration (processing only) | {} |", task["duration"]);
     Ok(())
 }

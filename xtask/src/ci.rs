@@ -4,29 +4,14 @@ use crate::{root, sh};
 
 pub fn run() -> Result<(), String> {
     sh("cargo", &["fmt", "--all", "--check"], &[])?;
-    sh(
-        "cargo",
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        &[],
-    )?;
+    sh("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])?;
     test()
 }
 
 /// All tests, with a Python venv holding the official Meilisearch client.
 pub fn test() -> Result<(), String> {
     let python = python_venv()?;
-    sh(
-        "cargo",
-        &["test", "--workspace"],
-        &[("MEILI_LITE_PYTHON", &python)],
-    )
+    sh("cargo", &["test", "--workspace"], &[("MEILI_LITE_PYTHON", &python)])
 }
 
 /// `target/py-venv`, created and filled from tests/python/requirements.txt
@@ -36,26 +21,14 @@ fn python_venv() -> Result<String, String> {
     let python = venv.join("bin/python");
     let requirements = root().join("tests/python/requirements.txt");
     let stamp = venv.join("requirements.stamp");
-    let wanted = std::fs::read_to_string(&requirements)
-        .map_err(|e| format!("reading {}: {e}", requirements.display()))?;
+    let wanted =
+        std::fs::read_to_string(&requirements).map_err(|e| format!("reading {}: {e}", requirements.display()))?;
     if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
         let venv_str = venv.to_string_lossy().into_owned();
         sh("python3", &["-m", "venv", &venv_str], &[])?;
         let py = python.to_string_lossy().into_owned();
         let req = requirements.to_string_lossy().into_owned();
-        sh(
-            &py,
-            &[
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-                &req,
-            ],
-            &[],
-        )?;
+        sh(&py, &["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", &req], &[])?;
         std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
     }
     Ok(python.to_string_lossy().into_owned())

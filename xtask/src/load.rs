@@ -44,32 +44,22 @@ pub async fn run(
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..connections {
-        let (ok, errors, next, stop, body, auth) = (
-            ok.clone(),
-            errors.clone(),
-            next.clone(),
-            stop.clone(),
-            body.clone(),
-            auth.clone(),
-        );
+        let (ok, errors, next, stop, body, auth) =
+            (ok.clone(), errors.clone(), next.clone(), stop.clone(), body.clone(), auth.clone());
         tasks.push(tokio::spawn(async move {
             let Ok(stream) = TcpStream::connect(addr).await else {
                 errors.fetch_add(1, Ordering::Relaxed);
                 return;
             };
             let _ = stream.set_nodelay(true);
-            let Ok((mut sender, conn)) =
-                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
-            else {
+            let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await else {
                 errors.fetch_add(1, Ordering::Relaxed);
                 return;
             };
             tokio::spawn(conn);
             while !stop.load(Ordering::Relaxed) {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let mut req = Request::post(path)
-                    .header("content-type", "application/json")
-                    .header("host", "bench");
+                let mut req = Request::post(path).header("content-type", "application/json").header("host", "bench");
                 if let Some(a) = &auth {
                     req = req.header("authorization", a.as_str());
                 }
@@ -95,19 +85,13 @@ pub async fn run(
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
     }
-    Outcome {
-        ok: ok.load(Ordering::Relaxed),
-        errors: errors.load(Ordering::Relaxed),
-        elapsed,
-    }
+    Outcome { ok: ok.load(Ordering::Relaxed), errors: errors.load(Ordering::Relaxed), elapsed }
 }
 
 /// A do-nothing hyper server: reads the body, answers `202` with a small JSON
 /// object. The loopback limit for this load generator on this machine.
 pub async fn baseline_server() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binding the baseline server");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding the baseline server");
     let addr = listener.local_addr().expect("baseline address");
     tokio::spawn(async move {
         loop {
@@ -116,18 +100,14 @@ pub async fn baseline_server() -> SocketAddr {
             };
             let _ = stream.set_nodelay(true);
             tokio::spawn(async move {
-                let service =
-                    hyper::service::service_fn(|req: Request<hyper::body::Incoming>| async move {
-                        let _ = req.into_body().collect().await;
-                        let mut res = Response::new(Full::new(Bytes::from_static(
-                            br#"{"taskUid":0,"status":"enqueued"}"#,
-                        )));
-                        *res.status_mut() = StatusCode::ACCEPTED;
-                        Ok::<_, Infallible>(res)
-                    });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+                let service = hyper::service::service_fn(|req: Request<hyper::body::Incoming>| async move {
+                    let _ = req.into_body().collect().await;
+                    let mut res = Response::new(Full::new(Bytes::from_static(br#"{"taskUid":0,"status":"enqueued"}"#)));
+                    *res.status_mut() = StatusCode::ACCEPTED;
+                    Ok::<_, Infallible>(res)
+                });
+                let _ =
+                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
             });
         }
     });

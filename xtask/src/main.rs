@@ -30,10 +30,7 @@ fn main() -> ExitCode {
 
 /// The workspace root (xtask lives one level below it).
 fn root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Into::into)
-        .unwrap_or_default()
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Into::into).unwrap_or_default()
 }
 
 /// Runs a command in the workspace root, failing on a non-zero exit.

@@ -5,12 +5,7 @@ use std::path::PathBuf;
 pub enum ConfigError {
     /// An option has a value that does not parse or is not allowed.
     #[error("invalid value `{value}` for {option} (from {source_name}): expected {expected}")]
-    Invalid {
-        option: String,
-        value: String,
-        source_name: String,
-        expected: String,
-    },
+    Invalid { option: String, value: String, source_name: String, expected: String },
     /// A constraint between options is broken.
     #[error("{0}")]
     Constraint(String),

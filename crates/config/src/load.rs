@@ -26,32 +26,71 @@ struct Spec {
     secret: bool,
 }
 
-const fn spec(
-    key: &'static str,
-    flag: &'static str,
-    value_name: &'static str,
-    help: &'static str,
-) -> Spec {
-    Spec {
-        key,
-        flag,
-        value_name,
-        help,
-        default: None,
-        secret: false,
-    }
+const fn spec(key: &'static str, flag: &'static str, value_name: &'static str, help: &'static str) -> Spec {
+    Spec { key, flag, value_name, help, default: None, secret: false }
 }
 
 const SPECS: &[Spec] = &[
-    Spec { default: Some("./data.ms"), ..spec("db_path", "db-path", "PATH", "Directory of the database (an embedded sled store).") },
-    Spec { default: Some("127.0.0.1:7700"), ..spec("http_addr", "http-addr", "HOST:PORT", "Address the HTTP server listens on.") },
-    Spec { secret: true, ..spec("master_key", "master-key", "KEY", "Master key: when set, every route but /health needs `Authorization: Bearer <key>`.") },
-    Spec { default: Some("development"), ..spec("env", "env", "ENV", "`development` or `production`; production refuses to start without a master key of at least 16 bytes.") },
-    Spec { default: Some("100 MB"), ..spec("http_payload_size_limit", "http-payload-size-limit", "SIZE", "Largest accepted request body, e.g. `100 MB` or `1GiB`.") },
-    Spec { default: Some("INFO"), ..spec("log_level", "log-level", "LEVEL", "One of OFF, ERROR, WARN, INFO, DEBUG, TRACE.") },
-    spec("experimental_max_number_of_batched_tasks", "experimental-max-number-of-batched-tasks", "N", "Most tasks processed in one batch (no limit by default)."),
-    spec("task_webhook_url", "task-webhook-url", "URL", "URL that receives every finished batch of tasks (gzip NDJSON), kept exactly as given."),
-    Spec { secret: true, ..spec("task_webhook_authorization_header", "task-webhook-authorization-header", "VALUE", "Authorization header sent with each task webhook request.") },
+    Spec {
+        default: Some("./data.ms"),
+        ..spec("db_path", "db-path", "PATH", "Directory of the database (an embedded sled store).")
+    },
+    Spec {
+        default: Some("127.0.0.1:7700"),
+        ..spec("http_addr", "http-addr", "HOST:PORT", "Address the HTTP server listens on.")
+    },
+    Spec {
+        secret: true,
+        ..spec(
+            "master_key",
+            "master-key",
+            "KEY",
+            "Master key: when set, every route but /health needs `Authorization: Bearer <key>`.",
+        )
+    },
+    Spec {
+        default: Some("development"),
+        ..spec(
+            "env",
+            "env",
+            "ENV",
+            "`development` or `production`; production refuses to start without a master key of at least 16 bytes.",
+        )
+    },
+    Spec {
+        default: Some("100 MB"),
+        ..spec(
+            "http_payload_size_limit",
+            "http-payload-size-limit",
+            "SIZE",
+            "Largest accepted request body, e.g. `100 MB` or `1GiB`.",
+        )
+    },
+    Spec {
+        default: Some("INFO"),
+        ..spec("log_level", "log-level", "LEVEL", "One of OFF, ERROR, WARN, INFO, DEBUG, TRACE.")
+    },
+    spec(
+        "experimental_max_number_of_batched_tasks",
+        "experimental-max-number-of-batched-tasks",
+        "N",
+        "Most tasks processed in one batch (no limit by default).",
+    ),
+    spec(
+        "task_webhook_url",
+        "task-webhook-url",
+        "URL",
+        "URL that receives every finished batch of tasks (gzip NDJSON), kept exactly as given.",
+    ),
+    Spec {
+        secret: true,
+        ..spec(
+            "task_webhook_authorization_header",
+            "task-webhook-authorization-header",
+            "VALUE",
+            "Authorization header sent with each task webhook request.",
+        )
+    },
 ];
 
 const CONFIG_FILE: Spec = spec(
@@ -70,21 +109,13 @@ fn command() -> Command {
     let mut cmd = Command::new("meili-lite")
         .version(env!("CARGO_PKG_VERSION"))
         .about("A small, fast Meilisearch-compatible server with first-class task webhooks.")
-        .after_help(
-            "Precedence, lowest first: defaults < config file < MEILI_* environment < command line.",
-        );
+        .after_help("Precedence, lowest first: defaults < config file < MEILI_* environment < command line.");
     for s in SPECS.iter().chain([&CONFIG_FILE]) {
         let mut help = format!("{} [env: {}]", s.help, env_var(s.key));
         if let Some(d) = s.default {
             help.push_str(&format!(" [default: {d}]"));
         }
-        cmd = cmd.arg(
-            Arg::new(s.key)
-                .long(s.flag)
-                .value_name(s.value_name)
-                .help(help)
-                .action(ArgAction::Set),
-        );
+        cmd = cmd.arg(Arg::new(s.key).long(s.flag).value_name(s.value_name).help(help).action(ArgAction::Set));
     }
     cmd
 }
@@ -136,10 +167,7 @@ pub fn load_from(
     let file = config_file(cli(CONFIG_FILE.key), from_env(CONFIG_FILE.key))?;
 
     let mut sources: HashMap<&str, Source> = HashMap::new();
-    let defaults: BTreeMap<&str, &str> = SPECS
-        .iter()
-        .filter_map(|s| Some((s.key, s.default?)))
-        .collect();
+    let defaults: BTreeMap<&str, &str> = SPECS.iter().filter_map(|s| Some((s.key, s.default?))).collect();
     for key in defaults.keys() {
         sources.insert(key, Source::Default);
     }
@@ -151,49 +179,29 @@ pub fn load_from(
         }
         figment = figment.merge(Toml::file_exact(path));
     }
-    for (source, read) in [
-        (Source::Env, &from_env as &dyn Fn(&str) -> Option<String>),
-        (Source::Cli, &cli),
-    ] {
-        let layer: BTreeMap<&str, String> = SPECS
-            .iter()
-            .filter_map(|s| Some((s.key, read(s.key)?)))
-            .collect();
+    for (source, read) in [(Source::Env, &from_env as &dyn Fn(&str) -> Option<String>), (Source::Cli, &cli)] {
+        let layer: BTreeMap<&str, String> = SPECS.iter().filter_map(|s| Some((s.key, read(s.key)?))).collect();
         for key in layer.keys() {
             sources.insert(key, source);
         }
         figment = figment.merge(Serialized::defaults(layer));
     }
-    let merged: BTreeMap<String, Scalar> = figment.extract().map_err(|e| ConfigError::File {
-        path: file.clone().unwrap_or_default(),
-        message: e.to_string(),
-    })?;
-    let mut values: HashMap<String, String> = merged
-        .into_iter()
-        .map(|(k, v)| (k, v.into_string()))
-        .collect();
+    let merged: BTreeMap<String, Scalar> = figment
+        .extract()
+        .map_err(|e| ConfigError::File { path: file.clone().unwrap_or_default(), message: e.to_string() })?;
+    let mut values: HashMap<String, String> = merged.into_iter().map(|(k, v)| (k, v.into_string())).collect();
 
     let source_name = |key: &str| -> String {
         match sources.get(key).copied().unwrap_or(Source::Default) {
             Source::Default => "the default".into(),
-            Source::File => format!(
-                "{} in {}",
-                key,
-                file.as_deref().unwrap_or(Path::new("?")).display()
-            ),
+            Source::File => format!("{} in {}", key, file.as_deref().unwrap_or(Path::new("?")).display()),
             Source::Env => env_var(key),
             Source::Cli => format!("--{}", spec_of(key).flag),
         }
     };
     // Empty means unset, so `MEILI_TASK_WEBHOOK_URL=` keeps the webhook off.
     let mut take = |key: &str| values.remove(key).filter(|v| !v.is_empty());
-    let get = |key: &'static str, value: Option<String>| -> Getter {
-        Getter {
-            key,
-            value,
-            source: source_name(key),
-        }
-    };
+    let get = |key: &'static str, value: Option<String>| -> Getter { Getter { key, value, source: source_name(key) } };
 
     let opt = Opt {
         db_path: PathBuf::from(get("db_path", take("db_path")).required(|s| Ok(s.to_owned()))?),
@@ -208,8 +216,7 @@ pub fn load_from(
             take("experimental_max_number_of_batched_tasks"),
         )
         .optional(parse::positive_integer)?,
-        task_webhook_url: get("task_webhook_url", take("task_webhook_url"))
-            .optional(parse::webhook_url)?,
+        task_webhook_url: get("task_webhook_url", take("task_webhook_url")).optional(parse::webhook_url)?,
         task_webhook_authorization_header: get(
             "task_webhook_authorization_header",
             take("task_webhook_authorization_header"),
@@ -223,11 +230,7 @@ pub fn load_from(
 }
 
 fn spec_of(key: &str) -> &'static Spec {
-    SPECS
-        .iter()
-        .chain([&CONFIG_FILE])
-        .find(|s| s.key == key)
-        .unwrap_or(&CONFIG_FILE)
+    SPECS.iter().chain([&CONFIG_FILE]).find(|s| s.key == key).unwrap_or(&CONFIG_FILE)
 }
 
 /// One option's merged value on its way to being parsed.
@@ -257,20 +260,15 @@ impl Getter {
         let key = self.key;
         self.optional(parse)?.ok_or_else(|| {
             let s = spec_of(key);
-            ConfigError::Constraint(format!(
-                "--{} / {} must not be empty",
-                s.flag,
-                env_var(s.key)
-            ))
+            ConfigError::Constraint(format!("--{} / {} must not be empty", s.flag, env_var(s.key)))
         })
     }
 }
 
 /// The explicit config file must exist; the implicit `./config.toml` is optional.
 fn config_file(cli: Option<String>, env: Option<String>) -> Result<Option<PathBuf>, ConfigError> {
-    let explicit = cli
-        .map(|p| (p, format!("--{}", CONFIG_FILE.flag)))
-        .or_else(|| env.map(|p| (p, env_var(CONFIG_FILE.key))));
+    let explicit =
+        cli.map(|p| (p, format!("--{}", CONFIG_FILE.flag))).or_else(|| env.map(|p| (p, env_var(CONFIG_FILE.key))));
     match explicit {
         Some((path, option)) => {
             let path = PathBuf::from(path);
@@ -286,27 +284,16 @@ fn config_file(cli: Option<String>, env: Option<String>) -> Result<Option<PathBu
 
 /// The keys of a config file; an unknown key is an error rather than a silent typo.
 fn file_keys(path: &Path) -> Result<Vec<&'static str>, ConfigError> {
-    let file_error = |message: String| ConfigError::File {
-        path: path.to_owned(),
-        message,
-    };
-    let table: BTreeMap<String, figment::value::Value> = Figment::from(Toml::file_exact(path))
-        .extract()
-        .map_err(|e| file_error(e.to_string()))?;
+    let file_error = |message: String| ConfigError::File { path: path.to_owned(), message };
+    let table: BTreeMap<String, figment::value::Value> =
+        Figment::from(Toml::file_exact(path)).extract().map_err(|e| file_error(e.to_string()))?;
     table
         .keys()
         .map(|k| {
-            SPECS
-                .iter()
-                .find(|s| s.key == k)
-                .map(|s| s.key)
-                .ok_or_else(|| {
-                    let known: Vec<_> = SPECS.iter().map(|s| s.key).collect();
-                    file_error(format!(
-                        "unknown key `{k}`; expected one of {}",
-                        known.join(", ")
-                    ))
-                })
+            SPECS.iter().find(|s| s.key == k).map(|s| s.key).ok_or_else(|| {
+                let known: Vec<_> = SPECS.iter().map(|s| s.key).collect();
+                file_error(format!("unknown key `{k}`; expected one of {}", known.join(", ")))
+            })
         })
         .collect()
 }
@@ -330,10 +317,7 @@ mod tests {
     use std::io::Write;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn file(contents: &str) -> tempfile::NamedTempFile {
@@ -349,11 +333,7 @@ mod tests {
         assert_eq!(opt.http_addr.to_string(), "127.0.0.1:7700");
         assert_eq!(opt.http_payload_size_limit, 100_000_000);
         assert_eq!(opt.env, Env::Development);
-        assert!(
-            opt.master_key.is_none()
-                && opt.task_webhook_url.is_none()
-                && opt.max_batched_tasks.is_none()
-        );
+        assert!(opt.master_key.is_none() && opt.task_webhook_url.is_none() && opt.max_batched_tasks.is_none());
     }
 
     #[test]
@@ -375,112 +355,44 @@ mod tests {
 
     #[test]
     fn invalid_values_name_option_value_source_and_expectation() {
-        let err = load_from(
-            ["meili-lite"],
-            &env(&[("MEILI_TASK_WEBHOOK_URL", "not a url")]),
-        )
-        .unwrap_err();
+        let err = load_from(["meili-lite"], &env(&[("MEILI_TASK_WEBHOOK_URL", "not a url")])).unwrap_err();
         let msg = err.to_string();
-        assert!(
-            msg.contains("--task-webhook-url / MEILI_TASK_WEBHOOK_URL"),
-            "{msg}"
-        );
-        assert!(
-            msg.contains("`not a url`") && msg.contains("from MEILI_TASK_WEBHOOK_URL"),
-            "{msg}"
-        );
+        assert!(msg.contains("--task-webhook-url / MEILI_TASK_WEBHOOK_URL"), "{msg}");
+        assert!(msg.contains("`not a url`") && msg.contains("from MEILI_TASK_WEBHOOK_URL"), "{msg}");
         assert!(msg.contains("expected an absolute http(s) URL"), "{msg}");
 
-        let err = load_from(
-            ["meili-lite", "--http-payload-size-limit", "lots"],
-            &env(&[]),
-        )
-        .unwrap_err();
-        assert!(
-            err.to_string().contains("from --http-payload-size-limit"),
-            "{err}"
-        );
+        let err = load_from(["meili-lite", "--http-payload-size-limit", "lots"], &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("from --http-payload-size-limit"), "{err}");
 
         let f = file("experimental_max_number_of_batched_tasks = 0\n");
-        let err = load_from(
-            [
-                "meili-lite",
-                "--config-file-path",
-                f.path().to_str().unwrap(),
-            ],
-            &env(&[]),
-        )
-        .unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("experimental_max_number_of_batched_tasks in"),
-            "{err}"
-        );
+        let err = load_from(["meili-lite", "--config-file-path", f.path().to_str().unwrap()], &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("experimental_max_number_of_batched_tasks in"), "{err}");
     }
 
     #[test]
     fn secrets_are_never_echoed() {
-        let e = env(&[(
-            "MEILI_TASK_WEBHOOK_AUTHORIZATION_HEADER",
-            "Bearer s3cret\nX: y",
-        )]);
+        let e = env(&[("MEILI_TASK_WEBHOOK_AUTHORIZATION_HEADER", "Bearer s3cret\nX: y")]);
         let msg = load_from(["meili-lite"], &e).unwrap_err().to_string();
-        assert!(
-            !msg.contains("s3cret") && msg.contains("[redacted]"),
-            "{msg}"
-        );
-        let opt = load_from(
-            ["meili-lite", "--master-key", "0123456789abcdef"],
-            &env(&[]),
-        )
-        .unwrap();
+        assert!(!msg.contains("s3cret") && msg.contains("[redacted]"), "{msg}");
+        let opt = load_from(["meili-lite", "--master-key", "0123456789abcdef"], &env(&[])).unwrap();
         assert!(!format!("{opt:?}").contains("0123456789abcdef"));
     }
 
     #[test]
     fn production_needs_a_long_master_key() {
         let err = load_from(["meili-lite", "--env", "production"], &env(&[])).unwrap_err();
-        assert!(
-            err.to_string().contains("at least 16 bytes (got 0 bytes)"),
-            "{err}"
-        );
-        let err = load_from(
-            ["meili-lite", "--env", "production", "--master-key", "short"],
-            &env(&[]),
-        )
-        .unwrap_err();
+        assert!(err.to_string().contains("at least 16 bytes (got 0 bytes)"), "{err}");
+        let err = load_from(["meili-lite", "--env", "production", "--master-key", "short"], &env(&[])).unwrap_err();
         assert!(err.to_string().contains("got 5 bytes") && !err.to_string().contains("short"));
-        assert!(load_from(
-            [
-                "meili-lite",
-                "--env",
-                "production",
-                "--master-key",
-                "0123456789abcdef"
-            ],
-            &env(&[])
-        )
-        .is_ok());
+        assert!(load_from(["meili-lite", "--env", "production", "--master-key", "0123456789abcdef"], &env(&[])).is_ok());
     }
 
     #[test]
     fn config_file_errors() {
-        let err = load_from(
-            ["meili-lite", "--config-file-path", "/nonexistent/x.toml"],
-            &env(&[]),
-        )
-        .unwrap_err();
+        let err = load_from(["meili-lite", "--config-file-path", "/nonexistent/x.toml"], &env(&[])).unwrap_err();
         assert!(err.to_string().contains("does not exist"), "{err}");
         let f = file("db_pth = \"typo\"\n");
-        let err = load_from(
-            [
-                "meili-lite",
-                "--config-file-path",
-                f.path().to_str().unwrap(),
-            ],
-            &env(&[]),
-        )
-        .unwrap_err();
+        let err = load_from(["meili-lite", "--config-file-path", f.path().to_str().unwrap()], &env(&[])).unwrap_err();
         assert!(err.to_string().contains("unknown key `db_pth`"), "{err}");
     }
 
@@ -488,19 +400,8 @@ mod tests {
     fn empty_webhook_url_means_none_and_valid_url_is_kept() {
         let opt = load_from(["meili-lite"], &env(&[("MEILI_TASK_WEBHOOK_URL", "")])).unwrap();
         assert!(opt.task_webhook_url.is_none());
-        let opt = load_from(
-            [
-                "meili-lite",
-                "--task-webhook-url",
-                "http://h.com/x?common=people",
-            ],
-            &env(&[]),
-        )
-        .unwrap();
-        assert_eq!(
-            opt.task_webhook_url.unwrap().as_str(),
-            "http://h.com/x?common=people"
-        );
+        let opt = load_from(["meili-lite", "--task-webhook-url", "http://h.com/x?common=people"], &env(&[])).unwrap();
+        assert_eq!(opt.task_webhook_url.unwrap().as_str(), "http://h.com/x?common=people");
     }
 
     #[test]

@@ -37,10 +37,7 @@ pub(crate) fn log_level(s: &str) -> Parsed<LogLevel> {
 }
 
 pub(crate) fn positive_integer(s: &str) -> Parsed<usize> {
-    s.parse::<usize>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or("a positive integer")
+    s.parse::<usize>().ok().filter(|n| *n > 0).ok_or("a positive integer")
 }
 
 /// A size in bytes: `1048576`, `100 MB`, `100MiB`, `2 GB`. Units are decimal
@@ -48,9 +45,7 @@ pub(crate) fn positive_integer(s: &str) -> Parsed<usize> {
 pub fn parse_byte_size(s: &str) -> Result<u64, &'static str> {
     const EXPECTED: &str = "a size such as `100 MB`, `1GiB` or a number of bytes";
     let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
     let number: f64 = number.parse().map_err(|_| EXPECTED)?;
     let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
@@ -114,17 +109,8 @@ mod tests {
     #[test]
     fn webhook_urls_are_kept_as_given() {
         let url = webhook_url("https://myproject.com/mywebhook?common=people").unwrap();
-        assert_eq!(
-            url.as_str(),
-            "https://myproject.com/mywebhook?common=people"
-        );
-        for bad in [
-            "myproject.com/hook",
-            "ftp://x.com",
-            "http://",
-            "not a url",
-            "/relative",
-        ] {
+        assert_eq!(url.as_str(), "https://myproject.com/mywebhook?common=people");
+        for bad in ["myproject.com/hook", "ftp://x.com", "http://", "not a url", "/relative"] {
             assert!(webhook_url(bad).is_err(), "{bad}");
         }
     }

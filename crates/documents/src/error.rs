@@ -14,19 +14,13 @@ pub enum Error {
     #[error("The primary key inference failed as the engine found {} fields ending with `id` in their names: '{}' and '{}'. Please specify the primary key manually using the `primaryKey` query parameter.", .0.len(), .0[0], .0[1])]
     MultiplePrimaryKeyCandidates(Vec<String>),
     #[error("Document doesn't have a `{primary_key}` attribute: `{document}`.")]
-    MissingDocumentId {
-        primary_key: String,
-        document: String,
-    },
+    MissingDocumentId { primary_key: String, document: String },
     #[error("Document identifier `{0}` is invalid. A document identifier can be of type integer or string, only composed of alphanumeric characters (a-z A-Z 0-9), hyphens (-) and underscores (_), and can not be more than 511 bytes.")]
     InvalidDocumentId(String),
     #[error("Document `{0}` not found.")]
     DocumentNotFound(String),
     #[error("{}", malformed_message(format, detail))]
-    MalformedPayload {
-        format: &'static str,
-        detail: String,
-    },
+    MalformedPayload { format: &'static str, detail: String },
     #[error("A {0} payload is missing.")]
     MissingPayload(&'static str),
     #[error("internal storage error: {0}")]

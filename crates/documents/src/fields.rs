@@ -13,12 +13,7 @@ pub enum Fields {
 impl Fields {
     /// From a comma-separated list; `*` anywhere means all.
     pub fn parse(list: &str) -> Self {
-        let names: Vec<String> = list
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect();
+        let names: Vec<String> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
         Self::from_list(names)
     }
 

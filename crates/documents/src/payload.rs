@@ -42,9 +42,7 @@ pub struct Parsed {
 impl Parsed {
     /// The documents of a normalized payload, in order.
     pub fn iter(ndjson: &[u8]) -> impl Iterator<Item = Result<Document, Error>> + '_ {
-        serde_json::Deserializer::from_slice(ndjson)
-            .into_iter::<Document>()
-            .map(|r| r.map_err(Error::from))
+        serde_json::Deserializer::from_slice(ndjson).into_iter::<Document>().map(|r| r.map_err(Error::from))
     }
 }
 
@@ -68,28 +66,15 @@ pub fn parse_payload(format: PayloadFormat, body: &[u8]) -> Result<Parsed, Error
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::MissingPayload(format.name()));
     }
-    let malformed = |detail: String| Error::MalformedPayload {
-        format: format.name(),
-        detail,
-    };
-    let mut out = Out {
-        ndjson: Vec::with_capacity(body.len()),
-        documents: 0,
-    };
+    let malformed = |detail: String| Error::MalformedPayload { format: format.name(), detail };
+    let mut out = Out { ndjson: Vec::with_capacity(body.len()), documents: 0 };
     match format {
         PayloadFormat::Json => {
             let mut de = serde_json::Deserializer::from_slice(body);
-            if !matches!(
-                body.iter().find(|b| !b.is_ascii_whitespace()),
-                Some(b'[' | b'{')
-            ) {
-                return Err(malformed(
-                    "data are neither an object nor a list of objects".into(),
-                ));
+            if !matches!(body.iter().find(|b| !b.is_ascii_whitespace()), Some(b'[' | b'{')) {
+                return Err(malformed("data are neither an object nor a list of objects".into()));
             }
-            JsonDocuments(&mut out)
-                .deserialize(&mut de)
-                .map_err(|e| malformed(e.to_string()))?;
+            JsonDocuments(&mut out).deserialize(&mut de).map_err(|e| malformed(e.to_string()))?;
             de.end().map_err(|e| malformed(e.to_string()))?;
         }
         PayloadFormat::Ndjson => {
@@ -97,14 +82,9 @@ pub fn parse_payload(format: PayloadFormat, body: &[u8]) -> Result<Parsed, Error
                 out.push(&doc.map_err(|e| malformed(e.to_string()))?);
             }
         }
-        PayloadFormat::Csv { delimiter } => {
-            parse_csv(body, delimiter, &mut out).map_err(malformed)?
-        }
+        PayloadFormat::Csv { delimiter } => parse_csv(body, delimiter, &mut out).map_err(malformed)?,
     }
-    Ok(Parsed {
-        ndjson: out.ndjson,
-        documents: out.documents,
-    })
+    Ok(Parsed { ndjson: out.ndjson, documents: out.documents })
 }
 
 /// Accepts `[{..}, {..}]` or `{..}` and streams each object to the output.
@@ -147,9 +127,7 @@ enum CsvType {
 }
 
 fn parse_csv(body: &[u8], delimiter: u8, out: &mut Out) -> Result<(), String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .from_reader(body);
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).from_reader(body);
     let headers: Vec<(String, CsvType)> = reader
         .headers()
         .map_err(|e| format!("CSV error: {e}"))?
@@ -158,9 +136,9 @@ fn parse_csv(body: &[u8], delimiter: u8, out: &mut Out) -> Result<(), String> {
             Some((name, "string")) => Ok((name.to_owned(), CsvType::String)),
             Some((name, "number")) => Ok((name.to_owned(), CsvType::Number)),
             Some((name, "boolean")) => Ok((name.to_owned(), CsvType::Boolean)),
-            Some((_, ty)) if !ty.is_empty() && ty.chars().all(|c| c.is_ascii_alphabetic()) => Err(format!(
-                "The type `{ty}` of the header `{h}` is unknown: expected `string`, `number` or `boolean`"
-            )),
+            Some((_, ty)) if !ty.is_empty() && ty.chars().all(|c| c.is_ascii_alphabetic()) => {
+                Err(format!("The type `{ty}` of the header `{h}` is unknown: expected `string`, `number` or `boolean`"))
+            }
             _ => Ok((h.to_owned(), CsvType::String)),
         })
         .collect::<Result<_, _>>()?;
@@ -174,10 +152,7 @@ fn parse_csv(body: &[u8], delimiter: u8, out: &mut Out) -> Result<(), String> {
                 match ty {
                     CsvType::String => Value::String(cell.to_owned()),
                     CsvType::Number => number(cell).ok_or_else(|| {
-                        format!(
-                            "Parsing field `{name}` on line {}: `{cell}` is not a number",
-                            line + 2
-                        )
+                        format!("Parsing field `{name}` on line {}: `{cell}` is not a number", line + 2)
                     })?,
                     CsvType::Boolean => match cell.trim() {
                         "true" => Value::Bool(true),
@@ -203,10 +178,7 @@ fn number(cell: &str) -> Option<Value> {
     if let Ok(n) = cell.parse::<i64>() {
         return Some(n.into());
     }
-    cell.parse::<f64>()
-        .ok()
-        .and_then(serde_json::Number::from_f64)
-        .map(Value::Number)
+    cell.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number)
 }
 
 #[cfg(test)]
@@ -215,11 +187,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn lines(p: &Parsed) -> Vec<String> {
-        String::from_utf8(p.ndjson.clone())
-            .unwrap()
-            .lines()
-            .map(String::from)
-            .collect()
+        String::from_utf8(p.ndjson.clone()).unwrap().lines().map(String::from).collect()
     }
 
     #[test]
@@ -235,33 +203,16 @@ mod tests {
 
     #[test]
     fn malformed_json_is_refused() {
-        for bad in [
-            &b"[{\"id\":1},"[..],
-            b"[1,2]",
-            b"\"str\"",
-            b"{\"id\":1} trailing",
-            b"[{\"id\":1}]]",
-        ] {
+        for bad in [&b"[{\"id\":1},"[..], b"[1,2]", b"\"str\"", b"{\"id\":1} trailing", b"[{\"id\":1}]]"] {
             let err = parse_payload(PayloadFormat::Json, bad).unwrap_err();
-            assert!(
-                err.to_string()
-                    .starts_with("The `json` payload provided is malformed."),
-                "{err}"
-            );
+            assert!(err.to_string().starts_with("The `json` payload provided is malformed."), "{err}");
         }
-        assert!(matches!(
-            parse_payload(PayloadFormat::Json, b"  "),
-            Err(Error::MissingPayload("json"))
-        ));
+        assert!(matches!(parse_payload(PayloadFormat::Json, b"  "), Err(Error::MissingPayload("json"))));
     }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
-        let deep = format!(
-            "[{{\"id\":1,\"a\":{}{}}}]",
-            "[".repeat(10_000),
-            "]".repeat(10_000)
-        );
+        let deep = format!("[{{\"id\":1,\"a\":{}{}}}]", "[".repeat(10_000), "]".repeat(10_000));
         assert!(parse_payload(PayloadFormat::Json, deep.as_bytes()).is_err());
     }
 
@@ -284,11 +235,7 @@ mod tests {
                 r#"{"id":"2","title":"A, B","price":3,"ok":false,"note":"x"}"#
             ]
         );
-        let p = parse_payload(
-            PayloadFormat::Csv { delimiter: b';' },
-            b"id;n:number\na;1\n",
-        )
-        .unwrap();
+        let p = parse_payload(PayloadFormat::Csv { delimiter: b';' }, b"id;n:number\na;1\n").unwrap();
         assert_eq!(lines(&p), [r#"{"id":"a","n":1}"#]);
     }
 
@@ -298,10 +245,7 @@ mod tests {
         let err = parse_payload(csv, b"id,price:number\n1,cheap\n").unwrap_err();
         assert!(err.to_string().contains("`cheap` is not a number"), "{err}");
         assert!(parse_payload(csv, b"id,a\n1,2,3\n").is_err(), "ragged row");
-        assert!(
-            parse_payload(csv, b"id,a:date\n1,2\n").is_err(),
-            "unknown type"
-        );
+        assert!(parse_payload(csv, b"id,a:date\n1,2\n").is_err(), "unknown type");
     }
 
     proptest! {

@@ -7,11 +7,7 @@ use crate::{Document, Error};
 /// Meilisearch's inference: the one top-level field whose name ends with `id`
 /// (case-insensitive).
 pub fn infer_primary_key(first: &Document) -> Result<String, Error> {
-    let mut candidates: Vec<String> = first
-        .keys()
-        .filter(|k| k.to_lowercase().ends_with("id"))
-        .cloned()
-        .collect();
+    let mut candidates: Vec<String> = first.keys().filter(|k| k.to_lowercase().ends_with("id")).cloned().collect();
     candidates.sort();
     match candidates.len() {
         0 => Err(Error::NoPrimaryKeyCandidate),
@@ -41,10 +37,7 @@ pub(crate) fn id_from_value(value: &Value) -> Result<String, Error> {
 }
 
 pub(crate) fn valid_string_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 511
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !s.is_empty() && s.len() <= 511 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]
@@ -58,50 +51,25 @@ mod tests {
 
     #[test]
     fn inference() {
-        assert_eq!(
-            infer_primary_key(&doc(json!({"id": 1, "title": "x"}))).unwrap(),
-            "id"
-        );
-        assert_eq!(
-            infer_primary_key(&doc(json!({"movieId": 1}))).unwrap(),
-            "movieId"
-        );
-        assert!(matches!(
-            infer_primary_key(&doc(json!({"title": 1}))),
-            Err(Error::NoPrimaryKeyCandidate)
-        ));
+        assert_eq!(infer_primary_key(&doc(json!({"id": 1, "title": "x"}))).unwrap(), "id");
+        assert_eq!(infer_primary_key(&doc(json!({"movieId": 1}))).unwrap(), "movieId");
+        assert!(matches!(infer_primary_key(&doc(json!({"title": 1}))), Err(Error::NoPrimaryKeyCandidate)));
         let err = infer_primary_key(&doc(json!({"id": 1, "author_id": 2}))).unwrap_err();
         assert!(
-            err.to_string()
-                .contains("found 2 fields ending with `id` in their names: 'author_id' and 'id'"),
+            err.to_string().contains("found 2 fields ending with `id` in their names: 'author_id' and 'id'"),
             "{err}"
         );
     }
 
     #[test]
     fn ids() {
-        assert_eq!(
-            document_id(&doc(json!({"id": "ab-C_9"})), "id").unwrap(),
-            "ab-C_9"
-        );
+        assert_eq!(document_id(&doc(json!({"id": "ab-C_9"})), "id").unwrap(), "ab-C_9");
         assert_eq!(document_id(&doc(json!({"id": 42})), "id").unwrap(), "42");
         assert_eq!(document_id(&doc(json!({"id": -3})), "id").unwrap(), "-3");
-        for bad in [
-            json!("a b"),
-            json!(""),
-            json!(1.5),
-            json!(null),
-            json!("x".repeat(512)),
-        ] {
-            assert!(matches!(
-                document_id(&doc(json!({"id": bad})), "id"),
-                Err(Error::InvalidDocumentId(_))
-            ));
+        for bad in [json!("a b"), json!(""), json!(1.5), json!(null), json!("x".repeat(512))] {
+            assert!(matches!(document_id(&doc(json!({"id": bad})), "id"), Err(Error::InvalidDocumentId(_))));
         }
         let err = document_id(&doc(json!({"title": "t"})), "id").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            r#"Document doesn't have a `id` attribute: `{"title":"t"}`."#
-        );
+        assert_eq!(err.to_string(), r#"Document doesn't have a `id` attribute: `{"title":"t"}`."#);
     }
 }

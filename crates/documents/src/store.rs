@@ -24,10 +24,7 @@ pub struct Store {
 impl Store {
     /// Opens the store inside `db`, which other crates may share.
     pub fn open(db: &sled::Db) -> Result<Self, Error> {
-        Ok(Self {
-            db: db.clone(),
-            indexes: db.open_tree("indexes")?,
-        })
+        Ok(Self { db: db.clone(), indexes: db.open_tree("indexes")? })
     }
 
     pub(crate) fn documents_tree(&self, meta: &IndexMeta) -> Result<sled::Tree, Error> {
@@ -43,30 +40,20 @@ impl Store {
 
     /// The index, or `index_not_found`.
     pub fn index(&self, uid: &IndexUid) -> Result<IndexMeta, Error> {
-        self.get_index(uid)?
-            .ok_or_else(|| Error::IndexNotFound(uid.clone()))
+        self.get_index(uid)?.ok_or_else(|| Error::IndexNotFound(uid.clone()))
     }
 
     /// Every index, sorted by uid.
     pub fn indexes(&self) -> Result<Vec<IndexMeta>, Error> {
-        self.indexes
-            .iter()
-            .values()
-            .map(|v| Ok(serde_json::from_slice(&v?)?))
-            .collect()
+        self.indexes.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect()
     }
 
     pub(crate) fn put_meta(&self, meta: &IndexMeta) -> Result<(), Error> {
-        self.indexes
-            .insert(meta.uid.as_str(), serde_json::to_vec(meta)?)?;
+        self.indexes.insert(meta.uid.as_str(), serde_json::to_vec(meta)?)?;
         Ok(())
     }
 
-    pub(crate) fn new_meta(
-        &self,
-        uid: &IndexUid,
-        primary_key: Option<String>,
-    ) -> Result<IndexMeta, Error> {
+    pub(crate) fn new_meta(&self, uid: &IndexUid, primary_key: Option<String>) -> Result<IndexMeta, Error> {
         let now = task_model::now();
         Ok(IndexMeta {
             uid: uid.clone(),
@@ -78,11 +65,7 @@ impl Store {
         })
     }
 
-    pub fn create_index(
-        &self,
-        uid: &IndexUid,
-        primary_key: Option<String>,
-    ) -> Result<IndexMeta, Error> {
+    pub fn create_index(&self, uid: &IndexUid, primary_key: Option<String>) -> Result<IndexMeta, Error> {
         if self.get_index(uid)?.is_some() {
             return Err(Error::IndexAlreadyExists(uid.clone()));
         }
@@ -92,19 +75,12 @@ impl Store {
     }
 
     /// Sets the primary key. Refused once documents exist under another key.
-    pub fn update_index(
-        &self,
-        uid: &IndexUid,
-        primary_key: Option<String>,
-    ) -> Result<IndexMeta, Error> {
+    pub fn update_index(&self, uid: &IndexUid, primary_key: Option<String>) -> Result<IndexMeta, Error> {
         let mut meta = self.index(uid)?;
         if let Some(pk) = primary_key {
             if meta.primary_key.as_ref().is_some_and(|old| *old != pk) && self.count(&meta)? > 0 {
                 let existing = meta.primary_key.clone().unwrap_or_default();
-                return Err(Error::PrimaryKeyAlreadyExists {
-                    index: uid.clone(),
-                    existing,
-                });
+                return Err(Error::PrimaryKeyAlreadyExists { index: uid.clone(), existing });
             }
             meta.primary_key = Some(pk);
         }
@@ -138,12 +114,7 @@ impl Store {
         for (a, b) in pairs {
             let (ma, mb) = (&metas[a], &metas[b]);
             for (uid, from, created) in [(a, mb, ma.created_at), (b, ma, mb.created_at)] {
-                let swapped = IndexMeta {
-                    uid: uid.clone(),
-                    created_at: created,
-                    updated_at: now,
-                    ..from.clone()
-                };
+                let swapped = IndexMeta { uid: uid.clone(), created_at: created, updated_at: now, ..from.clone() };
                 batch.insert(uid.as_str(), serde_json::to_vec(&swapped)?);
             }
         }
@@ -153,11 +124,7 @@ impl Store {
 
     /// Merges `settings` into the index's (a `null` resets a setting), creating
     /// the index if needed as Meilisearch does.
-    pub fn update_settings(
-        &self,
-        uid: &IndexUid,
-        settings: &Map<String, Value>,
-    ) -> Result<(), Error> {
+    pub fn update_settings(&self, uid: &IndexUid, settings: &Map<String, Value>) -> Result<(), Error> {
         let mut meta = match self.get_index(uid)? {
             Some(meta) => meta,
             None => self.new_meta(uid, None)?,
@@ -216,9 +183,7 @@ impl Store {
     ) -> Result<(Vec<Document>, u64), Error> {
         let meta = self.index(uid)?;
         let tree = self.documents_tree(&meta)?;
-        let decode = |bytes: &[u8]| -> Result<Document, Error> {
-            Ok(fields.project(serde_json::from_slice(bytes)?))
-        };
+        let decode = |bytes: &[u8]| -> Result<Document, Error> { Ok(fields.project(serde_json::from_slice(bytes)?)) };
         match ids {
             None => {
                 let total = self.count(&meta)?;
@@ -239,12 +204,7 @@ impl Store {
                     }
                 }
                 let total = found.len() as u64;
-                let page = found
-                    .iter()
-                    .skip(offset)
-                    .take(limit)
-                    .map(|v| decode(v))
-                    .collect::<Result<_, _>>()?;
+                let page = found.iter().skip(offset).take(limit).map(|v| decode(v)).collect::<Result<_, _>>()?;
                 Ok((page, total))
             }
         }
@@ -265,15 +225,8 @@ impl Store {
             }
         }
         let number_of_documents = self.count(&meta)?;
-        let avg_document_size = raw_document_db_size
-            .checked_div(number_of_documents)
-            .unwrap_or(0);
-        Ok(IndexStats {
-            number_of_documents,
-            raw_document_db_size,
-            avg_document_size,
-            field_distribution,
-        })
+        let avg_document_size = raw_document_db_size.checked_div(number_of_documents).unwrap_or(0);
+        Ok(IndexStats { number_of_documents, raw_document_db_size, avg_document_size, field_distribution })
     }
 
     /// Bytes the database occupies on disk.

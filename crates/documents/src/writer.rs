@@ -29,14 +29,7 @@ impl IndexWriter {
     pub(crate) fn new(store: Store, meta: IndexMeta) -> Result<Self, Error> {
         let tree = store.documents_tree(&meta)?;
         let count = tree.get(COUNT_KEY)?.map_or(0, |v| be_u64(&v));
-        Ok(Self {
-            store,
-            meta,
-            tree,
-            overlay: BTreeMap::new(),
-            cleared: false,
-            count,
-        })
+        Ok(Self { store, meta, tree, overlay: BTreeMap::new(), cleared: false, count })
     }
 
     pub fn meta(&self) -> &IndexMeta {
@@ -63,18 +56,10 @@ impl IndexWriter {
 
     /// Adds (`Replace`) or merges into (`Update`) the documents of a normalized
     /// NDJSON payload. Returns how many documents were indexed.
-    pub fn add_documents(
-        &mut self,
-        method: Method,
-        primary_key: Option<&str>,
-        ndjson: &[u8],
-    ) -> Result<u64, Error> {
+    pub fn add_documents(&mut self, method: Method, primary_key: Option<&str>, ndjson: &[u8]) -> Result<u64, Error> {
         let pk = match (&self.meta.primary_key, primary_key) {
             (Some(existing), Some(asked)) if existing != asked => {
-                return Err(Error::PrimaryKeyAlreadyExists {
-                    index: self.meta.uid.clone(),
-                    existing: existing.clone(),
-                })
+                return Err(Error::PrimaryKeyAlreadyExists { index: self.meta.uid.clone(), existing: existing.clone() })
             }
             (Some(existing), _) => Some(existing.clone()),
             (None, asked) => asked.map(str::to_owned),
@@ -175,9 +160,7 @@ mod tests {
     }
 
     fn ndjson(v: Value) -> Vec<u8> {
-        crate::parse_payload(PayloadFormat::Json, v.to_string().as_bytes())
-            .unwrap()
-            .ndjson
+        crate::parse_payload(PayloadFormat::Json, v.to_string().as_bytes()).unwrap().ndjson
     }
 
     fn uid(s: &str) -> IndexUid {
@@ -189,18 +172,11 @@ mod tests {
         let (_d, store) = store();
         let mut w = store.writer(&uid("movies"), true).unwrap();
         let n = w
-            .add_documents(
-                Method::Replace,
-                None,
-                &ndjson(json!([{"id": 1, "t": "a"}, {"id": 2}, {"id": 1, "t": "b"}])),
-            )
+            .add_documents(Method::Replace, None, &ndjson(json!([{"id": 1, "t": "a"}, {"id": 2}, {"id": 1, "t": "b"}])))
             .unwrap();
         assert_eq!(n, 3);
         w.commit().unwrap();
-        assert_eq!(
-            store.index(&uid("movies")).unwrap().primary_key.as_deref(),
-            Some("id")
-        );
+        assert_eq!(store.index(&uid("movies")).unwrap().primary_key.as_deref(), Some("id"));
         assert_eq!(store.number_of_documents(&uid("movies")).unwrap(), 2);
         assert_eq!(
             store.document(&uid("movies"), "1", &Fields::All).unwrap(),
@@ -212,32 +188,16 @@ mod tests {
     fn a_bad_document_changes_nothing() {
         let (_d, store) = store();
         let mut w = store.writer(&uid("m"), true).unwrap();
-        w.add_documents(Method::Replace, Some("id"), &ndjson(json!([{"id": "ok"}])))
-            .unwrap();
-        let err = w
-            .add_documents(
-                Method::Replace,
-                None,
-                &ndjson(json!([{"id": "new"}, {"id": "bad id"}])),
-            )
-            .unwrap_err();
+        w.add_documents(Method::Replace, Some("id"), &ndjson(json!([{"id": "ok"}]))).unwrap();
+        let err =
+            w.add_documents(Method::Replace, None, &ndjson(json!([{"id": "new"}, {"id": "bad id"}]))).unwrap_err();
         assert!(matches!(err, Error::InvalidDocumentId(_)));
-        let err = w
-            .add_documents(Method::Replace, None, &ndjson(json!([{"title": "no id"}])))
-            .unwrap_err();
+        let err = w.add_documents(Method::Replace, None, &ndjson(json!([{"title": "no id"}]))).unwrap_err();
         assert!(matches!(err, Error::MissingDocumentId { .. }));
-        let err = w
-            .add_documents(
-                Method::Replace,
-                Some("other"),
-                &ndjson(json!([{"other": 1}])),
-            )
-            .unwrap_err();
+        let err = w.add_documents(Method::Replace, Some("other"), &ndjson(json!([{"other": 1}]))).unwrap_err();
         assert!(matches!(err, Error::PrimaryKeyAlreadyExists { .. }));
         w.commit().unwrap();
-        let (docs, total) = store
-            .documents(&uid("m"), 0, 10, &Fields::All, None)
-            .unwrap();
+        let (docs, total) = store.documents(&uid("m"), 0, 10, &Fields::All, None).unwrap();
         assert_eq!((docs.len(), total), (1, 1));
     }
 
@@ -245,22 +205,10 @@ mod tests {
     fn update_merges_and_sees_earlier_operations_of_the_batch() {
         let (_d, store) = store();
         let mut w = store.writer(&uid("m"), true).unwrap();
-        w.add_documents(
-            Method::Replace,
-            None,
-            &ndjson(json!([{"id": 1, "a": 1, "b": 1}])),
-        )
-        .unwrap();
-        w.add_documents(
-            Method::Update,
-            None,
-            &ndjson(json!([{"id": 1, "b": 2, "c": 3}])),
-        )
-        .unwrap();
+        w.add_documents(Method::Replace, None, &ndjson(json!([{"id": 1, "a": 1, "b": 1}]))).unwrap();
+        w.add_documents(Method::Update, None, &ndjson(json!([{"id": 1, "b": 2, "c": 3}]))).unwrap();
         w.commit().unwrap();
-        let doc = store
-            .document(&uid("m"), "1", &Fields::parse("a,b,c"))
-            .unwrap();
+        let doc = store.document(&uid("m"), "1", &Fields::parse("a,b,c")).unwrap();
         assert_eq!(
             Value::Object(doc),
             json!({"id": 1, "a": 1, "b": 2, "c": 3})
@@ -278,12 +226,7 @@ mod tests {
     fn delete_and_clear() {
         let (_d, store) = store();
         let mut w = store.writer(&uid("m"), true).unwrap();
-        w.add_documents(
-            Method::Replace,
-            None,
-            &ndjson(json!([{"id": 1}, {"id": 2}, {"id": 3}])),
-        )
-        .unwrap();
+        w.add_documents(Method::Replace, None, &ndjson(json!([{"id": 1}, {"id": 2}, {"id": 3}]))).unwrap();
         w.commit().unwrap();
         let mut w = store.writer(&uid("m"), false).unwrap();
         assert_eq!(w.delete_documents(&["1".into(), "9".into()]).unwrap(), 1);
@@ -291,18 +234,12 @@ mod tests {
         assert_eq!(store.number_of_documents(&uid("m")).unwrap(), 2);
         let mut w = store.writer(&uid("m"), false).unwrap();
         assert_eq!(w.clear().unwrap(), 2);
-        w.add_documents(Method::Replace, None, &ndjson(json!([{"id": 7}])))
-            .unwrap();
+        w.add_documents(Method::Replace, None, &ndjson(json!([{"id": 7}]))).unwrap();
         w.commit().unwrap();
-        let (docs, total) = store
-            .documents(&uid("m"), 0, 10, &Fields::All, None)
-            .unwrap();
+        let (docs, total) = store.documents(&uid("m"), 0, 10, &Fields::All, None).unwrap();
         assert_eq!(total, 1);
         assert_eq!(Value::Object(docs[0].clone()), json!({"id": 7}));
-        assert!(matches!(
-            store.writer(&uid("nope"), false),
-            Err(Error::IndexNotFound(_))
-        ));
+        assert!(matches!(store.writer(&uid("nope"), false), Err(Error::IndexNotFound(_))));
     }
 
     #[test]
@@ -310,12 +247,7 @@ mod tests {
         let (_d, store) = store();
         for _ in 0..2 {
             let mut w = store.writer(&uid("m"), true).unwrap();
-            w.add_documents(
-                Method::Update,
-                None,
-                &ndjson(json!([{"id": 1, "n": 1}, {"id": 2}])),
-            )
-            .unwrap();
+            w.add_documents(Method::Update, None, &ndjson(json!([{"id": 1, "n": 1}, {"id": 2}]))).unwrap();
             w.delete_documents(&["2".into()]).unwrap();
             w.commit().unwrap();
         }
@@ -329,21 +261,14 @@ mod tests {
         for (name, n) in [("a", 1), ("b", 2)] {
             let mut w = store.writer(&uid(name), true).unwrap();
             let docs: Vec<Value> = (0..n).map(|i| json!({"id": i})).collect();
-            w.add_documents(Method::Replace, None, &ndjson(Value::Array(docs)))
-                .unwrap();
+            w.add_documents(Method::Replace, None, &ndjson(Value::Array(docs))).unwrap();
             w.commit().unwrap();
         }
         store.swap_indexes(&[(uid("a"), uid("b"))]).unwrap();
         assert_eq!(store.number_of_documents(&uid("a")).unwrap(), 2);
         assert_eq!(store.number_of_documents(&uid("b")).unwrap(), 1);
         assert_eq!(store.delete_index(&uid("a")).unwrap(), 2);
-        assert!(matches!(
-            store.index(&uid("a")),
-            Err(Error::IndexNotFound(_))
-        ));
-        assert!(matches!(
-            store.create_index(&uid("b"), None),
-            Err(Error::IndexAlreadyExists(_))
-        ));
+        assert!(matches!(store.index(&uid("a")), Err(Error::IndexNotFound(_))));
+        assert!(matches!(store.create_index(&uid("b"), None), Err(Error::IndexAlreadyExists(_))));
     }
 }

@@ -30,10 +30,7 @@ enum StartError {
     #[error("cannot open the task queue: {0}")]
     Queue(#[from] scheduler::Error),
     #[error("cannot listen on {addr}: {source}")]
-    Listen {
-        addr: std::net::SocketAddr,
-        source: std::io::Error,
-    },
+    Listen { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("cannot start the runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -49,16 +46,11 @@ pub fn main() -> ExitCode {
         }
     };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(
-            opt.log_level.as_directive(),
-        ))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(opt.log_level.as_directive()))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(StartError::Runtime(e)),
     };
@@ -79,30 +71,17 @@ async fn run(opt: Opt) -> Result<(), StartError> {
         .path(&opt.db_path)
         .cache_capacity(CACHE_BYTES)
         .open()
-        .map_err(|source| StartError::Database {
-            path: opt.db_path.display().to_string(),
-            source,
-        })?;
+        .map_err(|source| StartError::Database { path: opt.db_path.display().to_string(), source })?;
     let store = Store::open(&db)?;
     let scheduler = Scheduler::open(
         &db,
         store.clone(),
-        Options {
-            max_batched_tasks: opt.max_batched_tasks,
-            ..Options::default()
-        },
+        Options { max_batched_tasks: opt.max_batched_tasks, ..Options::default() },
     )?;
     // Bind before starting work, so a taken port fails fast and cleanly.
-    let listener = TcpListener::bind(opt.http_addr)
-        .await
-        .map_err(|source| StartError::Listen {
-            addr: opt.http_addr,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Listen {
-        addr: opt.http_addr,
-        source,
-    })?;
+    let listener =
+        TcpListener::bind(opt.http_addr).await.map_err(|source| StartError::Listen { addr: opt.http_addr, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: opt.http_addr, source })?;
     scheduler.start();
     if let Some(url) = &opt.task_webhook_url {
         info!(webhook = %url.origin().ascii_serialization(), "a task webhook is configured; delivery is not implemented yet");

@@ -43,36 +43,22 @@ fn family(kind: Kind) -> Family {
 
 fn alone(m: &Marker) -> Plan {
     let strategy = if m.kind == Kind::IndexDeletion {
-        format!(
-            "stopped after task with id {} because it deletes the index",
-            m.uid
-        )
+        format!("stopped after task with id {} because it deletes the index", m.uid)
     } else {
         format!(
             "created batch containing only task with id {} of type `{}` that cannot be batched with any other task.",
             m.uid, m.kind
         )
     };
-    Plan {
-        tasks: vec![m.uid],
-        strategy,
-    }
+    Plan { tasks: vec![m.uid], strategy }
 }
 
 /// The next batch, or `None` when nothing is enqueued.
 pub(crate) fn next_batch(markers: &[Marker], limits: Limits) -> Option<Plan> {
-    if let Some(cancel) = markers
-        .iter()
-        .rev()
-        .find(|m| m.kind == Kind::TaskCancelation)
-    {
+    if let Some(cancel) = markers.iter().rev().find(|m| m.kind == Kind::TaskCancelation) {
         return Some(alone(cancel));
     }
-    let deletions: Vec<TaskId> = markers
-        .iter()
-        .filter(|m| m.kind == Kind::TaskDeletion)
-        .map(|m| m.uid)
-        .collect();
+    let deletions: Vec<TaskId> = markers.iter().filter(|m| m.kind == Kind::TaskDeletion).map(|m| m.uid).collect();
     if !deletions.is_empty() {
         return Some(Plan {
             tasks: deletions,
@@ -87,17 +73,9 @@ pub(crate) fn next_batch(markers: &[Marker], limits: Limits) -> Option<Plan> {
     let mut tasks = vec![first.uid];
     let mut bytes = first.bytes;
     for m in &markers[1..] {
-        let stop = |why: String| {
-            Some(Plan {
-                tasks: tasks.clone(),
-                strategy: why,
-            })
-        };
+        let stop = |why: String| Some(Plan { tasks: tasks.clone(), strategy: why });
         if m.kind == Kind::IndexSwap {
-            return stop(format!(
-                "stopped before task with id {} because it swaps indexes",
-                m.uid
-            ));
+            return stop(format!("stopped before task with id {} because it swaps indexes", m.uid));
         }
         if m.index != first.index {
             continue;
@@ -112,16 +90,10 @@ pub(crate) fn next_batch(markers: &[Marker], limits: Limits) -> Option<Plan> {
                 }
                 _ => "it cannot be batched with any other task",
             };
-            return stop(format!(
-                "stopped before task with id {} because {why}",
-                m.uid
-            ));
+            return stop(format!("stopped before task with id {} because {why}", m.uid));
         }
         if tasks.len() >= limits.max_tasks {
-            return stop(format!(
-                "batched up to configured batch limit of {} tasks",
-                limits.max_tasks
-            ));
+            return stop(format!("batched up to configured batch limit of {} tasks", limits.max_tasks));
         }
         if bytes + m.bytes > limits.max_bytes {
             return stop(format!(
@@ -135,10 +107,7 @@ pub(crate) fn next_batch(markers: &[Marker], limits: Limits) -> Option<Plan> {
     let strategy = if tasks.len() == markers.len() {
         "batched all enqueued tasks".to_owned()
     } else {
-        format!(
-            "batched all enqueued tasks for index `{}`",
-            first.index.as_deref().unwrap_or_default()
-        )
+        format!("batched all enqueued tasks for index `{}`", first.index.as_deref().unwrap_or_default())
     };
     Some(Plan { tasks, strategy })
 }
@@ -147,18 +116,10 @@ pub(crate) fn next_batch(markers: &[Marker], limits: Limits) -> Option<Plan> {
 mod tests {
     use super::*;
 
-    const NO_LIMIT: Limits = Limits {
-        max_tasks: usize::MAX,
-        max_bytes: u64::MAX,
-    };
+    const NO_LIMIT: Limits = Limits { max_tasks: usize::MAX, max_bytes: u64::MAX };
 
     fn m(uid: u32, kind: Kind, index: Option<&str>) -> Marker {
-        Marker {
-            uid: TaskId(uid),
-            kind,
-            bytes: 10,
-            index: index.map(String::from),
-        }
+        Marker { uid: TaskId(uid), kind, bytes: 10, index: index.map(String::from) }
     }
 
     fn uids(plan: Option<Plan>) -> Vec<u32> {
@@ -184,12 +145,7 @@ mod tests {
         ];
         let plan = next_batch(&q, NO_LIMIT).unwrap();
         assert_eq!(plan.tasks, [TaskId(0), TaskId(2), TaskId(3)]);
-        assert!(
-            plan.strategy
-                .contains("task with id 4 because it is a settings change"),
-            "{}",
-            plan.strategy
-        );
+        assert!(plan.strategy.contains("task with id 4 because it is a settings change"), "{}", plan.strategy);
     }
 
     #[test]
@@ -202,21 +158,12 @@ mod tests {
             m(4, TaskDeletion, None),
         ];
         assert_eq!(uids(next_batch(&q, NO_LIMIT)), [3]);
-        assert_eq!(
-            uids(next_batch(
-                &[q[0].clone(), q[2].clone(), q[4].clone()],
-                NO_LIMIT
-            )),
-            [2, 4]
-        );
+        assert_eq!(uids(next_batch(&[q[0].clone(), q[2].clone(), q[4].clone()], NO_LIMIT)), [2, 4]);
     }
 
     #[test]
     fn index_operations_run_alone_and_swaps_are_barriers() {
-        let q = [
-            m(0, IndexCreation, Some("a")),
-            m(1, DocumentAdditionOrUpdate, Some("a")),
-        ];
+        let q = [m(0, IndexCreation, Some("a")), m(1, DocumentAdditionOrUpdate, Some("a"))];
         assert_eq!(uids(next_batch(&q, NO_LIMIT)), [0]);
         let q = [
             m(0, DocumentAdditionOrUpdate, Some("a")),
@@ -224,10 +171,7 @@ mod tests {
             m(2, DocumentAdditionOrUpdate, Some("a")),
         ];
         assert_eq!(uids(next_batch(&q, NO_LIMIT)), [0]);
-        let q = [
-            m(0, SettingsUpdate, Some("a")),
-            m(1, SettingsUpdate, Some("a")),
-        ];
+        let q = [m(0, SettingsUpdate, Some("a")), m(1, SettingsUpdate, Some("a"))];
         let plan = next_batch(&q, NO_LIMIT).unwrap();
         assert_eq!(plan.strategy, "batched all enqueued tasks");
         assert_eq!(plan.tasks.len(), 2);
@@ -235,39 +179,13 @@ mod tests {
 
     #[test]
     fn limits_bound_the_batch() {
-        let q: Vec<Marker> = (0..10)
-            .map(|i| m(i, DocumentAdditionOrUpdate, Some("a")))
-            .collect();
-        let plan = next_batch(
-            &q,
-            Limits {
-                max_tasks: 3,
-                max_bytes: u64::MAX,
-            },
-        )
-        .unwrap();
+        let q: Vec<Marker> = (0..10).map(|i| m(i, DocumentAdditionOrUpdate, Some("a"))).collect();
+        let plan = next_batch(&q, Limits { max_tasks: 3, max_bytes: u64::MAX }).unwrap();
         assert_eq!(plan.tasks.len(), 3);
-        assert_eq!(
-            plan.strategy,
-            "batched up to configured batch limit of 3 tasks"
-        );
-        let plan = next_batch(
-            &q,
-            Limits {
-                max_tasks: usize::MAX,
-                max_bytes: 45,
-            },
-        )
-        .unwrap();
+        assert_eq!(plan.strategy, "batched up to configured batch limit of 3 tasks");
+        let plan = next_batch(&q, Limits { max_tasks: usize::MAX, max_bytes: 45 }).unwrap();
         assert_eq!(plan.tasks.len(), 4);
-        let plan = next_batch(
-            &q,
-            Limits {
-                max_tasks: usize::MAX,
-                max_bytes: 1,
-            },
-        )
-        .unwrap();
+        let plan = next_batch(&q, Limits { max_tasks: usize::MAX, max_bytes: 1 }).unwrap();
         assert_eq!(plan.tasks.len(), 1, "one task always fits");
     }
 }

@@ -38,19 +38,13 @@ pub(crate) struct GroupCommit {
 struct Committer {
     db: sled::Db,
     queue: sled::Tree,
-    content: sled::Tree,
     next_uid: u32,
 }
 
 impl GroupCommit {
-    pub fn start(db: sled::Db, queue: sled::Tree, content: sled::Tree) -> Result<Self, Error> {
+    pub fn start(db: sled::Db, queue: sled::Tree) -> Result<Self, Error> {
         let next_uid = read_u32(queue.get(NEXT_TASK)?);
-        let mut committer = Committer {
-            db,
-            queue,
-            content,
-            next_uid,
-        };
+        let mut committer = Committer { db, queue, next_uid };
         let (requests, rx) = mpsc::channel::<Request>();
         let thread = thread::Builder::new()
             .name("group-commit".into())
@@ -62,10 +56,7 @@ impl GroupCommit {
                 }
             })
             .map_err(|e| Error::Durability(format!("cannot start the committer: {e}")))?;
-        Ok(Self {
-            requests: Some(requests),
-            thread: Some(thread),
-        })
+        Ok(Self { requests: Some(requests), thread: Some(thread) })
     }
 
     /// Hands `request` to the committer; gives it back if the committer is gone.
@@ -147,30 +138,24 @@ impl Committer {
             error!(error = %e, "writing or flushing registered tasks failed");
         }
         for (task, reply) in registered {
-            let _ = reply.send(
-                flushed
-                    .clone()
-                    .map(|()| task)
-                    .map_err(|e| Error::Durability(e.to_string())),
-            );
+            let _ = reply.send(flushed.clone().map(|()| task).map_err(|e| Error::Durability(e.to_string())));
         }
         for reply in syncs {
             let _ = reply.send(flushed.clone().map_err(|e| e.to_string()));
         }
     }
 
-    /// Numbers the task, writes its payload, and adds it to the round's batch.
+    /// Numbers the task and adds it, with its payload, to the round's batch:
+    /// one atomic write per round, so a task never exists without its data.
     fn stage(&mut self, new: NewTask, tasks: &mut sled::Batch) -> Result<Task, Error> {
         let uid = self.next_uid;
         let next = uid.checked_add(1).ok_or(Error::NoTaskUidLeft)?;
         let mut operation = new.operation;
         let mut bytes = 0;
         if let Some(payload) = new.payload {
-            let id = ContentId(self.db.generate_id()?);
+            let id = ContentId(u64::from(uid));
             bytes = payload.len() as u64;
-            // The payload goes in before its task: a crash in between leaves an
-            // orphan that recovery removes, never a task without its data.
-            self.content.insert(content_key(id), payload)?;
+            tasks.insert(&content_key(id), payload);
             if let Operation::DocumentAdditionOrUpdate { content, .. } = &mut operation {
                 *content = id;
             }

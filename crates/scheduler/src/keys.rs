@@ -7,6 +7,7 @@ use crate::Error;
 pub(crate) const TASK: u8 = b't';
 pub(crate) const BATCH: u8 = b'b';
 pub(crate) const ENQUEUED: u8 = b'e';
+pub(crate) const CONTENT: u8 = b'c';
 pub(crate) const NEXT_TASK: &[u8] = b"n";
 pub(crate) const NEXT_BATCH: &[u8] = b"m";
 
@@ -26,14 +27,14 @@ fn prefixed(prefix: u8, id: [u8; 4]) -> [u8; 5] {
     [prefix, id[0], id[1], id[2], id[3]]
 }
 
-pub(crate) fn content_key(id: task_model::ContentId) -> [u8; 8] {
-    id.0.to_be_bytes()
+/// A payload is keyed by the uid of the task that brought it.
+pub(crate) fn content_key(id: task_model::ContentId) -> [u8; 9] {
+    let b = id.0.to_be_bytes();
+    [CONTENT, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]
 }
 
 pub(crate) fn read_u32(bytes: Option<sled::IVec>) -> u32 {
-    bytes
-        .and_then(|b| <[u8; 4]>::try_from(b.as_ref()).ok())
-        .map_or(0, u32::from_be_bytes)
+    bytes.and_then(|b| <[u8; 4]>::try_from(b.as_ref()).ok()).map_or(0, u32::from_be_bytes)
 }
 
 /// What batching needs to know of a task that has not finished, so that
@@ -48,12 +49,7 @@ pub(crate) struct Marker {
 
 impl Marker {
     pub fn of(task: &Task, bytes: u64) -> Self {
-        Marker {
-            uid: task.uid,
-            kind: task.kind(),
-            bytes,
-            index: task.index_uid.as_ref().map(|i| i.to_string()),
-        }
+        Marker { uid: task.uid, kind: task.kind(), bytes, index: task.index_uid.as_ref().map(|i| i.to_string()) }
     }
 
     pub fn encode(&self) -> Vec<u8> {
@@ -69,25 +65,11 @@ impl Marker {
 
     pub fn decode(key: &[u8], value: &[u8]) -> Result<Self, Error> {
         let corrupted = || Error::Durability(format!("corrupted queue marker {key:?}"));
-        let uid =
-            TaskId::from_be_slice(key.get(1..).ok_or_else(corrupted)?).ok_or_else(corrupted)?;
-        let kind = *Kind::ALL
-            .get(*value.first().ok_or_else(corrupted)? as usize)
-            .ok_or_else(corrupted)?;
-        let bytes = u64::from_be_bytes(
-            value
-                .get(1..9)
-                .ok_or_else(corrupted)?
-                .try_into()
-                .map_err(|_| corrupted())?,
-        );
+        let uid = TaskId::from_be_slice(key.get(1..).ok_or_else(corrupted)?).ok_or_else(corrupted)?;
+        let kind = *Kind::ALL.get(*value.first().ok_or_else(corrupted)? as usize).ok_or_else(corrupted)?;
+        let bytes = u64::from_be_bytes(value.get(1..9).ok_or_else(corrupted)?.try_into().map_err(|_| corrupted())?);
         let index = std::str::from_utf8(&value[9..]).map_err(|_| corrupted())?;
-        Ok(Marker {
-            uid,
-            kind,
-            bytes,
-            index: (!index.is_empty()).then(|| index.to_owned()),
-        })
+        Ok(Marker { uid, kind, bytes, index: (!index.is_empty()).then(|| index.to_owned()) })
     }
 }
 
@@ -97,16 +79,8 @@ mod tests {
 
     #[test]
     fn marker_round_trips() {
-        for (kind, index) in [
-            (Kind::DocumentAdditionOrUpdate, Some("movies".to_string())),
-            (Kind::IndexSwap, None),
-        ] {
-            let m = Marker {
-                uid: TaskId(300),
-                kind,
-                bytes: 12345,
-                index,
-            };
+        for (kind, index) in [(Kind::DocumentAdditionOrUpdate, Some("movies".to_string())), (Kind::IndexSwap, None)] {
+            let m = Marker { uid: TaskId(300), kind, bytes: 12345, index };
             assert_eq!(Marker::decode(&marker_key(m.uid), &m.encode()).unwrap(), m);
         }
     }
@@ -114,9 +88,6 @@ mod tests {
     #[test]
     fn keys_of_each_family_sort_numerically() {
         assert!(task_key(TaskId(255)) < task_key(TaskId(256)));
-        assert!(
-            batch_key(BatchId(1)) < task_key(TaskId(0)),
-            "families are separate prefixes"
-        );
+        assert!(batch_key(BatchId(1)) < task_key(TaskId(0)), "families are separate prefixes");
     }
 }

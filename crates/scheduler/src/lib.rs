@@ -14,8 +14,8 @@
 //! Storage layout, all in the `queue` tree so that one atomic sled batch can
 //! finish a whole batch of tasks:
 //! `t`+uid → task, `b`+uid → batch, `e`+uid → [`keys::Marker`] of a task not
-//! yet finished, `n` → next task uid, `m` → next batch uid. Document payloads
-//! wait in the `content` tree until their task finishes.
+//! yet finished, `c`+uid → the document payload of a task not yet finished,
+//! `n` → next task uid, `m` → next batch uid.
 
 mod autobatch;
 mod commit;

@@ -4,15 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use documents::Error as DocError;
-use task_model::{
-    now, Batch, BatchId, Code, Details, IndexUid, Operation, ResponseError, Status, Task, TaskId,
-};
+use task_model::{now, Batch, BatchId, Code, Details, IndexUid, Operation, ResponseError, Status, Task, TaskId};
 use tracing::{debug, warn};
 
 use crate::autobatch::{next_batch, Plan};
-use crate::keys::{
-    batch_key, content_key, marker_key, read_u32, task_key, Marker, ENQUEUED, NEXT_BATCH,
-};
+use crate::keys::{batch_key, content_key, marker_key, read_u32, task_key, Marker, ENQUEUED, NEXT_BATCH};
 use crate::scheduler::Inner;
 use crate::Error;
 
@@ -47,21 +43,14 @@ impl Inner {
     }
 
     pub(crate) fn load_task(&self, uid: TaskId) -> Result<Task, Error> {
-        let bytes = self
-            .queue
-            .get(task_key(uid))?
-            .ok_or(Error::TaskNotFound(uid))?;
+        let bytes = self.queue.get(task_key(uid))?.ok_or(Error::TaskNotFound(uid))?;
         Ok(serde_json::from_slice(&bytes)?)
     }
 
     fn run_batch(&self, plan: Plan) -> Result<(), Error> {
         let started = now();
         let batch_uid = BatchId(read_u32(self.queue.get(NEXT_BATCH)?));
-        let mut tasks = plan
-            .tasks
-            .iter()
-            .map(|uid| self.load_task(*uid))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut tasks = plan.tasks.iter().map(|uid| self.load_task(*uid)).collect::<Result<Vec<_>, _>>()?;
 
         // `processing` lives in memory only (queries overlay it): after a crash
         // these tasks are simply still enqueued, and writing a state that
@@ -71,12 +60,8 @@ impl Inner {
             task.batch_uid = Some(batch_uid);
             task.started_at = Some(started);
         }
-        *self.processing.write().unwrap_or_else(|e| e.into_inner()) = Some(Batch::summarize(
-            batch_uid,
-            &tasks,
-            started,
-            plan.strategy.clone(),
-        ));
+        *self.processing.write().unwrap_or_else(|e| e.into_inner()) =
+            Some(Batch::summarize(batch_uid, &tasks, started, plan.strategy.clone()));
 
         let mut writes = sled::Batch::default();
         let mut swept: Vec<Task> = Vec::new();
@@ -104,23 +89,19 @@ impl Inner {
             task.finished_at = Some(finished);
             writes.insert(&task_key(task.uid), serde_json::to_vec(&task)?);
             writes.remove(&marker_key(task.uid));
+            if let Some(content) = task.operation.content() {
+                writes.remove(&content_key(content));
+            }
         }
         let mut batch = Batch::summarize(batch_uid, &all, started, plan.strategy);
         batch.finished_at = Some(finished);
         writes.insert(&batch_key(batch_uid), serde_json::to_vec(&batch)?);
         writes.insert(NEXT_BATCH, &(batch_uid.0 + 1).to_be_bytes());
         self.queue.apply_batch(writes)?;
-        for content in all.iter().filter_map(|t| t.operation.content()) {
-            self.content.remove(content_key(content))?;
-        }
         *self.processing.write().unwrap_or_else(|e| e.into_inner()) = None;
         debug!(batch = batch_uid.0, tasks = all.len(), "batch finished");
 
-        let observer = self
-            .observer
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let observer = self.observer.read().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some(observer) = observer {
             observer.batch_finished(&batch, &all);
         }
@@ -132,12 +113,7 @@ impl Inner {
 
     /// Does the work of `tasks` (all processing, one plan). Tasks swept along
     /// (canceled ones) go to `swept`; extra writes (deleted tasks) to `writes`.
-    fn execute(
-        &self,
-        tasks: &mut [Task],
-        swept: &mut Vec<Task>,
-        writes: &mut sled::Batch,
-    ) -> Result<(), Error> {
+    fn execute(&self, tasks: &mut [Task], swept: &mut Vec<Task>, writes: &mut sled::Batch) -> Result<(), Error> {
         let store = &self.store;
         let first = tasks.first().map(|t| t.operation.clone());
         match first {
@@ -157,8 +133,7 @@ impl Inner {
             Some(_) => {
                 for task in tasks.iter_mut() {
                     if let Operation::IndexSwap { swaps } = &task.operation {
-                        let pairs: Vec<(IndexUid, IndexUid)> =
-                            swaps.iter().map(|s| s.indexes.clone()).collect();
+                        let pairs: Vec<(IndexUid, IndexUid)> = swaps.iter().map(|s| s.indexes.clone()).collect();
                         match self.missing_indexes(&pairs)? {
                             Some(error) => fail(task, error),
                             None => {
@@ -171,33 +146,20 @@ impl Inner {
                     }
                     let index = task.index_uid.clone();
                     let outcome = match (&task.operation, index) {
-                        (Operation::IndexCreation { primary_key }, Some(uid)) => {
-                            store.create_index(&uid, primary_key.clone()).map(|m| {
-                                Some(Details::IndexInfo {
-                                    primary_key: m.primary_key,
-                                })
-                            })
-                        }
-                        (Operation::IndexUpdate { primary_key }, Some(uid)) => {
-                            store.update_index(&uid, primary_key.clone()).map(|m| {
-                                Some(Details::IndexInfo {
-                                    primary_key: m.primary_key,
-                                })
-                            })
-                        }
-                        (Operation::IndexDeletion, Some(uid)) => {
-                            store.delete_index(&uid).map(|n| {
-                                Some(Details::IndexDeletion {
-                                    deleted_documents: Some(n),
-                                })
-                            })
-                        }
+                        (Operation::IndexCreation { primary_key }, Some(uid)) => store
+                            .create_index(&uid, primary_key.clone())
+                            .map(|m| Some(Details::IndexInfo { primary_key: m.primary_key })),
+                        (Operation::IndexUpdate { primary_key }, Some(uid)) => store
+                            .update_index(&uid, primary_key.clone())
+                            .map(|m| Some(Details::IndexInfo { primary_key: m.primary_key })),
+                        (Operation::IndexDeletion, Some(uid)) => store
+                            .delete_index(&uid)
+                            .map(|n| Some(Details::IndexDeletion { deleted_documents: Some(n) })),
                         (Operation::SettingsUpdate { settings }, Some(uid)) => {
                             store.update_settings(&uid, settings).map(|()| None)
                         }
                         (Operation::IndexSwap { swaps }, _) => {
-                            let pairs: Vec<(IndexUid, IndexUid)> =
-                                swaps.iter().map(|s| s.indexes.clone()).collect();
+                            let pairs: Vec<(IndexUid, IndexUid)> = swaps.iter().map(|s| s.indexes.clone()).collect();
                             match self.missing_indexes(&pairs)? {
                                 Some(error) => {
                                     fail(task, error);
@@ -210,9 +172,7 @@ impl Inner {
                     };
                     match outcome {
                         Ok(details) => succeed(task, details),
-                        Err(e @ (DocError::Storage(_) | DocError::Corrupted(_))) => {
-                            return Err(e.into())
-                        }
+                        Err(e @ (DocError::Storage(_) | DocError::Corrupted(_))) => return Err(e.into()),
                         Err(e) => fail(task, (&e).into()),
                     }
                 }
@@ -251,10 +211,7 @@ impl Inner {
         Ok(())
     }
 
-    fn missing_indexes(
-        &self,
-        pairs: &[(IndexUid, IndexUid)],
-    ) -> Result<Option<ResponseError>, Error> {
+    fn missing_indexes(&self, pairs: &[(IndexUid, IndexUid)]) -> Result<Option<ResponseError>, Error> {
         let mut missing = BTreeSet::new();
         for uid in pairs.iter().flat_map(|(a, b)| [a, b]) {
             if self.store.get_index(uid)?.is_none() {
@@ -265,17 +222,11 @@ impl Inner {
             0 => None,
             1 => Some(ResponseError::new(
                 Code::IndexNotFound,
-                format!(
-                    "Index {} not found.",
-                    missing.into_iter().collect::<String>()
-                ),
+                format!("Index {} not found.", missing.into_iter().collect::<String>()),
             )),
             _ => Some(ResponseError::new(
                 Code::IndexNotFound,
-                format!(
-                    "Indexes {} not found.",
-                    missing.into_iter().collect::<Vec<_>>().join(", ")
-                ),
+                format!("Indexes {} not found.", missing.into_iter().collect::<Vec<_>>().join(", ")),
             )),
         })
     }
@@ -291,39 +242,26 @@ impl Inner {
         for task in tasks.iter_mut() {
             let not_found = || DocError::IndexNotFound(index.clone());
             let received = match &task.details {
-                Some(Details::DocumentAdditionOrUpdate {
-                    received_documents, ..
-                }) => *received_documents,
+                Some(Details::DocumentAdditionOrUpdate { received_documents, .. }) => *received_documents,
                 _ => 0,
             };
             let outcome = match &task.operation {
-                Operation::DocumentAdditionOrUpdate {
-                    method,
-                    primary_key,
-                    content,
-                } => match self.content.get(content_key(*content))? {
+                Operation::DocumentAdditionOrUpdate { method, primary_key, content } => match self
+                    .queue
+                    .get(content_key(*content))?
+                {
                     None => Err(DocError::MissingPayload("json")),
-                    Some(payload) => writer
-                        .add_documents(*method, primary_key.as_deref(), &payload)
-                        .map(|n| {
-                            exists = true;
-                            Details::DocumentAdditionOrUpdate {
-                                received_documents: received,
-                                indexed_documents: Some(n),
-                            }
-                        }),
+                    Some(payload) => writer.add_documents(*method, primary_key.as_deref(), &payload).map(|n| {
+                        exists = true;
+                        Details::DocumentAdditionOrUpdate { received_documents: received, indexed_documents: Some(n) }
+                    }),
                 },
-                Operation::DocumentDeletion { ids } if exists => {
-                    writer
-                        .delete_documents(ids)
-                        .map(|n| Details::DocumentDeletion {
-                            provided_ids: ids.len() as u64,
-                            deleted_documents: Some(n),
-                        })
+                Operation::DocumentDeletion { ids } if exists => writer
+                    .delete_documents(ids)
+                    .map(|n| Details::DocumentDeletion { provided_ids: ids.len() as u64, deleted_documents: Some(n) }),
+                Operation::DocumentClear if exists => {
+                    writer.clear().map(|n| Details::ClearAll { deleted_documents: Some(n) })
                 }
-                Operation::DocumentClear if exists => writer.clear().map(|n| Details::ClearAll {
-                    deleted_documents: Some(n),
-                }),
                 _ => Err(not_found()),
             };
             match outcome {

@@ -75,22 +75,13 @@ fn paginate<T>(
         }
     }
     let from = results.first().map(&uid);
-    Ok(Page {
-        results,
-        total,
-        limit,
-        from,
-        next,
-    })
+    Ok(Page { results, total, limit, from, next })
 }
 
 impl Scheduler {
     pub fn task(&self, uid: TaskId) -> Result<Task, Error> {
         let processing = self.processing_batch();
-        Ok(with_progress(
-            self.inner.load_task(uid)?,
-            processing.as_ref(),
-        ))
+        Ok(with_progress(self.inner.load_task(uid)?, processing.as_ref()))
     }
 
     /// Tasks matching `filter`, newest first unless `reverse`.
@@ -106,46 +97,23 @@ impl Scheduler {
     ) -> Result<Page<Task>, Error> {
         let processing = self.processing_batch();
         let decode = |bytes: &[u8]| -> Result<Task, Error> {
-            Ok(with_progress(
-                serde_json::from_slice(bytes)?,
-                processing.as_ref(),
-            ))
+            Ok(with_progress(serde_json::from_slice(bytes)?, processing.as_ref()))
         };
         let from_u32 = from.map(|f| f.0);
         if filter.uids.is_some() {
-            let items = self
-                .listed_tasks(filter, reverse)
-                .map(|r| r.and_then(|b| decode(&b)));
-            return paginate(
-                items,
-                |t| t.uid.0,
-                |t| filter.matches(t),
-                from_u32,
-                limit,
-                reverse,
-            );
+            let items = self.listed_tasks(filter, reverse).map(|r| r.and_then(|b| decode(&b)));
+            return paginate(items, |t| t.uid.0, |t| filter.matches(t), from_u32, limit, reverse);
         }
         if filter.is_empty() {
             let queue = &self.inner.queue;
             let total = queue.scan_prefix([TASK]).count() as u64;
-            let range: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
-                match (from, reverse) {
-                    (None, false) => Box::new(queue.scan_prefix([TASK]).rev()),
-                    (Some(f), false) => {
-                        Box::new(queue.range(task_key(TaskId(0))..=task_key(f)).rev())
-                    }
-                    (None, true) => Box::new(queue.scan_prefix([TASK])),
-                    (Some(f), true) => {
-                        Box::new(queue.range(task_key(f)..=task_key(TaskId(u32::MAX))))
-                    }
-                };
-            let mut page = Page {
-                results: Vec::new(),
-                total,
-                limit,
-                from: None,
-                next: None,
+            let range: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> = match (from, reverse) {
+                (None, false) => Box::new(queue.scan_prefix([TASK]).rev()),
+                (Some(f), false) => Box::new(queue.range(task_key(TaskId(0))..=task_key(f)).rev()),
+                (None, true) => Box::new(queue.scan_prefix([TASK])),
+                (Some(f), true) => Box::new(queue.range(task_key(f)..=task_key(TaskId(u32::MAX)))),
             };
+            let mut page = Page { results: Vec::new(), total, limit, from: None, next: None };
             for entry in range {
                 let (key, value) = entry?;
                 if page.results.len() == limit {
@@ -158,55 +126,28 @@ impl Scheduler {
             return Ok(page);
         }
         let scan = self.inner.queue.scan_prefix([TASK]);
-        let items: Box<dyn Iterator<Item = _>> = if reverse {
-            Box::new(scan)
-        } else {
-            Box::new(scan.rev())
-        };
+        let items: Box<dyn Iterator<Item = _>> = if reverse { Box::new(scan) } else { Box::new(scan.rev()) };
         let items = items.map(|e| e.map_err(Error::from).and_then(|(_, v)| decode(&v)));
-        paginate(
-            items,
-            |t| t.uid.0,
-            |t| filter.matches(t),
-            from_u32,
-            limit,
-            reverse,
-        )
+        paginate(items, |t| t.uid.0, |t| filter.matches(t), from_u32, limit, reverse)
     }
 
     /// The stored tasks named by `filter.uids`, in page order.
-    fn listed_tasks(
-        &self,
-        filter: &TaskFilter,
-        reverse: bool,
-    ) -> impl Iterator<Item = Result<sled::IVec, Error>> + '_ {
+    fn listed_tasks(&self, filter: &TaskFilter, reverse: bool) -> impl Iterator<Item = Result<sled::IVec, Error>> + '_ {
         let mut uids = filter.uids.clone().unwrap_or_default();
         uids.sort();
         uids.dedup();
         if !reverse {
             uids.reverse();
         }
-        uids.into_iter().filter_map(|uid| {
-            self.inner
-                .queue
-                .get(task_key(uid))
-                .map_err(Error::from)
-                .transpose()
-        })
+        uids.into_iter().filter_map(|uid| self.inner.queue.get(task_key(uid)).map_err(Error::from).transpose())
     }
 
     pub(crate) fn matching_uids(&self, filter: &TaskFilter) -> Result<Vec<TaskId>, Error> {
         let processing = self.processing_batch();
-        let entries: Box<dyn Iterator<Item = Result<sled::IVec, Error>>> = if filter.uids.is_some()
-        {
+        let entries: Box<dyn Iterator<Item = Result<sled::IVec, Error>>> = if filter.uids.is_some() {
             Box::new(self.listed_tasks(filter, true))
         } else {
-            Box::new(
-                self.inner
-                    .queue
-                    .scan_prefix([TASK])
-                    .map(|e| e.map(|(_, v)| v).map_err(Error::from)),
-            )
+            Box::new(self.inner.queue.scan_prefix([TASK]).map(|e| e.map(|(_, v)| v).map_err(Error::from)))
         };
         let mut uids = Vec::new();
         for bytes in entries {
@@ -219,11 +160,7 @@ impl Scheduler {
     }
 
     fn processing_batch(&self) -> Option<Batch> {
-        self.inner
-            .processing
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.inner.processing.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// A batch, finished or in progress.
@@ -231,11 +168,7 @@ impl Scheduler {
         if let Some(batch) = self.processing_batch().filter(|b| b.uid == uid) {
             return Ok(batch);
         }
-        let bytes = self
-            .inner
-            .queue
-            .get(batch_key(uid))?
-            .ok_or(Error::BatchNotFound(uid))?;
+        let bytes = self.inner.queue.get(batch_key(uid))?.ok_or(Error::BatchNotFound(uid))?;
         Ok(serde_json::from_slice(&bytes)?)
     }
 
@@ -250,27 +183,18 @@ impl Scheduler {
     ) -> Result<Page<Batch>, Error> {
         let processing = self.processing_batch().map(Ok).into_iter();
         let scan = self.inner.queue.scan_prefix([BATCH]);
-        let decode = |e: sled::Result<(sled::IVec, sled::IVec)>| -> Result<Batch, Error> {
-            Ok(serde_json::from_slice(&e?.1)?)
-        };
+        let decode =
+            |e: sled::Result<(sled::IVec, sled::IVec)>| -> Result<Batch, Error> { Ok(serde_json::from_slice(&e?.1)?) };
         let items: Box<dyn Iterator<Item = _>> = if reverse {
             Box::new(scan.map(decode).chain(processing))
         } else {
             Box::new(processing.chain(scan.rev().map(decode)))
         };
-        paginate(
-            items,
-            |b| b.uid.0,
-            |b| filter.matches_batch(b),
-            from.map(|f| f.0),
-            limit,
-            reverse,
-        )
+        paginate(items, |b| b.uid.0, |b| filter.matches_batch(b), from.map(|f| f.0), limit, reverse)
     }
 
     /// Whether a batch touching `index` is running right now.
     pub fn is_indexing(&self, index: &str) -> bool {
-        self.processing_batch()
-            .is_some_and(|b| b.stats.index_uids.contains_key(index))
+        self.processing_batch().is_some_and(|b| b.stats.index_uids.contains_key(index))
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use task_model::{Status, Task, TaskId};
 use tracing::info;
 
-use crate::keys::{task_key, ENQUEUED};
+use crate::keys::{content_key, task_key, CONTENT, ENQUEUED};
 use crate::{Error, Scheduler};
 
 impl Scheduler {
@@ -31,32 +31,23 @@ impl Scheduler {
                 task.status = Status::Enqueued;
                 task.batch_uid = None;
                 task.started_at = None;
-                inner
-                    .queue
-                    .insert(task_key(task.uid), serde_json::to_vec(&task)?)?;
+                inner.queue.insert(task_key(task.uid), serde_json::to_vec(&task)?)?;
                 requeued += 1;
             }
             if let Some(content) = task.operation.content() {
-                referenced.insert(content.0.to_be_bytes());
+                referenced.insert(content_key(content));
             }
         }
         let mut orphans = 0;
-        for key in inner.content.iter().keys() {
+        for key in inner.queue.scan_prefix([CONTENT]).keys() {
             let key = key?;
-            if !key
-                .as_ref()
-                .try_into()
-                .is_ok_and(|k: [u8; 8]| referenced.contains(&k))
-            {
-                inner.content.remove(key)?;
+            if !referenced.iter().any(|r| r.as_slice() == key.as_ref()) {
+                inner.queue.remove(key)?;
                 orphans += 1;
             }
         }
         if requeued + orphans > 0 {
-            info!(
-                requeued,
-                orphans, "recovered the task queue after an unclean stop"
-            );
+            info!(requeued, orphans, "recovered the task queue after an unclean stop");
         }
         inner.db.flush()?;
         Ok(())

@@ -20,28 +20,16 @@ impl Scheduler {
     /// Writes the task (and its payload) and returns once both are on disk.
     /// Concurrent calls share one write and one fsync.
     pub async fn register(&self, new: NewTask) -> Result<Task, Error> {
-        let task = self
-            .inner
-            .commit
-            .register(new)
-            .await
-            .map_err(|_| Error::ShuttingDown)??;
+        let task = self.inner.commit.register(new).await.map_err(|_| Error::ShuttingDown)??;
         self.inner.wake();
         Ok(task)
     }
 
     /// Registers a `taskCancelation` of the tasks `filter` matches now.
-    pub async fn register_cancelation(
-        &self,
-        filter: &TaskFilter,
-        original_filter: String,
-    ) -> Result<Task, Error> {
+    pub async fn register_cancelation(&self, filter: &TaskFilter, original_filter: String) -> Result<Task, Error> {
         let tasks = self.matching_uids(filter)?;
-        let details = Details::TaskCancelation {
-            matched_tasks: tasks.len() as u64,
-            canceled_tasks: None,
-            original_filter,
-        };
+        let details =
+            Details::TaskCancelation { matched_tasks: tasks.len() as u64, canceled_tasks: None, original_filter };
         self.register(NewTask {
             index_uid: None,
             operation: Operation::TaskCancelation { tasks },
@@ -52,17 +40,9 @@ impl Scheduler {
     }
 
     /// Registers a `taskDeletion` of the tasks `filter` matches now.
-    pub async fn register_deletion(
-        &self,
-        filter: &TaskFilter,
-        original_filter: String,
-    ) -> Result<Task, Error> {
+    pub async fn register_deletion(&self, filter: &TaskFilter, original_filter: String) -> Result<Task, Error> {
         let tasks = self.matching_uids(filter)?;
-        let details = Details::TaskDeletion {
-            matched_tasks: tasks.len() as u64,
-            deleted_tasks: None,
-            original_filter,
-        };
+        let details = Details::TaskDeletion { matched_tasks: tasks.len() as u64, deleted_tasks: None, original_filter };
         self.register(NewTask {
             index_uid: None,
             operation: Operation::TaskDeletion { tasks },

@@ -25,10 +25,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self {
-            max_batched_tasks: None,
-            max_batch_bytes: 256 * 1024 * 1024,
-        }
+        Self { max_batched_tasks: None, max_batch_bytes: 256 * 1024 * 1024 }
     }
 }
 
@@ -41,7 +38,6 @@ pub struct Scheduler {
 
 pub(crate) struct Inner {
     pub queue: sled::Tree,
-    pub content: sled::Tree,
     pub db: sled::Db,
     pub store: Store,
     /// The only writer of new tasks: numbering and writing happen in one
@@ -58,9 +54,7 @@ pub(crate) struct Inner {
 
 impl fmt::Debug for Scheduler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scheduler")
-            .field("limits", &self.inner.limits)
-            .finish_non_exhaustive()
+        f.debug_struct("Scheduler").field("limits", &self.inner.limits).finish_non_exhaustive()
     }
 }
 
@@ -69,11 +63,9 @@ impl Scheduler {
     /// processing are enqueued again and orphaned payloads are removed.
     pub fn open(db: &sled::Db, store: Store, options: Options) -> Result<Self, Error> {
         let queue = db.open_tree("queue")?;
-        let content = db.open_tree("content")?;
         let inner = Inner {
-            commit: GroupCommit::start(db.clone(), queue.clone(), content.clone())?,
+            commit: GroupCommit::start(db.clone(), queue.clone())?,
             queue,
-            content,
             db: db.clone(),
             store,
             wake: (Mutex::new(false), Condvar::new()),
@@ -86,20 +78,14 @@ impl Scheduler {
             stop: AtomicBool::new(false),
             worker: Mutex::new(None),
         };
-        let scheduler = Self {
-            inner: Arc::new(inner),
-        };
+        let scheduler = Self { inner: Arc::new(inner) };
         scheduler.recover()?;
         Ok(scheduler)
     }
 
     /// Who hears about finished batches. Set it before [`Scheduler::start`].
     pub fn set_observer(&self, observer: Arc<dyn BatchObserver>) {
-        *self
-            .inner
-            .observer
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(observer);
+        *self.inner.observer.write().unwrap_or_else(|e| e.into_inner()) = Some(observer);
     }
 
     /// The document store the queue writes to.
@@ -122,12 +108,7 @@ impl Scheduler {
     pub fn shutdown(&self) {
         self.inner.stop.store(true, Ordering::SeqCst);
         self.inner.wake();
-        let worker = self
-            .inner
-            .worker
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let worker = self.inner.worker.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(handle) = worker {
             let _ = handle.join();
         }
@@ -148,10 +129,7 @@ impl Inner {
         let (lock, cvar) = &self.wake;
         let mut pending = lock.lock().unwrap_or_else(|e| e.into_inner());
         if !*pending {
-            pending = cvar
-                .wait_timeout(pending, timeout)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            pending = cvar.wait_timeout(pending, timeout).unwrap_or_else(|e| e.into_inner()).0;
         }
         *pending = false;
     }

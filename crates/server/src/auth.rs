@@ -18,10 +18,7 @@ pub(crate) fn check(master_key: Option<&str>, headers: &HeaderMap) -> Result<(),
     if constant_time_eq(given, key.as_bytes()) {
         Ok(())
     } else {
-        Err(Error::new(
-            Code::InvalidApiKey,
-            "The provided API key is invalid.",
-        ))
+        Err(Error::new(Code::InvalidApiKey, "The provided API key is invalid."))
     }
 }
 
@@ -54,18 +51,9 @@ mod tests {
     #[test]
     fn bearer_master_key() {
         assert_eq!(code(check(None, &headers(None))), None);
-        assert_eq!(
-            code(check(Some("k"), &headers(None))),
-            Some(Code::MissingAuthorizationHeader)
-        );
-        assert_eq!(
-            code(check(Some("key"), &headers(Some("Bearer nope")))),
-            Some(Code::InvalidApiKey)
-        );
-        assert_eq!(
-            code(check(Some("key"), &headers(Some("key")))),
-            Some(Code::InvalidApiKey)
-        );
+        assert_eq!(code(check(Some("k"), &headers(None))), Some(Code::MissingAuthorizationHeader));
+        assert_eq!(code(check(Some("key"), &headers(Some("Bearer nope")))), Some(Code::InvalidApiKey));
+        assert_eq!(code(check(Some("key"), &headers(Some("key")))), Some(Code::InvalidApiKey));
         assert_eq!(code(check(Some("key"), &headers(Some("Bearer key")))), None);
     }
 }

@@ -16,10 +16,7 @@ pub enum Error {
 
 impl Error {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Error::Request {
-            code,
-            message: message.into(),
-        }
+        Error::Request { code, message: message.into() }
     }
 
     /// The Meilisearch error object, which also gives the HTTP status.

@@ -17,14 +17,12 @@ pub(crate) fn json_response(status: StatusCode, value: &impl Serialize) -> Respo
     let bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
     let mut res = Response::new(Full::new(Bytes::from(bytes)));
     *res.status_mut() = status;
-    res.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     res
 }
 
 pub(crate) fn error_response(error: &ResponseError) -> Response<Body> {
-    let status =
-        StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     json_response(status, error)
 }
 
@@ -51,53 +49,30 @@ fn too_large(limit: u64) -> Error {
 }
 
 /// Reads the whole body, refusing it as soon as it exceeds `limit` bytes.
-pub(crate) async fn read_body(
-    headers: &HeaderMap,
-    body: Incoming,
-    limit: u64,
-) -> Result<Bytes, Error> {
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+pub(crate) async fn read_body(headers: &HeaderMap, body: Incoming, limit: u64) -> Result<Bytes, Error> {
+    let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large(limit));
     }
     match Limited::new(body, limit as usize).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large(limit)),
-        Err(e) => Err(Error::new(
-            Code::BadRequest,
-            format!("The request body could not be read: {e}."),
-        )),
+        Err(e) => Err(Error::new(Code::BadRequest, format!("The request body could not be read: {e}."))),
     }
 }
 
 /// The media type of a request, lowercased and without parameters.
 pub(crate) fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(CONTENT_TYPE)?.to_str().ok()?;
-    Some(
-        value
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase(),
-    )
+    Some(value.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
 }
 
 fn accepted_list(accepted: &[&str]) -> String {
-    accepted
-        .iter()
-        .map(|a| format!("`{a}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    accepted.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// Checks the content type against `accepted`; returns the one that matched.
-pub(crate) fn require_content_type<'a>(
-    headers: &HeaderMap,
-    accepted: &[&'a str],
-) -> Result<&'a str, Error> {
+pub(crate) fn require_content_type<'a>(headers: &HeaderMap, accepted: &[&'a str]) -> Result<&'a str, Error> {
     match media_type(headers) {
         None => Err(Error::new(
             Code::MissingContentType,
@@ -122,17 +97,10 @@ pub(crate) fn require_content_type<'a>(
 /// Parses a JSON body of a non-document route.
 pub(crate) fn parse_json(body: &[u8]) -> Result<serde_json::Value, Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::new(
-            Code::MissingPayload,
-            "A json payload is missing.",
-        ));
+        return Err(Error::new(Code::MissingPayload, "A json payload is missing."));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        Error::new(
-            Code::MalformedPayload,
-            format!("The json payload provided is malformed. `{e}`."),
-        )
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| Error::new(Code::MalformedPayload, format!("The json payload provided is malformed. `{e}`.")))
 }
 
 #[cfg(test)]
@@ -151,18 +119,10 @@ mod tests {
         let mut h = HeaderMap::new();
         let err = require_content_type(&h, &["application/json"]).unwrap_err();
         assert_eq!(err.response_error().code, Code::MissingContentType);
-        h.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-        assert_eq!(
-            require_content_type(&h, &["application/json"]).unwrap(),
-            "application/json"
-        );
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        assert_eq!(require_content_type(&h, &["application/json"]).unwrap(), "application/json");
         h.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-        let err = require_content_type(&h, &["application/json", "text/csv"])
-            .unwrap_err()
-            .response_error();
+        let err = require_content_type(&h, &["application/json", "text/csv"]).unwrap_err().response_error();
         assert_eq!(err.code, Code::InvalidContentType);
         assert_eq!(err.message, "The Content-Type `text/plain` is invalid. Accepted values for the Content-Type header are: `application/json`, `text/csv`");
     }

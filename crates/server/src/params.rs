@@ -12,11 +12,7 @@ use time::{Date, Duration, OffsetDateTime};
 use crate::Error;
 
 fn backticked(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// A decoded query string, in order.
@@ -30,38 +26,22 @@ pub(crate) struct Query {
 impl Query {
     pub fn parse(raw: Option<&str>) -> Self {
         let raw = raw.unwrap_or("");
-        let pairs = url::form_urlencoded::parse(raw.as_bytes())
-            .into_owned()
-            .collect();
-        Query {
-            pairs,
-            raw: raw.to_owned(),
-        }
+        let pairs = url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
+        Query { pairs, raw: raw.to_owned() }
     }
 
     pub fn deny_unknown(&self, allowed: &[&str]) -> Result<(), Error> {
-        match self
-            .pairs
-            .iter()
-            .find(|(k, _)| !allowed.contains(&k.as_str()))
-        {
+        match self.pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
             None => Ok(()),
             Some((k, _)) => Err(Error::new(
                 Code::BadRequest,
-                format!(
-                    "Unknown parameter `{k}`: expected one of {}",
-                    backticked(allowed)
-                ),
+                format!("Unknown parameter `{k}`: expected one of {}", backticked(allowed)),
             )),
         }
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     pub fn has_any(&self, names: &[&str]) -> bool {
@@ -72,7 +52,10 @@ impl Query {
         self.get(name)
             .map(|v| {
                 v.parse::<T>().map_err(|_| {
-                    Error::new(code, format!("Invalid value in parameter `{name}`: could not parse `{v}` as a positive integer"))
+                    Error::new(
+                        code,
+                        format!("Invalid value in parameter `{name}`: could not parse `{v}` as a positive integer"),
+                    )
                 })
             })
             .transpose()
@@ -92,27 +75,15 @@ impl Query {
     }
 
     /// A comma-separated list; `*` means no filter (`None`).
-    fn list<T>(
-        &self,
-        name: &str,
-        parse: impl Fn(&str) -> Result<T, Error>,
-    ) -> Result<Option<Vec<T>>, Error> {
+    fn list<T>(&self, name: &str, parse: impl Fn(&str) -> Result<T, Error>) -> Result<Option<Vec<T>>, Error> {
         let Some(raw) = self.get(name) else {
             return Ok(None);
         };
-        let items: Vec<&str> = raw
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
+        let items: Vec<&str> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
         if items.contains(&"*") {
             return Ok(None);
         }
-        items
-            .into_iter()
-            .map(parse)
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
+        items.into_iter().map(parse).collect::<Result<Vec<_>, _>>().map(Some)
     }
 
     fn date(&self, name: &str, code: Code, after: bool) -> Result<Option<OffsetDateTime>, Error> {
@@ -133,20 +104,16 @@ fn parse_date(v: &str, after: bool) -> Option<OffsetDateTime> {
     }
     let date = Date::parse(v, format_description!("[year]-[month]-[day]")).ok()?;
     let midnight = date.midnight().assume_utc();
-    Some(if after {
-        midnight + Duration::DAY
-    } else {
-        midnight
-    })
+    Some(if after { midnight + Duration::DAY } else { midnight })
 }
 
-fn positive_list_item<T: FromStr>(
-    name: &'static str,
-    code: Code,
-) -> impl Fn(&str) -> Result<T, Error> {
+fn positive_list_item<T: FromStr>(name: &'static str, code: Code) -> impl Fn(&str) -> Result<T, Error> {
     move |v| {
         v.parse().map_err(|_| {
-            Error::new(code, format!("Invalid value in parameter `{name}`: could not parse `{v}` as a positive integer"))
+            Error::new(
+                code,
+                format!("Invalid value in parameter `{name}`: could not parse `{v}` as a positive integer"),
+            )
         })
     }
 }
@@ -239,18 +206,8 @@ fn kind_word(v: &Value) -> &'static str {
 }
 
 pub(crate) fn wrong_type(path: &str, expected: &str, found: &Value, code: Code) -> Error {
-    let at = if path.is_empty() {
-        String::new()
-    } else {
-        format!(" at `{path}`")
-    };
-    Error::new(
-        code,
-        format!(
-            "Invalid value type{at}: expected {expected}, but found {}: `{found}`",
-            kind_word(found)
-        ),
-    )
+    let at = if path.is_empty() { String::new() } else { format!(" at `{path}`") };
+    Error::new(code, format!("Invalid value type{at}: expected {expected}, but found {}: `{found}`", kind_word(found)))
 }
 
 /// A JSON object with only the `allowed` keys.
@@ -261,21 +218,14 @@ pub(crate) fn object(value: Value, allowed: &[&str]) -> Result<Map<String, Value
     if let Some(k) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(Error::new(
             Code::BadRequest,
-            format!(
-                "Unknown field `{k}`: expected one of {}",
-                backticked(allowed)
-            ),
+            format!("Unknown field `{k}`: expected one of {}", backticked(allowed)),
         ));
     }
     Ok(map)
 }
 
 /// An optional string field (`null` counts as absent).
-pub(crate) fn opt_string(
-    map: &Map<String, Value>,
-    key: &str,
-    code: Code,
-) -> Result<Option<String>, Error> {
+pub(crate) fn opt_string(map: &Map<String, Value>, key: &str, code: Code) -> Result<Option<String>, Error> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -284,20 +234,11 @@ pub(crate) fn opt_string(
 }
 
 /// An optional non-negative integer field.
-pub(crate) fn opt_usize(
-    map: &Map<String, Value>,
-    key: &str,
-    code: Code,
-) -> Result<Option<usize>, Error> {
+pub(crate) fn opt_usize(map: &Map<String, Value>, key: &str, code: Code) -> Result<Option<usize>, Error> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) if n.is_u64() => Ok(n.as_u64().map(|n| n as usize)),
-        Some(other) => Err(wrong_type(
-            &format!(".{key}"),
-            "a positive integer",
-            other,
-            code,
-        )),
+        Some(other) => Err(wrong_type(&format!(".{key}"), "a positive integer", other, code)),
     }
 }
 
@@ -313,29 +254,24 @@ mod tests {
 
     #[test]
     fn task_filters_parse_and_explain() {
-        let q = Query::parse(Some(
-            "uids=1%2C2&statuses=Succeeded,failed&indexUids=*&afterEnqueuedAt=2024-01-02",
-        ));
+        let q = Query::parse(Some("uids=1%2C2&statuses=Succeeded,failed&indexUids=*&afterEnqueuedAt=2024-01-02"));
         let f = task_filter(&q).unwrap();
         assert_eq!(f.uids, Some(vec![TaskId(1), TaskId(2)]));
         assert_eq!(f.statuses, Some(vec![Status::Succeeded, Status::Failed]));
         assert_eq!(f.index_uids, None);
-        assert_eq!(
-            f.after_enqueued_at.unwrap().date().to_string(),
-            "2024-01-03"
-        );
+        assert_eq!(f.after_enqueued_at.unwrap().date().to_string(), "2024-01-03");
 
         let (code, m) = msg(task_filter(&Query::parse(Some("uids=doggo"))));
         assert_eq!(
             (code, m.as_str()),
-            (
-                Code::InvalidTaskUids,
-                "Invalid value in parameter `uids`: could not parse `doggo` as a positive integer"
-            )
+            (Code::InvalidTaskUids, "Invalid value in parameter `uids`: could not parse `doggo` as a positive integer")
         );
         let (code, m) = msg(task_filter(&Query::parse(Some("statuses=doggo"))));
         assert_eq!(code, Code::InvalidTaskStatuses);
-        assert!(m.ends_with("Available statuses are `enqueued`, `processing`, `succeeded`, `failed`, `canceled`."), "{m}");
+        assert!(
+            m.ends_with("Available statuses are `enqueued`, `processing`, `succeeded`, `failed`, `canceled`."),
+            "{m}"
+        );
         let f = task_filter(&Query::parse(Some("types=dumpCreation"))).unwrap();
         assert_eq!(f.types, Some(vec![]), "valid, matches nothing");
         let (code, _) = msg(task_filter(&Query::parse(Some("beforeStartedAt=pied"))));
@@ -347,25 +283,19 @@ mod tests {
     #[test]
     fn unknown_parameters_and_fields() {
         let (code, m) = msg(Query::parse(Some("lol=1")).deny_unknown(&["limit", "from"]));
+        assert_eq!((code, m.as_str()), (Code::BadRequest, "Unknown parameter `lol`: expected one of `limit`, `from`"));
+        let (_, m) = msg(object(json!({"doggo": 1}), &["uid", "primaryKey"]));
+        assert_eq!(m, "Unknown field `doggo`: expected one of `uid`, `primaryKey`");
+        let (_, m) = msg(object(json!("hello"), &["uid"]));
+        assert_eq!(m, "Invalid value type: expected an object, but found a string: `\"hello\"`");
+        let map = object(json!({"primaryKey": ["doggo"]}), &["primaryKey"]).unwrap();
+        let (code, m) = msg(opt_string(&map, "primaryKey", Code::InvalidIndexPrimaryKey));
         assert_eq!(
             (code, m.as_str()),
             (
-                Code::BadRequest,
-                "Unknown parameter `lol`: expected one of `limit`, `from`"
+                Code::InvalidIndexPrimaryKey,
+                "Invalid value type at `.primaryKey`: expected a string, but found an array: `[\"doggo\"]`"
             )
         );
-        let (_, m) = msg(object(json!({"doggo": 1}), &["uid", "primaryKey"]));
-        assert_eq!(
-            m,
-            "Unknown field `doggo`: expected one of `uid`, `primaryKey`"
-        );
-        let (_, m) = msg(object(json!("hello"), &["uid"]));
-        assert_eq!(
-            m,
-            "Invalid value type: expected an object, but found a string: `\"hello\"`"
-        );
-        let map = object(json!({"primaryKey": ["doggo"]}), &["primaryKey"]).unwrap();
-        let (code, m) = msg(opt_string(&map, "primaryKey", Code::InvalidIndexPrimaryKey));
-        assert_eq!((code, m.as_str()), (Code::InvalidIndexPrimaryKey, "Invalid value type at `.primaryKey`: expected a string, but found an array: `[\"doggo\"]`"));
     }
 }

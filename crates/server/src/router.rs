@@ -44,12 +44,7 @@ pub(crate) type Reply = Result<Response<Body>, Error>;
 pub(crate) async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
-    let req = Req {
-        state,
-        headers: parts.headers,
-        query: Query::parse(parts.uri.query()),
-        body: Some(body),
-    };
+    let req = Req { state, headers: parts.headers, query: Query::parse(parts.uri.query()), body: Some(body) };
     match dispatch(&parts.method, &path, req).await {
         Ok(response) => response,
         Err(e) => {
@@ -63,32 +58,17 @@ pub(crate) async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Resp
 }
 
 fn not_found(method: &Method, path: &str) -> Error {
-    Error::new(
-        Code::NotFound,
-        format!("Route `{method} {path}` not found."),
-    )
+    Error::new(Code::NotFound, format!("Route `{method} {path}` not found."))
 }
 
 async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
-    let decoded: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(percent_decode)
-        .collect();
+    let decoded: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     if segments.as_slice() != ["health"] {
-        auth::check(
-            req.state.master_key.as_ref().map(|k| k.expose()),
-            &req.headers,
-        )?;
+        auth::check(req.state.master_key.as_ref().map(|k| k.expose()), &req.headers)?;
     }
     let m = method.clone();
-    let wrong_method = || {
-        Err(Error::new(
-            Code::MethodNotAllowed,
-            format!("Method `{m}` is not allowed on `{path}`."),
-        ))
-    };
+    let wrong_method = || Err(Error::new(Code::MethodNotAllowed, format!("Method `{m}` is not allowed on `{path}`.")));
     use Method as M;
     match segments.as_slice() {
         ["health"] => match *method {
@@ -134,15 +114,9 @@ async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
             M::DELETE => documents::clear(req, uid).await,
             _ => wrong_method(),
         },
-        ["indexes", uid, "documents", "fetch"] if *method == M::POST => {
-            documents::fetch(req, uid).await
-        }
-        ["indexes", uid, "documents", "delete-batch"] if *method == M::POST => {
-            documents::delete_batch(req, uid).await
-        }
-        ["indexes", uid, "documents", "delete"] if *method == M::POST => {
-            documents::delete_by_filter(req, uid).await
-        }
+        ["indexes", uid, "documents", "fetch"] if *method == M::POST => documents::fetch(req, uid).await,
+        ["indexes", uid, "documents", "delete-batch"] if *method == M::POST => documents::delete_batch(req, uid).await,
+        ["indexes", uid, "documents", "delete"] if *method == M::POST => documents::delete_by_filter(req, uid).await,
         ["indexes", uid, "documents", id] => match *method {
             M::GET => documents::get(req, uid, id).await,
             M::DELETE => documents::delete_one(req, uid, id).await,
@@ -180,11 +154,7 @@ fn percent_decode(segment: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied().and_then(hex),
-            bytes.get(i + 2).copied().and_then(hex),
-        ) {
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
             (b'%', Some(h), Some(l)) => {
                 out.push((h * 16 + l) as u8);
                 i += 3;
@@ -200,10 +170,7 @@ fn percent_decode(segment: &str) -> String {
 
 /// `202 Accepted` with the summarized task.
 pub(crate) fn accepted(task: &task_model::Task) -> Reply {
-    Ok(crate::http::json_response(
-        StatusCode::ACCEPTED,
-        &task.summarized(),
-    ))
+    Ok(crate::http::json_response(StatusCode::ACCEPTED, &task.summarized()))
 }
 
 #[cfg(test)]

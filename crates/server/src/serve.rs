@@ -36,11 +36,7 @@ impl fmt::Debug for AppState {
 
 /// Serves HTTP/1.1 on `listener` until `shutdown` resolves, then stops
 /// accepting and gives open requests up to 10 s to finish.
-pub async fn serve(
-    listener: TcpListener,
-    state: Arc<AppState>,
-    shutdown: impl Future<Output = ()>,
-) {
+pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -74,10 +70,7 @@ pub async fn serve(
     }
     drop(listener);
     info!("stopped accepting connections; finishing open requests");
-    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown())
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
         warn!("some requests were still open after 10 s; closing them");
     }
 }

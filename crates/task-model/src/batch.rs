@@ -36,12 +36,7 @@ pub struct Batch {
 
 impl Batch {
     /// Summarizes `tasks` (in their current state) as batch `uid`.
-    pub fn summarize(
-        uid: BatchId,
-        tasks: &[Task],
-        started_at: OffsetDateTime,
-        strategy: String,
-    ) -> Self {
+    pub fn summarize(uid: BatchId, tasks: &[Task], started_at: OffsetDateTime, strategy: String) -> Self {
         let mut batch = Batch {
             uid,
             task_uids: tasks.iter().map(|t| t.uid).collect(),
@@ -57,10 +52,7 @@ impl Batch {
 
     /// Recomputes stats and details from the tasks' current state.
     pub fn refresh(&mut self, tasks: &[Task]) {
-        let mut stats = BatchStats {
-            total_nb_tasks: tasks.len() as u32,
-            ..Default::default()
-        };
+        let mut stats = BatchStats { total_nb_tasks: tasks.len() as u32, ..Default::default() };
         let mut details = Map::new();
         for task in tasks {
             *stats.status.entry(task.status).or_default() += 1;
@@ -78,9 +70,7 @@ impl Batch {
 
     /// The batch exactly as `GET /batches/{uid}` shows it.
     pub fn view(&self) -> Value {
-        let duration = self
-            .finished_at
-            .map(|f| iso8601_duration(f - self.started_at));
+        let duration = self.finished_at.map(|f| iso8601_duration(f - self.started_at));
         json!({
             "uid": self.uid,
             "progress": null,
@@ -125,10 +115,7 @@ mod tests {
                 primary_key: None,
                 content: ContentId(uid as u64),
             },
-            Some(Details::DocumentAdditionOrUpdate {
-                received_documents: received,
-                indexed_documents: Some(received),
-            }),
+            Some(Details::DocumentAdditionOrUpdate { received_documents: received, indexed_documents: Some(received) }),
         );
         t.uid = TaskId(uid);
         t.status = status;
@@ -137,17 +124,11 @@ mod tests {
 
     #[test]
     fn summarize_counts_and_sums_details() {
-        let tasks = [
-            addition(1, 2, Status::Succeeded),
-            addition(2, 3, Status::Failed),
-        ];
+        let tasks = [addition(1, 2, Status::Succeeded), addition(2, 3, Status::Failed)];
         let now = OffsetDateTime::now_utc();
         let b = Batch::summarize(BatchId(7), &tasks, now, "batched all enqueued tasks".into());
         let v = b.view();
-        assert_eq!(
-            v["details"],
-            json!({"receivedDocuments": 5, "indexedDocuments": 5})
-        );
+        assert_eq!(v["details"], json!({"receivedDocuments": 5, "indexedDocuments": 5}));
         assert_eq!(v["stats"]["totalNbTasks"], 2);
         assert_eq!(v["stats"]["status"], json!({"succeeded": 1, "failed": 1}));
         assert_eq!(v["stats"]["types"], json!({"documentAdditionOrUpdate": 2}));

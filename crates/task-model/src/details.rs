@@ -9,61 +9,27 @@ use crate::task::IndexSwap;
 /// Per-kind details. Stored tagged; shown through [`Details::view`] exactly as
 /// Meilisearch shows them (`null` for what is not known yet).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Details {
-    DocumentAdditionOrUpdate {
-        received_documents: u64,
-        indexed_documents: Option<u64>,
-    },
-    DocumentDeletion {
-        provided_ids: u64,
-        deleted_documents: Option<u64>,
-    },
-    ClearAll {
-        deleted_documents: Option<u64>,
-    },
-    SettingsUpdate {
-        settings: Map<String, Value>,
-    },
-    IndexInfo {
-        primary_key: Option<String>,
-    },
-    IndexDeletion {
-        deleted_documents: Option<u64>,
-    },
-    IndexSwap {
-        swaps: Vec<IndexSwap>,
-    },
-    TaskCancelation {
-        matched_tasks: u64,
-        canceled_tasks: Option<u64>,
-        original_filter: String,
-    },
-    TaskDeletion {
-        matched_tasks: u64,
-        deleted_tasks: Option<u64>,
-        original_filter: String,
-    },
+    DocumentAdditionOrUpdate { received_documents: u64, indexed_documents: Option<u64> },
+    DocumentDeletion { provided_ids: u64, deleted_documents: Option<u64> },
+    ClearAll { deleted_documents: Option<u64> },
+    SettingsUpdate { settings: Map<String, Value> },
+    IndexInfo { primary_key: Option<String> },
+    IndexDeletion { deleted_documents: Option<u64> },
+    IndexSwap { swaps: Vec<IndexSwap> },
+    TaskCancelation { matched_tasks: u64, canceled_tasks: Option<u64>, original_filter: String },
+    TaskDeletion { matched_tasks: u64, deleted_tasks: Option<u64>, original_filter: String },
 }
 
 impl Details {
     /// The JSON object Meilisearch shows under `details`.
     pub fn view(&self) -> Value {
         match self {
-            Details::DocumentAdditionOrUpdate {
-                received_documents,
-                indexed_documents,
-            } => {
+            Details::DocumentAdditionOrUpdate { received_documents, indexed_documents } => {
                 json!({ "receivedDocuments": received_documents, "indexedDocuments": indexed_documents })
             }
-            Details::DocumentDeletion {
-                provided_ids,
-                deleted_documents,
-            } => {
+            Details::DocumentDeletion { provided_ids, deleted_documents } => {
                 json!({ "providedIds": provided_ids, "deletedDocuments": deleted_documents, "originalFilter": null })
             }
             Details::ClearAll { deleted_documents } => {
@@ -75,20 +41,12 @@ impl Details {
                 json!({ "deletedDocuments": deleted_documents })
             }
             Details::IndexSwap { swaps } => json!({ "swaps": swaps }),
-            Details::TaskCancelation {
-                matched_tasks,
-                canceled_tasks,
-                original_filter,
-            } => json!({
+            Details::TaskCancelation { matched_tasks, canceled_tasks, original_filter } => json!({
                 "matchedTasks": matched_tasks,
                 "canceledTasks": canceled_tasks,
                 "originalFilter": original_filter,
             }),
-            Details::TaskDeletion {
-                matched_tasks,
-                deleted_tasks,
-                original_filter,
-            } => json!({
+            Details::TaskDeletion { matched_tasks, deleted_tasks, original_filter } => json!({
                 "matchedTasks": matched_tasks,
                 "deletedTasks": deleted_tasks,
                 "originalFilter": original_filter,
@@ -101,29 +59,13 @@ impl Details {
     pub fn as_canceled(&self) -> Details {
         let mut d = self.clone();
         match &mut d {
-            Details::DocumentAdditionOrUpdate {
-                indexed_documents: n,
-                ..
-            }
-            | Details::DocumentDeletion {
-                deleted_documents: n,
-                ..
-            }
-            | Details::ClearAll {
-                deleted_documents: n,
-            }
-            | Details::IndexDeletion {
-                deleted_documents: n,
-            }
-            | Details::TaskCancelation {
-                canceled_tasks: n, ..
-            }
-            | Details::TaskDeletion {
-                deleted_tasks: n, ..
-            } => *n = Some(0),
-            Details::SettingsUpdate { .. }
-            | Details::IndexInfo { .. }
-            | Details::IndexSwap { .. } => {}
+            Details::DocumentAdditionOrUpdate { indexed_documents: n, .. }
+            | Details::DocumentDeletion { deleted_documents: n, .. }
+            | Details::ClearAll { deleted_documents: n }
+            | Details::IndexDeletion { deleted_documents: n }
+            | Details::TaskCancelation { canceled_tasks: n, .. }
+            | Details::TaskDeletion { deleted_tasks: n, .. } => *n = Some(0),
+            Details::SettingsUpdate { .. } | Details::IndexInfo { .. } | Details::IndexSwap { .. } => {}
         }
         d
     }
@@ -135,29 +77,16 @@ mod tests {
 
     #[test]
     fn view_matches_meilisearch_shape() {
-        let d = Details::DocumentAdditionOrUpdate {
-            received_documents: 3,
-            indexed_documents: None,
-        };
-        assert_eq!(
-            d.view().to_string(),
-            r#"{"receivedDocuments":3,"indexedDocuments":null}"#
-        );
-        assert_eq!(
-            d.as_canceled().view().to_string(),
-            r#"{"receivedDocuments":3,"indexedDocuments":0}"#
-        );
+        let d = Details::DocumentAdditionOrUpdate { received_documents: 3, indexed_documents: None };
+        assert_eq!(d.view().to_string(), r#"{"receivedDocuments":3,"indexedDocuments":null}"#);
+        assert_eq!(d.as_canceled().view().to_string(), r#"{"receivedDocuments":3,"indexedDocuments":0}"#);
         let d = Details::IndexInfo { primary_key: None };
         assert_eq!(d.view().to_string(), r#"{"primaryKey":null}"#);
     }
 
     #[test]
     fn storage_round_trips() {
-        let d = Details::TaskDeletion {
-            matched_tasks: 2,
-            deleted_tasks: Some(1),
-            original_filter: "?uids=1,2".into(),
-        };
+        let d = Details::TaskDeletion { matched_tasks: 2, deleted_tasks: Some(1), original_filter: "?uids=1,2".into() };
         let s = serde_json::to_string(&d).unwrap();
         assert_eq!(serde_json::from_str::<Details>(&s).unwrap(), d);
     }

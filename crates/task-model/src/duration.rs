@@ -36,15 +36,9 @@ mod tests {
 
     #[test]
     fn formats_like_meilisearch() {
-        assert_eq!(
-            iso8601_duration(Duration::microseconds(1192)),
-            "PT0.001192S"
-        );
+        assert_eq!(iso8601_duration(Duration::microseconds(1192)), "PT0.001192S");
         assert_eq!(iso8601_duration(Duration::milliseconds(500)), "PT0.500S");
-        assert_eq!(
-            iso8601_duration(Duration::nanoseconds(9_330_123)),
-            "PT0.009330123S"
-        );
+        assert_eq!(iso8601_duration(Duration::nanoseconds(9_330_123)), "PT0.009330123S");
         assert_eq!(iso8601_duration(Duration::ZERO), "PT0S");
         assert_eq!(iso8601_duration(Duration::seconds(90)), "PT90S");
         assert_eq!(iso8601_duration(Duration::seconds(86_405)), "P1DT5S");

@@ -164,8 +164,7 @@ mod tests {
             r#"{"message":"Index `movie` not found.","code":"index_not_found","type":"invalid_request","link":"https://docs.meilisearch.com/errors#index_not_found"}"#
         );
         assert_eq!(e.http_status(), 404);
-        let back: ResponseError =
-            serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+        let back: ResponseError = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
         assert_eq!(back, e);
     }
 

@@ -30,21 +30,14 @@ fn any_of<T: PartialEq>(wanted: &Option<Vec<T>>, actual: Option<&T>) -> bool {
     }
 }
 
-fn any_in<'a, T: PartialEq + 'a>(
-    wanted: &Option<Vec<T>>,
-    mut have: impl Iterator<Item = &'a T>,
-) -> bool {
+fn any_in<'a, T: PartialEq + 'a>(wanted: &Option<Vec<T>>, mut have: impl Iterator<Item = &'a T>) -> bool {
     match wanted {
         None => true,
         Some(list) => have.any(|x| list.contains(x)),
     }
 }
 
-fn within(
-    date: Option<OffsetDateTime>,
-    before: Option<OffsetDateTime>,
-    after: Option<OffsetDateTime>,
-) -> bool {
+fn within(date: Option<OffsetDateTime>, before: Option<OffsetDateTime>, after: Option<OffsetDateTime>) -> bool {
     if before.is_none() && after.is_none() {
         return true;
     }
@@ -64,17 +57,9 @@ impl TaskFilter {
             && any_of(&self.types, Some(&t.kind()))
             && any_of(&self.statuses, Some(&t.status))
             && any_of(&self.canceled_by, t.canceled_by.as_ref())
-            && within(
-                Some(t.enqueued_at),
-                self.before_enqueued_at,
-                self.after_enqueued_at,
-            )
+            && within(Some(t.enqueued_at), self.before_enqueued_at, self.after_enqueued_at)
             && within(t.started_at, self.before_started_at, self.after_started_at)
-            && within(
-                t.finished_at,
-                self.before_finished_at,
-                self.after_finished_at,
-            )
+            && within(t.finished_at, self.before_finished_at, self.after_finished_at)
     }
 
     /// The same filters read against a batch: `uids` are the uids of its tasks.
@@ -85,20 +70,10 @@ impl TaskFilter {
             && any_in(&self.types, b.stats.types.keys())
             && match &self.index_uids {
                 None => true,
-                Some(list) => list
-                    .iter()
-                    .any(|i| b.stats.index_uids.contains_key(i.as_str())),
+                Some(list) => list.iter().any(|i| b.stats.index_uids.contains_key(i.as_str())),
             }
-            && within(
-                Some(b.started_at),
-                self.before_started_at,
-                self.after_started_at,
-            )
-            && within(
-                b.finished_at,
-                self.before_finished_at,
-                self.after_finished_at,
-            )
+            && within(Some(b.started_at), self.before_started_at, self.after_started_at)
+            && within(b.finished_at, self.before_finished_at, self.after_finished_at)
     }
 }
 
@@ -124,50 +99,26 @@ mod tests {
     #[test]
     fn each_field_narrows() {
         let t = task(3, "movies", Status::Succeeded);
-        let f = TaskFilter {
-            statuses: Some(vec![Status::Failed, Status::Succeeded]),
-            ..Default::default()
-        };
+        let f = TaskFilter { statuses: Some(vec![Status::Failed, Status::Succeeded]), ..Default::default() };
         assert!(f.matches(&t));
-        let f = TaskFilter {
-            index_uids: Some(vec!["books".parse().unwrap()]),
-            ..Default::default()
-        };
+        let f = TaskFilter { index_uids: Some(vec!["books".parse().unwrap()]), ..Default::default() };
         assert!(!f.matches(&t));
-        let f = TaskFilter {
-            uids: Some(vec![TaskId(3)]),
-            types: Some(vec![Kind::IndexDeletion]),
-            ..Default::default()
-        };
+        let f =
+            TaskFilter { uids: Some(vec![TaskId(3)]), types: Some(vec![Kind::IndexDeletion]), ..Default::default() };
         assert!(f.matches(&t));
-        let f = TaskFilter {
-            batch_uids: Some(vec![BatchId(0)]),
-            ..Default::default()
-        };
-        assert!(
-            !f.matches(&t),
-            "a task without a batch matches no batchUids"
-        );
+        let f = TaskFilter { batch_uids: Some(vec![BatchId(0)]), ..Default::default() };
+        assert!(!f.matches(&t), "a task without a batch matches no batchUids");
     }
 
     #[test]
     fn dates_are_strict_and_missing_dates_do_not_match() {
         let t = task(1, "a", Status::Enqueued);
         let at = t.enqueued_at;
-        let f = TaskFilter {
-            after_enqueued_at: Some(at - Duration::SECOND),
-            ..Default::default()
-        };
+        let f = TaskFilter { after_enqueued_at: Some(at - Duration::SECOND), ..Default::default() };
         assert!(f.matches(&t));
-        let f = TaskFilter {
-            after_enqueued_at: Some(at),
-            ..Default::default()
-        };
+        let f = TaskFilter { after_enqueued_at: Some(at), ..Default::default() };
         assert!(!f.matches(&t));
-        let f = TaskFilter {
-            before_started_at: Some(at + Duration::DAY),
-            ..Default::default()
-        };
+        let f = TaskFilter { before_started_at: Some(at + Duration::DAY), ..Default::default() };
         assert!(!f.matches(&t), "not started yet");
     }
 }

@@ -73,11 +73,7 @@ mod tests {
             let last = parts.pop().unwrap();
             let mut node = &mut root;
             for p in parts {
-                node = node
-                    .entry(p)
-                    .or_insert_with(|| json!({}))
-                    .as_object_mut()
-                    .unwrap();
+                node = node.entry(p).or_insert_with(|| json!({})).as_object_mut().unwrap();
             }
             node.insert(last.to_owned(), value.clone());
         }

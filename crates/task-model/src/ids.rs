@@ -68,8 +68,7 @@ impl FromStr for IndexUid {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let valid = !s.is_empty()
             && s.len() <= Self::MAX_LEN
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if valid {
             Ok(Self(s.to_owned()))
         } else {
@@ -115,10 +114,7 @@ mod tests {
         }
         for bad in ["", "with space", "é", "a/b", "a.b", &"x".repeat(401)] {
             let err = bad.parse::<IndexUid>().unwrap_err();
-            assert!(
-                err.to_string().contains("is not a valid index uid"),
-                "{bad}"
-            );
+            assert!(err.to_string().contains("is not a valid index uid"), "{bad}");
         }
     }
 

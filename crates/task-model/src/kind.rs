@@ -18,13 +18,8 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Enqueued,
-        Status::Processing,
-        Status::Succeeded,
-        Status::Failed,
-        Status::Canceled,
-    ];
+    pub const ALL: [Status; 5] =
+        [Status::Enqueued, Status::Processing, Status::Succeeded, Status::Failed, Status::Canceled];
 
     /// A finished task never changes status again.
     pub fn is_finished(self) -> bool {
@@ -100,10 +95,7 @@ macro_rules! str_enum {
         impl FromStr for $t {
             type Err = ParseEnumError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::ALL
-                    .into_iter()
-                    .find(|v| v.as_str() == s)
-                    .ok_or_else(|| ParseEnumError(s.to_owned()))
+                Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| ParseEnumError(s.to_owned()))
             }
         }
     };
@@ -130,13 +122,7 @@ mod tests {
 
     #[test]
     fn only_terminal_statuses_are_finished() {
-        let finished: Vec<_> = Status::ALL
-            .into_iter()
-            .filter(|s| s.is_finished())
-            .collect();
-        assert_eq!(
-            finished,
-            [Status::Succeeded, Status::Failed, Status::Canceled]
-        );
+        let finished: Vec<_> = Status::ALL.into_iter().filter(|s| s.is_finished()).collect();
+        assert_eq!(finished, [Status::Succeeded, Status::Failed, Status::Canceled]);
     }
 }

@@ -13,8 +13,7 @@ pub mod rfc3339 {
 
     /// Formats a date for JSON and headers.
     pub fn format(date: time::OffsetDateTime) -> String {
-        date.format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_else(|_| date.to_string())
+        date.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| date.to_string())
     }
 }
 
@@ -59,34 +58,16 @@ pub struct IndexSwap {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Operation {
-    DocumentAdditionOrUpdate {
-        method: Method,
-        primary_key: Option<String>,
-        content: ContentId,
-    },
-    DocumentDeletion {
-        ids: Vec<String>,
-    },
+    DocumentAdditionOrUpdate { method: Method, primary_key: Option<String>, content: ContentId },
+    DocumentDeletion { ids: Vec<String> },
     DocumentClear,
-    SettingsUpdate {
-        settings: Map<String, Value>,
-    },
-    IndexCreation {
-        primary_key: Option<String>,
-    },
-    IndexUpdate {
-        primary_key: Option<String>,
-    },
+    SettingsUpdate { settings: Map<String, Value> },
+    IndexCreation { primary_key: Option<String> },
+    IndexUpdate { primary_key: Option<String> },
     IndexDeletion,
-    IndexSwap {
-        swaps: Vec<IndexSwap>,
-    },
-    TaskCancelation {
-        tasks: Vec<TaskId>,
-    },
-    TaskDeletion {
-        tasks: Vec<TaskId>,
-    },
+    IndexSwap { swaps: Vec<IndexSwap> },
+    TaskCancelation { tasks: Vec<TaskId> },
+    TaskDeletion { tasks: Vec<TaskId> },
 }
 
 impl Operation {
@@ -135,11 +116,7 @@ pub struct Task {
 
 impl Task {
     /// A fresh task, not yet numbered meaningfully: the queue sets `uid`.
-    pub fn new(
-        index_uid: Option<IndexUid>,
-        operation: Operation,
-        details: Option<Details>,
-    ) -> Self {
+    pub fn new(index_uid: Option<IndexUid>, operation: Operation, details: Option<Details>) -> Self {
         Self {
             uid: TaskId(0),
             batch_uid: None,
@@ -264,13 +241,8 @@ mod tests {
             status: Status::Failed,
             operation: Operation::IndexDeletion,
             canceled_by: None,
-            details: Some(Details::IndexDeletion {
-                deleted_documents: Some(0),
-            }),
-            error: Some(ResponseError::new(
-                Code::IndexNotFound,
-                "Index `movie` not found.",
-            )),
+            details: Some(Details::IndexDeletion { deleted_documents: Some(0) }),
+            error: Some(ResponseError::new(Code::IndexNotFound, "Index `movie` not found.")),
             enqueued_at: datetime!(2022-08-04 12:28:15.159167 UTC),
             started_at: Some(datetime!(2022-08-04 12:28:15.161996 UTC)),
             finished_at: Some(datetime!(2022-08-04 12:28:15.163188 UTC)),

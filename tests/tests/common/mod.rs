@@ -38,10 +38,7 @@ impl Resp {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Asserts a Meilisearch error object with this status and code.
@@ -49,16 +46,9 @@ impl Resp {
         let body = self.json();
         assert_eq!(self.status, status, "{body}");
         assert_eq!(body["code"], code, "{body}");
-        assert!(
-            body["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "{body}"
-        );
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
         assert!(body["type"].is_string(), "{body}");
-        assert_eq!(
-            body["link"],
-            format!("https://docs.meilisearch.com/errors#{code}"),
-            "{body}"
-        );
+        assert_eq!(body["link"], format!("https://docs.meilisearch.com/errors#{code}"), "{body}");
         body
     }
 }
@@ -102,23 +92,13 @@ impl Server {
     /// Starts the binary on the same database (and, after the first start,
     /// the same port) and waits until it listens.
     pub fn launch(&mut self) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.log_path())
-            .unwrap();
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.log_path()).unwrap();
         let mut cmd = Command::new(BIN);
-        cmd.arg("--db-path")
-            .arg(self.db_path())
-            .arg("--http-addr")
-            .arg(self.addr.to_string());
+        cmd.arg("--db-path").arg(self.db_path()).arg("--http-addr").arg(self.addr.to_string());
         if let Some(key) = &self.master_key {
             cmd.arg("--master-key").arg(key);
         }
-        cmd.args(&self.extra_args)
-            .env_clear()
-            .stdout(Stdio::piped())
-            .stderr(log);
+        cmd.args(&self.extra_args).env_clear().stdout(Stdio::piped()).stderr(log);
         let mut child = cmd.spawn().expect("spawning the server");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
@@ -133,10 +113,7 @@ impl Server {
             Ok(addr) => self.addr = addr.parse().unwrap(),
             Err(_) => {
                 let _ = child.kill();
-                panic!(
-                    "server did not start:\n{}",
-                    std::fs::read_to_string(self.log_path()).unwrap_or_default()
-                );
+                panic!("server did not start:\n{}", std::fs::read_to_string(self.log_path()).unwrap_or_default());
             }
         }
         self.child = Some(child);
@@ -157,21 +134,14 @@ impl Server {
     /// SIGTERM, then wait for the exit status.
     pub fn terminate(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("server running");
-        let ok = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status()
-            .unwrap();
+        let ok = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
         assert!(ok.success());
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = child.try_wait().unwrap() {
                 return status;
             }
-            assert!(
-                Instant::now() < deadline,
-                "server did not stop after SIGTERM"
-            );
+            assert!(Instant::now() < deadline, "server did not stop after SIGTERM");
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -182,15 +152,9 @@ impl Server {
     }
 
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
-        let mut all: Vec<(String, String)> = headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let mut all: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         if let Some(key) = &self.master_key {
-            if !headers
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-            {
+            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization")) {
                 all.push(("Authorization".into(), format!("Bearer {key}")));
             }
         }
@@ -206,12 +170,7 @@ impl Server {
     }
 
     pub fn send_json(&self, method: &str, path: &str, body: &Value) -> Resp {
-        self.request(
-            method,
-            path,
-            &[("Content-Type", "application/json")],
-            body.to_string().as_bytes(),
-        )
+        self.request(method, path, &[("Content-Type", "application/json")], body.to_string().as_bytes())
     }
 
     pub fn post_json(&self, path: &str, body: &Value) -> Resp {
@@ -230,10 +189,7 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let task = self.get(&format!("/tasks/{uid}")).json();
-            if matches!(
-                task["status"].as_str(),
-                Some("succeeded" | "failed" | "canceled")
-            ) {
+            if matches!(task["status"].as_str(), Some("succeeded" | "failed" | "canceled")) {
                 return task;
             }
             assert!(Instant::now() < deadline, "task {uid} not finished: {task}");
@@ -249,13 +205,7 @@ impl Drop for Server {
 }
 
 /// A minimal HTTP/1.1 client: one request per connection.
-pub fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(String, String)],
-    body: &[u8],
-) -> Resp {
+pub fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> Resp {
     try_http(addr, method, path, headers, body).expect("HTTP request")
 }
 
@@ -269,10 +219,8 @@ pub fn try_http(
 ) -> std::io::Result<Resp> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -282,42 +230,21 @@ pub fn try_http(
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw);
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                format!("no HTTP response: {:?}", String::from_utf8_lossy(&raw)),
-            )
-        })?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("no HTTP response: {:?}", String::from_utf8_lossy(&raw)),
+        )
+    })?;
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    Ok(Resp {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    })
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())).collect();
+    Ok(Resp { status, headers, body: raw[split + 4..].to_vec() })
 }
 
 /// Runs the binary with `args` and no database, for start-up checks.
 pub fn run_bin(args: &[&str], dir: &Path) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .output()
-        .unwrap()
+    Command::new(BIN).args(args).current_dir(dir).env_clear().output().unwrap()
 }

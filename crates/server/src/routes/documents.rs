@@ -47,9 +47,7 @@ pub(crate) async fn add(mut req: Req, uid: &str, method: Method) -> Reply {
     let content_type = require_content_type(&req.headers, PAYLOAD_TYPES)?;
     let format = match content_type {
         "application/x-ndjson" => PayloadFormat::Ndjson,
-        "text/csv" => PayloadFormat::Csv {
-            delimiter: csv_delimiter(&req, content_type)?,
-        },
+        "text/csv" => PayloadFormat::Csv { delimiter: csv_delimiter(&req, content_type)? },
         _ => {
             csv_delimiter(&req, content_type)?;
             PayloadFormat::Json
@@ -63,11 +61,7 @@ pub(crate) async fn add(mut req: Req, uid: &str, method: Method) -> Reply {
         .scheduler
         .register(NewTask {
             index_uid: Some(uid),
-            operation: Operation::DocumentAdditionOrUpdate {
-                method,
-                primary_key,
-                content: ContentId(0),
-            },
+            operation: Operation::DocumentAdditionOrUpdate { method, primary_key, content: ContentId(0) },
             details: Some(Details::DocumentAdditionOrUpdate {
                 received_documents: parsed.documents,
                 indexed_documents: None,
@@ -89,10 +83,7 @@ struct Read {
 fn unsupported_filter(value: Option<&Value>, what: &str, code: Code) -> Result<(), Error> {
     match value {
         None | Some(Value::Null) => Ok(()),
-        Some(_) => Err(Error::new(
-            code,
-            format!("meili-lite does not support `{what}` on documents yet."),
-        )),
+        Some(_) => Err(Error::new(code, format!("meili-lite does not support `{what}` on documents yet."))),
     }
 }
 
@@ -100,58 +91,22 @@ async fn respond(req: Req, uid: &str, read: Read) -> Reply {
     let uid = index_uid(uid)?;
     let state = req.state.clone();
     let (results, total) = blocking(move || {
-        Ok(state.store.documents(
-            &uid,
-            read.offset,
-            read.limit,
-            &read.fields,
-            read.ids.as_deref(),
-        )?)
+        Ok(state.store.documents(&uid, read.offset, read.limit, &read.fields, read.ids.as_deref())?)
     })
     .await?;
-    let body =
-        json!({"results": results, "offset": read.offset, "limit": read.limit, "total": total});
+    let body = json!({"results": results, "offset": read.offset, "limit": read.limit, "total": total});
     Ok(json_response(StatusCode::OK, &body))
 }
 
 pub(crate) async fn list(req: Req, uid: &str) -> Reply {
-    req.query.deny_unknown(&[
-        "offset",
-        "limit",
-        "fields",
-        "retrieveVectors",
-        "ids",
-        "filter",
-        "sort",
-    ])?;
-    unsupported_filter(
-        req.query.get("filter").map(|_| &Value::Bool(true)),
-        "filter",
-        Code::InvalidDocumentFilter,
-    )?;
-    unsupported_filter(
-        req.query.get("sort").map(|_| &Value::Bool(true)),
-        "sort",
-        Code::InvalidDocumentSort,
-    )?;
+    req.query.deny_unknown(&["offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"])?;
+    unsupported_filter(req.query.get("filter").map(|_| &Value::Bool(true)), "filter", Code::InvalidDocumentFilter)?;
+    unsupported_filter(req.query.get("sort").map(|_| &Value::Bool(true)), "sort", Code::InvalidDocumentSort)?;
     let read = Read {
-        offset: req
-            .query
-            .positive("offset", Code::InvalidDocumentOffset)?
-            .unwrap_or(0),
-        limit: req
-            .query
-            .positive("limit", Code::InvalidDocumentLimit)?
-            .unwrap_or(20),
-        fields: req
-            .query
-            .get("fields")
-            .map(Fields::parse)
-            .unwrap_or_default(),
-        ids: req
-            .query
-            .get("ids")
-            .map(|s| s.split(',').map(|i| i.trim().to_owned()).collect()),
+        offset: req.query.positive("offset", Code::InvalidDocumentOffset)?.unwrap_or(0),
+        limit: req.query.positive("limit", Code::InvalidDocumentLimit)?.unwrap_or(20),
+        fields: req.query.get("fields").map(Fields::parse).unwrap_or_default(),
+        ids: req.query.get("ids").map(|s| s.split(',').map(|i| i.trim().to_owned()).collect()),
     };
     respond(req, uid, read).await
 }
@@ -173,33 +128,14 @@ fn id_list(value: &Value, path: &str, code: Code) -> Result<Vec<String>, Error> 
 
 pub(crate) async fn fetch(mut req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
-    let body: Map<String, Value> = object(
-        req.json().await?,
-        &[
-            "offset",
-            "limit",
-            "fields",
-            "retrieveVectors",
-            "ids",
-            "filter",
-            "sort",
-        ],
-    )?;
+    let body: Map<String, Value> =
+        object(req.json().await?, &["offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"])?;
     unsupported_filter(body.get("filter"), "filter", Code::InvalidDocumentFilter)?;
     unsupported_filter(body.get("sort"), "sort", Code::InvalidDocumentSort)?;
     let fields = match body.get("fields") {
         None | Some(Value::Null) => Fields::All,
-        Some(v @ Value::Array(_)) => {
-            Fields::from_list(id_list(v, ".fields", Code::InvalidDocumentFields)?)
-        }
-        Some(other) => {
-            return Err(wrong_type(
-                ".fields",
-                "an array",
-                other,
-                Code::InvalidDocumentFields,
-            ))
-        }
+        Some(v @ Value::Array(_)) => Fields::from_list(id_list(v, ".fields", Code::InvalidDocumentFields)?),
+        Some(other) => return Err(wrong_type(".fields", "an array", other, Code::InvalidDocumentFields)),
     };
     let ids = match body.get("ids") {
         None | Some(Value::Null) => None,
@@ -217,21 +153,14 @@ pub(crate) async fn fetch(mut req: Req, uid: &str) -> Reply {
 pub(crate) async fn get(req: Req, uid: &str, id: &str) -> Reply {
     req.query.deny_unknown(&["fields", "retrieveVectors"])?;
     let uid = index_uid(uid)?;
-    let fields = req
-        .query
-        .get("fields")
-        .map(Fields::parse)
-        .unwrap_or_default();
+    let fields = req.query.get("fields").map(Fields::parse).unwrap_or_default();
     let doc = req.state.store.document(&uid, id, &fields)?;
     Ok(json_response(StatusCode::OK, &doc))
 }
 
 async fn delete_ids(req: Req, uid: &str, ids: Vec<String>) -> Reply {
     let uid = index_uid(uid)?;
-    let details = Details::DocumentDeletion {
-        provided_ids: ids.len() as u64,
-        deleted_documents: None,
-    };
+    let details = Details::DocumentDeletion { provided_ids: ids.len() as u64, deleted_documents: None };
     let task = req
         .state
         .scheduler
@@ -260,10 +189,7 @@ pub(crate) async fn delete_batch(mut req: Req, uid: &str) -> Reply {
 pub(crate) async fn delete_by_filter(req: Req, uid: &str) -> Reply {
     index_uid(uid)?;
     drop(req);
-    Err(Error::new(
-        Code::InvalidDocumentFilter,
-        "meili-lite does not support deleting documents by filter yet.",
-    ))
+    Err(Error::new(Code::InvalidDocumentFilter, "meili-lite does not support deleting documents by filter yet."))
 }
 
 pub(crate) async fn clear(req: Req, uid: &str) -> Reply {
@@ -275,9 +201,7 @@ pub(crate) async fn clear(req: Req, uid: &str) -> Reply {
         .register(NewTask {
             index_uid: Some(uid),
             operation: Operation::DocumentClear,
-            details: Some(Details::ClearAll {
-                deleted_documents: None,
-            }),
+            details: Some(Details::ClearAll { deleted_documents: None }),
             payload: None,
         })
         .await?;

@@ -15,21 +15,10 @@ use crate::Error;
 
 pub(crate) async fn list(req: Req) -> Reply {
     req.query.deny_unknown(&["offset", "limit"])?;
-    let offset = req
-        .query
-        .positive::<usize>("offset", Code::InvalidIndexOffset)?
-        .unwrap_or(0);
-    let limit = req
-        .query
-        .positive::<usize>("limit", Code::InvalidIndexLimit)?
-        .unwrap_or(20);
+    let offset = req.query.positive::<usize>("offset", Code::InvalidIndexOffset)?.unwrap_or(0);
+    let limit = req.query.positive::<usize>("limit", Code::InvalidIndexLimit)?.unwrap_or(20);
     let metas = req.state.store.indexes()?;
-    let results: Vec<Value> = metas
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|m| m.view())
-        .collect();
+    let results: Vec<Value> = metas.iter().skip(offset).take(limit).map(|m| m.view()).collect();
     let body = json!({"results": results, "offset": offset, "limit": limit, "total": metas.len()});
     Ok(json_response(StatusCode::OK, &body))
 }
@@ -39,18 +28,13 @@ pub(crate) async fn create(mut req: Req) -> Reply {
     let body = object(req.json().await?, &["uid", "primaryKey"])?;
     let uid = match body.get("uid") {
         None => return Err(Error::new(Code::MissingIndexUid, "Missing field `uid`")),
-        Some(Value::String(s)) => s.parse::<IndexUid>().map_err(|e| {
-            Error::new(
-                Code::InvalidIndexUid,
-                format!("Invalid value at `.uid`: {e}"),
-            )
-        })?,
+        Some(Value::String(s)) => s
+            .parse::<IndexUid>()
+            .map_err(|e| Error::new(Code::InvalidIndexUid, format!("Invalid value at `.uid`: {e}")))?,
         Some(other) => return Err(wrong_type(".uid", "a string", other, Code::InvalidIndexUid)),
     };
     let primary_key = opt_string(&body, "primaryKey", Code::InvalidIndexPrimaryKey)?;
-    let details = Details::IndexInfo {
-        primary_key: primary_key.clone(),
-    };
+    let details = Details::IndexInfo { primary_key: primary_key.clone() };
     let task = req
         .state
         .scheduler
@@ -67,10 +51,7 @@ pub(crate) async fn create(mut req: Req) -> Reply {
 pub(crate) async fn get(req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
     let uid = index_uid(uid)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &req.state.store.index(&uid)?.view(),
-    ))
+    Ok(json_response(StatusCode::OK, &req.state.store.index(&uid)?.view()))
 }
 
 pub(crate) async fn update(mut req: Req, uid: &str) -> Reply {
@@ -78,9 +59,7 @@ pub(crate) async fn update(mut req: Req, uid: &str) -> Reply {
     let uid = index_uid(uid)?;
     let body = object(req.json().await?, &["primaryKey"])?;
     let primary_key = opt_string(&body, "primaryKey", Code::InvalidIndexPrimaryKey)?;
-    let details = Details::IndexInfo {
-        primary_key: primary_key.clone(),
-    };
+    let details = Details::IndexInfo { primary_key: primary_key.clone() };
     let task = req
         .state
         .scheduler
@@ -103,9 +82,7 @@ pub(crate) async fn delete(req: Req, uid: &str) -> Reply {
         .register(NewTask {
             index_uid: Some(uid),
             operation: Operation::IndexDeletion,
-            details: Some(Details::IndexDeletion {
-                deleted_documents: None,
-            }),
+            details: Some(Details::IndexDeletion { deleted_documents: None }),
             payload: None,
         })
         .await?;
@@ -113,8 +90,7 @@ pub(crate) async fn delete(req: Req, uid: &str) -> Reply {
 }
 
 pub(crate) async fn stats(req: Req, uid: &str) -> Reply {
-    req.query
-        .deny_unknown(&["showInternalDatabaseSizes", "sizeFormat"])?;
+    req.query.deny_unknown(&["showInternalDatabaseSizes", "sizeFormat"])?;
     let uid = index_uid(uid)?;
     let body = blocking(move || super::meta::index_stats(&req, &uid)).await?;
     Ok(json_response(StatusCode::OK, &body))
@@ -138,34 +114,23 @@ pub(crate) async fn swap(mut req: Req) -> Reply {
         }
         let list = match item.get("indexes") {
             None => {
-                return Err(Error::new(
-                    Code::MissingSwapIndexes,
-                    format!("Missing field `indexes` inside `[{i}]`"),
-                ))
+                return Err(Error::new(Code::MissingSwapIndexes, format!("Missing field `indexes` inside `[{i}]`")))
             }
             Some(Value::Array(list)) => list,
             Some(other) => {
-                return Err(wrong_type(
-                    &format!("[{i}].indexes"),
-                    "an array",
-                    other,
-                    Code::InvalidSwapIndexes,
-                ))
+                return Err(wrong_type(&format!("[{i}].indexes"), "an array", other, Code::InvalidSwapIndexes))
             }
         };
-        let names: Vec<String> = list
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(String::from)
-                    .unwrap_or_else(|| v.to_string())
-            })
-            .collect();
+        let names: Vec<String> =
+            list.iter().map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).collect();
         if names.len() != 2 {
             let shown = Value::from(names.clone()).to_string();
             return Err(Error::new(
                 Code::InvalidSwapIndexes,
-                format!("Two indexes must be given for each swap. The list `{shown}` contains {} indexes.", names.len()),
+                format!(
+                    "Two indexes must be given for each swap. The list `{shown}` contains {} indexes.",
+                    names.len()
+                ),
             ));
         }
         let a = index_uid(&names[0])?;
@@ -173,26 +138,20 @@ pub(crate) async fn swap(mut req: Req) -> Reply {
         for n in &names {
             *seen.entry(n.clone()).or_default() += 1;
         }
-        swaps.push(IndexSwap {
-            indexes: (a, b),
-            rename: false,
-        });
+        swaps.push(IndexSwap { indexes: (a, b), rename: false });
     }
-    let dups: Vec<String> = seen
-        .into_iter()
-        .filter(|(_, n)| *n > 1)
-        .map(|(k, _)| format!("`{k}`"))
-        .collect();
+    let dups: Vec<String> = seen.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| format!("`{k}`")).collect();
     if !dups.is_empty() {
         let verb = if dups.len() == 1 { "was" } else { "were" };
         return Err(Error::new(
             Code::InvalidSwapDuplicateIndexFound,
-            format!("Indexes must be declared only once during a swap. {} {verb} specified several times.", dups.join(", ")),
+            format!(
+                "Indexes must be declared only once during a swap. {} {verb} specified several times.",
+                dups.join(", ")
+            ),
         ));
     }
-    let details = Details::IndexSwap {
-        swaps: swaps.clone(),
-    };
+    let details = Details::IndexSwap { swaps: swaps.clone() };
     let task = req
         .state
         .scheduler
@@ -272,9 +231,7 @@ pub(crate) async fn update_settings(mut req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
     let uid = index_uid(uid)?;
     let settings = object(req.json().await?, SETTINGS)?;
-    let details = Details::SettingsUpdate {
-        settings: settings.clone(),
-    };
+    let details = Details::SettingsUpdate { settings: settings.clone() };
     let task = req
         .state
         .scheduler

@@ -9,10 +9,7 @@ use crate::http::json_response;
 use crate::router::{Reply, Req};
 
 pub(crate) fn health() -> Reply {
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({"status": "available"}),
-    ))
+    Ok(json_response(StatusCode::OK, &json!({"status": "available"})))
 }
 
 pub(crate) fn version() -> Reply {
@@ -35,8 +32,7 @@ pub(crate) fn index_stats(req: &Req, uid: &task_model::IndexUid) -> Result<Value
 }
 
 pub(crate) async fn stats(req: Req) -> Reply {
-    req.query
-        .deny_unknown(&["showInternalDatabaseSizes", "sizeFormat"])?;
+    req.query.deny_unknown(&["showInternalDatabaseSizes", "sizeFormat"])?;
     let body = blocking(move || {
         let metas = req.state.store.indexes()?;
         let mut indexes = Map::new();

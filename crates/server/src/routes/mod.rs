@@ -11,8 +11,7 @@ use crate::Error;
 
 /// An index uid from the path.
 pub(crate) fn index_uid(raw: &str) -> Result<IndexUid, Error> {
-    raw.parse()
-        .map_err(|e: task_model::IndexUidError| Error::new(Code::InvalidIndexUid, e.to_string()))
+    raw.parse().map_err(|e: task_model::IndexUidError| Error::new(Code::InvalidIndexUid, e.to_string()))
 }
 
 /// Runs blocking store or queue reads off the async workers.

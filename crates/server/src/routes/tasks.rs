@@ -23,9 +23,7 @@ fn paging(q: &Query, limit_code: Code, from_code: Code) -> Result<Paging, Error>
     Ok(Paging {
         limit: q.positive("limit", limit_code)?.unwrap_or(20),
         from: q.positive("from", from_code)?,
-        reverse: q
-            .boolean("reverse", Code::InvalidTaskReverse)?
-            .unwrap_or(false),
+        reverse: q.boolean("reverse", Code::InvalidTaskReverse)?.unwrap_or(false),
     })
 }
 
@@ -34,12 +32,7 @@ pub(crate) async fn list(req: Req) -> Reply {
     let filter = task_filter(&req.query)?;
     let scheduler = req.state.scheduler.clone();
     let page = blocking(move || {
-        let page = scheduler.tasks(
-            &filter,
-            paging.from.map(TaskId),
-            paging.limit,
-            paging.reverse,
-        )?;
+        let page = scheduler.tasks(&filter, paging.from.map(TaskId), paging.limit, paging.reverse)?;
         Ok(page.map(|t| serde_json::to_value(t.view()).unwrap_or(Value::Null)))
     })
     .await?;
@@ -66,7 +59,12 @@ fn required_filter(req: &Req, verb: &str) -> Result<(TaskFilter, String), Error>
             Code::MissingTaskFilters,
             format!(
                 "Query parameters to filter the tasks to {verb} are missing. Available query parameters are: {}.",
-                FILTER_PARAMS.iter().filter(|p| **p != "batchUids").map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                FILTER_PARAMS
+                    .iter()
+                    .filter(|p| **p != "batchUids")
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
@@ -75,21 +73,13 @@ fn required_filter(req: &Req, verb: &str) -> Result<(TaskFilter, String), Error>
 
 pub(crate) async fn cancel(req: Req) -> Reply {
     let (filter, original) = required_filter(&req, "cancel")?;
-    let task = req
-        .state
-        .scheduler
-        .register_cancelation(&filter, original)
-        .await?;
+    let task = req.state.scheduler.register_cancelation(&filter, original).await?;
     Ok(json_response(StatusCode::OK, &task.summarized()))
 }
 
 pub(crate) async fn delete(req: Req) -> Reply {
     let (filter, original) = required_filter(&req, "delete")?;
-    let task = req
-        .state
-        .scheduler
-        .register_deletion(&filter, original)
-        .await?;
+    let task = req.state.scheduler.register_deletion(&filter, original).await?;
     Ok(json_response(StatusCode::OK, &task.summarized()))
 }
 
@@ -98,12 +88,7 @@ pub(crate) async fn list_batches(req: Req) -> Reply {
     let filter = task_filter(&req.query)?;
     let scheduler = req.state.scheduler.clone();
     let page = blocking(move || {
-        let page = scheduler.batches(
-            &filter,
-            paging.from.map(BatchId),
-            paging.limit,
-            paging.reverse,
-        )?;
+        let page = scheduler.batches(&filter, paging.from.map(BatchId), paging.limit, paging.reverse)?;
         Ok(page.map(|b| b.view()))
     })
     .await?;
