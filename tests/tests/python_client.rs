@@ -1,7 +1,7 @@
 //! The official Meilisearch Python client, unchanged, against the real binary.
 //!
-//! Needs `meilisearch` and `pytest` importable by `$MEILI_LITE_PYTHON` (or
-//! `python3`): `pip install -r tests/python/requirements.txt`, which
+//! Needs `meilisearch` and `pytest` importable by `$MEILI_LITE_PYTHON` (else
+//! the venv `cargo xtask ci` makes, else `python3`): `pip install -r tests/python/requirements.txt`, which
 //! `.ci/run` and `cargo xtask ci` do. Missing packages fail the test loudly.
 
 #![allow(clippy::unwrap_used)] // Test code: a panic is a failure report.
@@ -13,7 +13,14 @@ use std::process::Command;
 
 #[test]
 fn the_official_python_client_drives_meili_lite() {
-    let python = std::env::var("MEILI_LITE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/py-venv/bin/python");
+    let python = std::env::var("MEILI_LITE_PYTHON").unwrap_or_else(|_| {
+        if venv.exists() {
+            venv.to_string_lossy().into_owned()
+        } else {
+            "python3".into()
+        }
+    });
     let probe = Command::new(&python).args(["-c", "import meilisearch, pytest"]).output();
     let ok = probe.as_ref().is_ok_and(|o| o.status.success());
     assert!(

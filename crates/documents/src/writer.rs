@@ -114,27 +114,72 @@ impl IndexWriter {
         Ok(deleted)
     }
 
-    /// Writes everything: index metadata first, then all documents and the
-    /// count in one atomic sled batch. Replaying the same operations after a
-    /// crash gives the same index.
+    /// Writes everything: index metadata first, then the documents in sled
+    /// batches of [`CHUNK`] entries, each carrying the document count as it
+    /// stands after it.
+    ///
+    /// Why chunks: sled pins one epoch for a whole `apply_batch`, so nothing it
+    /// replaces is freed before the end; a 100k-document batch in one piece
+    /// peaked at 550 MB. A crash between chunks leaves the index part-way;
+    /// recovery runs the batch again, and since every operation is idempotent
+    /// (replace, merge, delete, clear) it ends in the same state.
     pub fn commit(mut self) -> Result<IndexMeta, Error> {
         self.meta.updated_at = task_model::now();
         self.store.put_meta(&self.meta)?;
-        let mut batch = sled::Batch::default();
+        let mut count = self.tree.get(COUNT_KEY)?.map_or(0, |v| be_u64(&v));
+        let mut chunk = Chunk::default();
         if self.cleared {
             for key in self.tree.range(..DOCS_END).keys() {
-                batch.remove(key?);
+                chunk.batch.remove(key?);
+                count = count.saturating_sub(1);
+                chunk.entries += 1;
+                chunk.apply_if_full(&self.tree, count)?;
             }
         }
-        for (id, doc) in self.overlay {
+        for (id, doc) in std::mem::take(&mut self.overlay) {
+            let present = !self.cleared && self.tree.contains_key(id.as_bytes())?;
             match doc {
-                Some(bytes) => batch.insert(id.as_bytes(), bytes),
-                None => batch.remove(id.as_bytes()),
+                Some(bytes) => {
+                    count += u64::from(!present);
+                    chunk.batch.insert(id.as_bytes(), bytes);
+                }
+                None => {
+                    count -= u64::from(present);
+                    chunk.batch.remove(id.as_bytes());
+                }
             }
+            chunk.entries += 1;
+            chunk.apply_if_full(&self.tree, count)?;
         }
-        batch.insert(COUNT_KEY, &self.count.to_be_bytes());
-        self.tree.apply_batch(batch)?;
+        debug_assert_eq!(count, self.count, "the count computed while staging");
+        chunk.apply(&self.tree, count)?;
         Ok(self.meta)
+    }
+}
+
+/// Entries per sled batch in [`IndexWriter::commit`].
+const CHUNK: usize = 10_000;
+
+#[derive(Default)]
+struct Chunk {
+    batch: sled::Batch,
+    entries: usize,
+}
+
+impl Chunk {
+    fn apply_if_full(&mut self, tree: &sled::Tree, count: u64) -> Result<(), Error> {
+        if self.entries >= CHUNK {
+            self.apply(tree, count)?;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, tree: &sled::Tree, count: u64) -> Result<(), Error> {
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.insert(COUNT_KEY, &count.to_be_bytes());
+        tree.apply_batch(batch)?;
+        self.entries = 0;
+        Ok(())
     }
 }
 
@@ -253,6 +298,27 @@ mod tests {
         }
         assert_eq!(store.number_of_documents(&uid("m")).unwrap(), 1);
         assert_eq!(store.indexes().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn batches_larger_than_a_chunk_keep_an_exact_count_and_replay_cleanly() {
+        let (_d, store) = store();
+        let docs = |range: std::ops::Range<u64>| ndjson(Value::Array(range.map(|i| json!({"id": i})).collect()));
+        let mut w = store.writer(&uid("big"), true).unwrap();
+        w.add_documents(Method::Replace, None, &docs(0..25_000)).unwrap();
+        w.commit().unwrap();
+        assert_eq!(store.number_of_documents(&uid("big")).unwrap(), 25_000);
+        for _ in 0..2 {
+            let mut w = store.writer(&uid("big"), false).unwrap();
+            w.clear().unwrap();
+            w.add_documents(Method::Replace, None, &docs(20_000..32_000)).unwrap();
+            let gone: Vec<String> = (20_000..21_000).map(|i| i.to_string()).collect();
+            w.delete_documents(&gone).unwrap();
+            w.commit().unwrap();
+            let (page, total) = store.documents(&uid("big"), 0, 1, &Fields::All, None).unwrap();
+            assert_eq!(total, 11_000);
+            assert_eq!(Value::Object(page[0].clone()), json!({"id": 21_000}));
+        }
     }
 
     #[test]
