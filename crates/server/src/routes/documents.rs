@@ -1,14 +1,13 @@
 //! Documents: add or update (JSON, NDJSON, CSV), read, delete.
 
 use hyper::StatusCode;
-use scheduler::NewTask;
 use serde_json::{json, Map, Value};
 use task_model::{Code, ContentId, Details, Method, Operation};
 
-use super::{blocking, index_uid};
+use super::{blocking, enqueue, index_uid};
 use crate::http::{json_response, require_content_type};
 use crate::params::{object, opt_usize, wrong_type};
-use crate::router::{accepted, Reply, Req};
+use crate::router::{Reply, Req};
 use crate::Error;
 use documents::{parse_payload, Fields, PayloadFormat};
 
@@ -56,20 +55,14 @@ pub(crate) async fn add(mut req: Req, uid: &str, method: Method) -> Reply {
     let primary_key = req.query.get("primaryKey").map(String::from);
     let body = req.body().await?;
     let parsed = blocking(move || Ok(parse_payload(format, &body)?)).await?;
-    let task = req
-        .state
-        .scheduler
-        .register(NewTask {
-            index_uid: Some(uid),
-            operation: Operation::DocumentAdditionOrUpdate { method, primary_key, content: ContentId(0) },
-            details: Some(Details::DocumentAdditionOrUpdate {
-                received_documents: parsed.documents,
-                indexed_documents: None,
-            }),
-            payload: Some(parsed.ndjson),
-        })
-        .await?;
-    accepted(&task)
+    enqueue(
+        &req,
+        Some(uid),
+        Operation::DocumentAdditionOrUpdate { method, primary_key, content: ContentId(0) },
+        Details::DocumentAdditionOrUpdate { received_documents: parsed.documents, indexed_documents: None },
+        Some(parsed.ndjson),
+    )
+    .await
 }
 
 /// What a document read asks for, from a query string or a fetch body.
@@ -161,17 +154,7 @@ pub(crate) async fn get(req: Req, uid: &str, id: &str) -> Reply {
 async fn delete_ids(req: Req, uid: &str, ids: Vec<String>) -> Reply {
     let uid = index_uid(uid)?;
     let details = Details::DocumentDeletion { provided_ids: ids.len() as u64, deleted_documents: None };
-    let task = req
-        .state
-        .scheduler
-        .register(NewTask {
-            index_uid: Some(uid),
-            operation: Operation::DocumentDeletion { ids },
-            details: Some(details),
-            payload: None,
-        })
-        .await?;
-    accepted(&task)
+    enqueue(&req, Some(uid), Operation::DocumentDeletion { ids }, details, None).await
 }
 
 pub(crate) async fn delete_one(req: Req, uid: &str, id: &str) -> Reply {
@@ -195,15 +178,5 @@ pub(crate) async fn delete_by_filter(req: Req, uid: &str) -> Reply {
 pub(crate) async fn clear(req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
     let uid = index_uid(uid)?;
-    let task = req
-        .state
-        .scheduler
-        .register(NewTask {
-            index_uid: Some(uid),
-            operation: Operation::DocumentClear,
-            details: Some(Details::ClearAll { deleted_documents: None }),
-            payload: None,
-        })
-        .await?;
-    accepted(&task)
+    enqueue(&req, Some(uid), Operation::DocumentClear, Details::ClearAll { deleted_documents: None }, None).await
 }

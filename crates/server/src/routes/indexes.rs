@@ -3,14 +3,13 @@
 use std::collections::BTreeMap;
 
 use hyper::StatusCode;
-use scheduler::NewTask;
 use serde_json::{json, Map, Value};
 use task_model::{Code, Details, IndexSwap, IndexUid, Operation};
 
-use super::{blocking, index_uid};
+use super::{blocking, enqueue, index_uid};
 use crate::http::json_response;
 use crate::params::{object, opt_string, wrong_type};
-use crate::router::{accepted, Reply, Req};
+use crate::router::{Reply, Req};
 use crate::Error;
 
 pub(crate) async fn list(req: Req) -> Reply {
@@ -35,17 +34,7 @@ pub(crate) async fn create(mut req: Req) -> Reply {
     };
     let primary_key = opt_string(&body, "primaryKey", Code::InvalidIndexPrimaryKey)?;
     let details = Details::IndexInfo { primary_key: primary_key.clone() };
-    let task = req
-        .state
-        .scheduler
-        .register(NewTask {
-            index_uid: Some(uid),
-            operation: Operation::IndexCreation { primary_key },
-            details: Some(details),
-            payload: None,
-        })
-        .await?;
-    accepted(&task)
+    enqueue(&req, Some(uid), Operation::IndexCreation { primary_key }, details, None).await
 }
 
 pub(crate) async fn get(req: Req, uid: &str) -> Reply {
@@ -60,33 +49,13 @@ pub(crate) async fn update(mut req: Req, uid: &str) -> Reply {
     let body = object(req.json().await?, &["primaryKey"])?;
     let primary_key = opt_string(&body, "primaryKey", Code::InvalidIndexPrimaryKey)?;
     let details = Details::IndexInfo { primary_key: primary_key.clone() };
-    let task = req
-        .state
-        .scheduler
-        .register(NewTask {
-            index_uid: Some(uid),
-            operation: Operation::IndexUpdate { primary_key },
-            details: Some(details),
-            payload: None,
-        })
-        .await?;
-    accepted(&task)
+    enqueue(&req, Some(uid), Operation::IndexUpdate { primary_key }, details, None).await
 }
 
 pub(crate) async fn delete(req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
     let uid = index_uid(uid)?;
-    let task = req
-        .state
-        .scheduler
-        .register(NewTask {
-            index_uid: Some(uid),
-            operation: Operation::IndexDeletion,
-            details: Some(Details::IndexDeletion { deleted_documents: None }),
-            payload: None,
-        })
-        .await?;
-    accepted(&task)
+    enqueue(&req, Some(uid), Operation::IndexDeletion, Details::IndexDeletion { deleted_documents: None }, None).await
 }
 
 pub(crate) async fn stats(req: Req, uid: &str) -> Reply {
@@ -152,17 +121,7 @@ pub(crate) async fn swap(mut req: Req) -> Reply {
         ));
     }
     let details = Details::IndexSwap { swaps: swaps.clone() };
-    let task = req
-        .state
-        .scheduler
-        .register(NewTask {
-            index_uid: None,
-            operation: Operation::IndexSwap { swaps },
-            details: Some(details),
-            payload: None,
-        })
-        .await?;
-    accepted(&task)
+    enqueue(&req, None, Operation::IndexSwap { swaps }, details, None).await
 }
 
 /// Settings meili-lite stores and returns; they do not change indexing yet.
@@ -232,15 +191,5 @@ pub(crate) async fn update_settings(mut req: Req, uid: &str) -> Reply {
     let uid = index_uid(uid)?;
     let settings = object(req.json().await?, SETTINGS)?;
     let details = Details::SettingsUpdate { settings: settings.clone() };
-    let task = req
-        .state
-        .scheduler
-        .register(NewTask {
-            index_uid: Some(uid),
-            operation: Operation::SettingsUpdate { settings },
-            details: Some(details),
-            payload: None,
-        })
-        .await?;
-    accepted(&task)
+    enqueue(&req, Some(uid), Operation::SettingsUpdate { settings }, details, None).await
 }

@@ -5,9 +5,23 @@ pub(crate) mod indexes;
 pub(crate) mod meta;
 pub(crate) mod tasks;
 
-use task_model::{Code, IndexUid};
+use scheduler::NewTask;
+use task_model::{Code, Details, IndexUid, Operation};
 
+use crate::router::{accepted, Reply, Req};
 use crate::Error;
+
+/// Registers a task (durably) and answers `202` with its summary.
+pub(crate) async fn enqueue(
+    req: &Req,
+    index_uid: Option<IndexUid>,
+    operation: Operation,
+    details: Details,
+    payload: Option<Vec<u8>>,
+) -> Reply {
+    let new = NewTask { index_uid, operation, details: Some(details), payload };
+    accepted(&req.state.scheduler.register(new).await?)
+}
 
 /// An index uid from the path.
 pub(crate) fn index_uid(raw: &str) -> Result<IndexUid, Error> {
