@@ -775,3 +775,32 @@ def test_swap_task_details(client: meilisearch.Client) -> None:
     b = create_index(client, new_uid("swapd_b"), "id")
     task = wait(client, client.swap_indexes([{"indexes": [a.uid, b.uid]}]))
     assert task.details == {"swaps": [{"indexes": [a.uid, b.uid], "rename": False}]}
+
+
+# --------------------------------------------------------------------------------------------
+# webhooks (Meilisearch 1.17+ runtime API)
+# --------------------------------------------------------------------------------------------
+
+
+def test_webhooks_crud_with_the_client(client: meilisearch.Client) -> None:
+    created = client.create_webhook(
+        {"url": "http://127.0.0.1:9/hook?source=python", "headers": {"Authorization": "Bearer python-secret-token-0123", "X-Tag": "py"}}
+    )
+    assert created.uuid
+    assert created.isEditable is True  # the client model keeps the camelCase name
+    assert created.url == "http://127.0.0.1:9/hook?source=python"
+    assert created.headers["X-Tag"] == "py"
+    assert "python-secret-token" not in created.headers["Authorization"], "Authorization is redacted"
+
+    listed = client.get_webhooks()
+    assert created.uuid in [w.uuid for w in listed.results]
+    assert client.get_webhook(created.uuid).url == created.url
+
+    updated = client.update_webhook(created.uuid, {"url": "http://127.0.0.1:9/other", "headers": {"X-Tag": None}})
+    assert updated.url == "http://127.0.0.1:9/other"
+    assert "X-Tag" not in (updated.headers or {})
+
+    assert client.delete_webhook(created.uuid) == 204
+    with pytest.raises(MeilisearchApiError) as err:
+        client.get_webhook(created.uuid)
+    assert err.value.code == "webhook_not_found"

@@ -11,10 +11,12 @@ use std::sync::Arc;
 
 use config::{ConfigError, Opt};
 use documents::Store;
-use scheduler::{Options, Scheduler};
+use scheduler::{BatchObserver, Options, Scheduler};
 use server::AppState;
+use task_model::{Batch, Task};
 use tokio::net::TcpListener;
 use tracing::{error, info};
+use webhook::{Deliverer, DeliveryOptions, Registry, Webhook};
 
 /// sled's page cache. Its default (1 GiB) would dominate memory; documents are
 /// read back rarely enough that a smaller cache costs little.
@@ -29,6 +31,8 @@ enum StartError {
     Store(#[from] documents::Error),
     #[error("cannot open the task queue: {0}")]
     Queue(#[from] scheduler::Error),
+    #[error("cannot open the webhooks: {0}")]
+    Webhooks(#[from] webhook::Error),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("cannot start the runtime: {0}")]
@@ -82,10 +86,13 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     let listener =
         TcpListener::bind(opt.http_addr).await.map_err(|source| StartError::Listen { addr: opt.http_addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: opt.http_addr, source })?;
+    let cli_webhook = opt.task_webhook_url.clone().map(|url| {
+        Webhook::from_cli(url, opt.task_webhook_authorization_header.as_ref().map(|h| h.expose().to_owned()))
+    });
+    let webhooks = Arc::new(Registry::open(&db, cli_webhook)?);
+    let deliverer = Deliverer::new(webhooks.clone(), tokio::runtime::Handle::current(), DeliveryOptions::default())?;
+    scheduler.set_observer(Arc::new(WebhookObserver(deliverer)));
     scheduler.start();
-    if let Some(url) = &opt.task_webhook_url {
-        info!(webhook = %url.origin().ascii_serialization(), "a task webhook is configured; delivery is not implemented yet");
-    }
     info!(db = %opt.db_path.display(), env = ?opt.env, "meili-lite started");
     // Tests and scripts read this line to learn the port when given `:0`.
     println!("Server listening on: \"http://{addr}\"");
@@ -93,6 +100,7 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     let state = Arc::new(AppState {
         scheduler: scheduler.clone(),
         store,
+        webhooks,
         master_key: opt.master_key.clone(),
         payload_limit: opt.http_payload_size_limit,
     });
@@ -101,6 +109,15 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     let _ = tokio::task::spawn_blocking(move || scheduler.shutdown()).await;
     info!("meili-lite stopped");
     Ok(())
+}
+
+/// Hands every finished batch to the webhooks; returns at once.
+struct WebhookObserver(Deliverer);
+
+impl BatchObserver for WebhookObserver {
+    fn batch_finished(&self, batch: &Batch, tasks: &[Task]) {
+        self.0.batch_finished(batch, tasks);
+    }
 }
 
 async fn shutdown_signal() {

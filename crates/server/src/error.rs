@@ -12,6 +12,8 @@ pub enum Error {
     Scheduler(#[from] scheduler::Error),
     #[error(transparent)]
     Documents(#[from] documents::Error),
+    #[error(transparent)]
+    Webhook(#[from] webhook::Error),
 }
 
 impl Error {
@@ -25,6 +27,7 @@ impl Error {
             Error::Request { code, message } => ResponseError::new(*code, message.clone()),
             Error::Scheduler(e) => e.into(),
             Error::Documents(e) => e.into(),
+            Error::Webhook(e) => e.into(),
         }
     }
 }

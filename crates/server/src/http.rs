@@ -21,6 +21,13 @@ pub(crate) fn json_response(status: StatusCode, value: &impl Serialize) -> Respo
     res
 }
 
+/// A response with no body, as `204 No Content` must be.
+pub(crate) fn empty(status: StatusCode) -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::new()));
+    *res.status_mut() = status;
+    res
+}
+
 pub(crate) fn error_response(error: &ResponseError) -> Response<Body> {
     let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     json_response(status, error)

@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use serde_json::{Map, Value};
-use task_model::{BatchId, Code, IndexUid, Kind, Status, TaskFilter, TaskId};
+use task_model::{json_kind, BatchId, Code, IndexUid, Kind, Status, TaskFilter, TaskId};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, Duration, OffsetDateTime};
@@ -191,23 +191,9 @@ pub(crate) fn task_filter(q: &Query) -> Result<TaskFilter, Error> {
     })
 }
 
-/// How deserr names the type of a JSON value in its messages.
-fn kind_word(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_u64() => "a positive integer",
-        Value::Number(n) if n.is_i64() => "a negative integer",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 pub(crate) fn wrong_type(path: &str, expected: &str, found: &Value, code: Code) -> Error {
     let at = if path.is_empty() { String::new() } else { format!(" at `{path}`") };
-    Error::new(code, format!("Invalid value type{at}: expected {expected}, but found {}: `{found}`", kind_word(found)))
+    Error::new(code, format!("Invalid value type{at}: expected {expected}, but found {}: `{found}`", json_kind(found)))
 }
 
 /// A JSON object with only the `allowed` keys.

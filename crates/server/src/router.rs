@@ -11,7 +11,7 @@ use tracing::error;
 
 use crate::http::{error_response, parse_json, read_body, require_content_type, Body};
 use crate::params::Query;
-use crate::routes::{documents, indexes, meta, tasks};
+use crate::routes::{documents, indexes, meta, tasks, webhooks};
 use crate::serve::AppState;
 use crate::{auth, Error};
 
@@ -133,6 +133,17 @@ async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
         },
         ["tasks", uid] => match *method {
             M::GET => tasks::get(req, uid).await,
+            _ => wrong_method(),
+        },
+        ["webhooks"] => match *method {
+            M::GET => webhooks::list(req).await,
+            M::POST => webhooks::create(req).await,
+            _ => wrong_method(),
+        },
+        ["webhooks", uuid] => match *method {
+            M::GET => webhooks::get(req, uuid).await,
+            M::PATCH => webhooks::update(req, uuid).await,
+            M::DELETE => webhooks::delete(req, uuid).await,
             _ => wrong_method(),
         },
         ["batches"] => match *method {

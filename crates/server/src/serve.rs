@@ -20,6 +20,7 @@ use tracing::{debug, info, warn};
 pub struct AppState {
     pub scheduler: Scheduler,
     pub store: Store,
+    pub webhooks: Arc<webhook::Registry>,
     pub master_key: Option<Secret>,
     /// Largest accepted body, in bytes.
     pub payload_limit: u64,

@@ -97,6 +97,15 @@ codes! {
     InvalidBatchLimit = 400 InvalidRequest,
     InvalidBatchFrom = 400 InvalidRequest,
     MissingSwapIndexes = 400 InvalidRequest,
+    // Webhooks.
+    WebhookNotFound = 404 InvalidRequest,
+    InvalidWebhookUuid = 400 InvalidRequest,
+    InvalidWebhookUrl = 400 InvalidRequest,
+    InvalidWebhookHeaders = 400 InvalidRequest,
+    InvalidWebhooks = 400 InvalidRequest,
+    ImmutableWebhook = 400 InvalidRequest,
+    ImmutableWebhookUuid = 400 InvalidRequest,
+    ImmutableWebhookIsEditable = 400 InvalidRequest,
     // System.
     NoSpaceLeftOnDevice = 500 System,
     IoError = 500 System,
@@ -116,6 +125,22 @@ impl Code {
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name())
+    }
+}
+
+/// How Meilisearch names the type of a JSON value in its messages
+/// ("expected a string, but found a positive integer").
+pub fn json_kind(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_u64() => "a positive integer",
+        Value::Number(n) if n.is_i64() => "a negative integer",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 

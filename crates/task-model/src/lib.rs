@@ -23,7 +23,7 @@ mod task;
 pub use batch::{Batch, BatchStats};
 pub use details::Details;
 pub use duration::iso8601_duration;
-pub use error::{Code, ErrorType, ResponseError};
+pub use error::{json_kind, Code, ErrorType, ResponseError};
 pub use filter::TaskFilter;
 pub use flatten::flatten;
 pub use ids::{BatchId, IndexUid, IndexUidError, TaskId};

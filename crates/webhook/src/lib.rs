@@ -1,9 +1,23 @@
-//! meili-lite's task-completion webhooks: the endpoint registry, payload
-//! encoding (NDJSON, gzip, flattened or nested), signing, and the delivery
-//! engine with its durable outbox.
+//! meili-lite's task-completion webhooks, reusable on their own.
 //!
-//! Must not know: HTTP routing of the API, the scheduler's storage. It hears
-//! about finished batches through the scheduler's `BatchObserver` trait.
+//! Owns: the payload ([`payload`]: each finished task as `GET /tasks/{uid}`
+//! shows it, flattened to dotted keys, one per line, gzip-compressed), the
+//! webhooks themselves and their validation ([`Webhook`]), the registry of
+//! the command-line webhook plus the runtime ones persisted in sled
+//! ([`Registry`]), and delivery ([`Deliverer`]): one `POST` per finished batch
+//! per webhook, off the caller's thread, bounded in time, failures logged.
 //!
-//! Status: empty. The webhook issues build it; the configuration options for
-//! the command-line webhook are already parsed and validated by `config`.
+//! Must not know: the task queue or the HTTP API. Whoever runs tasks calls
+//! [`Deliverer::batch_finished`]; whoever serves `/webhooks` calls the
+//! [`Registry`] with the JSON bodies it received.
+
+mod deliver;
+mod error;
+pub mod payload;
+mod registry;
+mod webhook;
+
+pub use deliver::{Deliverer, DeliveryOptions};
+pub use error::Error;
+pub use registry::{Registry, MAX_HEADERS, MAX_WEBHOOKS};
+pub use webhook::Webhook;

@@ -4,6 +4,7 @@ pub(crate) mod documents;
 pub(crate) mod indexes;
 pub(crate) mod meta;
 pub(crate) mod tasks;
+pub(crate) mod webhooks;
 
 use scheduler::NewTask;
 use task_model::{Code, Details, IndexUid, Operation};

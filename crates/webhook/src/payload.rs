@@ -1,0 +1,75 @@
+//! The body of a webhook request: one line per task, each the task exactly as
+//! `GET /tasks/{uid}` shows it with nested objects flattened to dotted keys
+//! (`details.receivedDocuments`, `error.code`), gzip-compressed.
+
+use std::io::Write;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde_json::Value;
+use task_model::{flatten, Task};
+
+/// NDJSON of the flattened task views, `\n` after each line.
+pub fn ndjson(tasks: &[Task]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(tasks.len() * 400);
+    for task in tasks {
+        let view = serde_json::to_value(task.view()).unwrap_or(Value::Null);
+        let _ = serde_json::to_writer(&mut out, &Value::Object(flatten(&view)));
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Gzip of `bytes`.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4 + 64), Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// The wire body: `gzip(ndjson(tasks))`.
+pub fn encode(tasks: &[Task]) -> Vec<u8> {
+    gzip(&ndjson(tasks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::read::GzDecoder;
+    use std::io::Read;
+    use task_model::{Code, Details, Operation, ResponseError, Status, TaskId};
+
+    fn failed(uid: u32) -> Task {
+        let mut t = Task::new(
+            Some("movie".parse().unwrap()),
+            Operation::IndexDeletion,
+            Some(Details::IndexDeletion { deleted_documents: Some(0) }),
+        );
+        t.uid = TaskId(uid);
+        t.status = Status::Failed;
+        t.error = Some(ResponseError::new(Code::IndexNotFound, "Index `movie` not found."));
+        t.started_at = Some(t.enqueued_at);
+        t.finished_at = Some(t.enqueued_at);
+        t
+    }
+
+    #[test]
+    fn each_line_is_a_flattened_task_view() {
+        let tasks = [failed(4), failed(5)];
+        let body = encode(&tasks);
+        let mut text = String::new();
+        GzDecoder::new(&body[..]).read_to_string(&mut text).unwrap();
+        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 2);
+        assert!(text.ends_with('\n'));
+        for (line, task) in lines.iter().zip(&tasks) {
+            let expected = Value::Object(flatten(&serde_json::to_value(task.view()).unwrap()));
+            assert_eq!(line, &expected);
+        }
+        assert_eq!(lines[0]["error.code"], "index_not_found");
+        assert_eq!(lines[0]["details.deletedDocuments"], 0);
+        assert_eq!(lines[0]["uid"], 4);
+        assert!(lines[0].get("error").is_none() && lines[0].get("details").is_none());
+    }
+}

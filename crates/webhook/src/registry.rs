@@ -1,0 +1,307 @@
+//! The webhooks: the one from the command line (read-only) and the runtime
+//! ones, persisted in sled so that they survive restarts.
+
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+
+use serde_json::{Map, Value};
+use task_model::{json_kind, Code};
+use url::Url;
+use uuid::Uuid;
+
+use crate::{Error, Webhook};
+
+/// Most runtime webhooks, as Meilisearch allows.
+pub const MAX_WEBHOOKS: usize = 20;
+/// Most headers on one webhook.
+pub const MAX_HEADERS: usize = 200;
+
+/// The webhooks, in memory for delivery and in sled for restarts.
+#[derive(Debug)]
+pub struct Registry {
+    tree: sled::Tree,
+    cli: Option<Webhook>,
+    runtime: RwLock<BTreeMap<Uuid, Webhook>>,
+}
+
+impl Registry {
+    /// Opens the runtime webhooks stored in `db`, beside the command-line one.
+    pub fn open(db: &sled::Db, cli: Option<Webhook>) -> Result<Self, Error> {
+        let tree = db.open_tree("webhooks")?;
+        let mut runtime = BTreeMap::new();
+        for value in tree.iter().values() {
+            let hook: Webhook = serde_json::from_slice(&value?)?;
+            runtime.insert(hook.uuid, hook);
+        }
+        Ok(Self { tree, cli, runtime: RwLock::new(runtime) })
+    }
+
+    /// Every webhook, the command-line one first.
+    pub fn all(&self) -> Vec<Webhook> {
+        let runtime = self.runtime.read().unwrap_or_else(|e| e.into_inner());
+        self.cli.iter().cloned().chain(runtime.values().cloned()).collect()
+    }
+
+    pub fn get(&self, uuid: &str) -> Result<Webhook, Error> {
+        let uuid = parse_uuid(uuid)?;
+        self.all().into_iter().find(|h| h.uuid == uuid).ok_or(Error::NotFound(uuid))
+    }
+
+    /// `POST /webhooks`: `{"url": ..., "headers": {...}}`.
+    pub fn create(&self, body: Value) -> Result<Webhook, Error> {
+        let body = object(body)?;
+        let uuid = Uuid::new_v4();
+        let mut headers = BTreeMap::new();
+        // As in Meilisearch, a `null` header on creation is kept as an empty value.
+        apply_headers(uuid, &mut headers, body.get("headers"), Some(""))?;
+        let url = match body.get("url") {
+            None | Some(Value::Null) => return Err(missing_url(uuid)),
+            Some(value) => parse_url(uuid, value)?,
+        };
+        let hook = Webhook { uuid, url, headers };
+        let mut runtime = self.runtime.write().unwrap_or_else(|e| e.into_inner());
+        if runtime.len() >= MAX_WEBHOOKS {
+            return Err(Error::TooMany(format!(
+                "Defining too many webhooks would crush the server. Please limit the number of webhooks to {MAX_WEBHOOKS}. You may use a third-party proxy server to dispatch events to more than {MAX_WEBHOOKS} endpoints."
+            )));
+        }
+        self.persist(&hook)?;
+        runtime.insert(hook.uuid, hook.clone());
+        Ok(hook)
+    }
+
+    /// `PATCH /webhooks/{uuid}`: `url` replaces; `headers` merge, a `null`
+    /// header is removed and `"headers": null` removes them all.
+    pub fn update(&self, uuid: &str, body: Value) -> Result<Webhook, Error> {
+        let body = object(body)?;
+        let uuid = parse_uuid(uuid)?;
+        let mut runtime = self.runtime.write().unwrap_or_else(|e| e.into_inner());
+        if uuid.is_nil() {
+            return Err(immutable(uuid));
+        }
+        let mut hook = runtime.get(&uuid).cloned().ok_or(Error::NotFound(uuid))?;
+        match body.get("headers") {
+            None => {}
+            Some(Value::Null) => hook.headers.clear(),
+            Some(value) => apply_headers(uuid, &mut hook.headers, Some(value), None)?,
+        }
+        match body.get("url") {
+            None => {}
+            Some(Value::Null) => return Err(missing_url(uuid)),
+            Some(value) => hook.url = parse_url(uuid, value)?,
+        }
+        self.persist(&hook)?;
+        runtime.insert(uuid, hook.clone());
+        Ok(hook)
+    }
+
+    /// `DELETE /webhooks/{uuid}`.
+    pub fn delete(&self, uuid: &str) -> Result<(), Error> {
+        let uuid = parse_uuid(uuid)?;
+        let mut runtime = self.runtime.write().unwrap_or_else(|e| e.into_inner());
+        if uuid.is_nil() {
+            return Err(immutable(uuid));
+        }
+        runtime.remove(&uuid).ok_or(Error::NotFound(uuid))?;
+        self.tree.remove(uuid.as_bytes())?;
+        self.tree.flush()?;
+        Ok(())
+    }
+
+    fn persist(&self, hook: &Webhook) -> Result<(), Error> {
+        self.tree.insert(hook.uuid.as_bytes(), serde_json::to_vec(hook)?)?;
+        self.tree.flush()?;
+        Ok(())
+    }
+}
+
+fn immutable(uuid: Uuid) -> Error {
+    Error::Immutable(format!(
+        "Webhook `{uuid}` is immutable. The webhook defined from the command line cannot be modified using the API."
+    ))
+}
+
+fn missing_url(uuid: Uuid) -> Error {
+    Error::InvalidUrl(format!("The URL for the webhook `{uuid}` is missing."))
+}
+
+fn parse_uuid(raw: &str) -> Result<Uuid, Error> {
+    Uuid::parse_str(raw).map_err(|e| Error::InvalidUuid(format!("Invalid UUID: {e}")))
+}
+
+fn wrong_type(at: &str, expected: &str, found: &Value) -> String {
+    format!("Invalid value type{at}: expected {expected}, but found {}: `{found}`", json_kind(found))
+}
+
+fn object(body: Value) -> Result<Map<String, Value>, Error> {
+    let Value::Object(map) = body else {
+        return Err(Error::BadBody { code: Code::BadRequest, message: wrong_type("", "an object", &body) });
+    };
+    for key in map.keys() {
+        let (code, message) = match key.as_str() {
+            "url" | "headers" => continue,
+            "uuid" => {
+                (Code::ImmutableWebhookUuid, "Immutable field `uuid`: expected one of `url`, `headers`".to_owned())
+            }
+            "isEditable" => (
+                Code::ImmutableWebhookIsEditable,
+                "Immutable field `isEditable`: expected one of `url`, `headers`".to_owned(),
+            ),
+            other => (Code::BadRequest, format!("Unknown field `{other}`: expected one of `url`, `headers`")),
+        };
+        return Err(Error::BadBody { code, message });
+    }
+    Ok(map)
+}
+
+/// Any URL that parses, as long as it is http or https: meili-lite refuses up
+/// front what Meilisearch would accept and then fail to send to, forever.
+fn parse_url(uuid: Uuid, value: &Value) -> Result<Url, Error> {
+    let Value::String(raw) = value else {
+        return Err(Error::InvalidUrl(wrong_type(" at `.url`", "a string", value)));
+    };
+    if raw.is_empty() {
+        return Err(missing_url(uuid));
+    }
+    let url = Url::parse(raw).map_err(|e| Error::InvalidUrl(format!("Invalid URL `{raw}`: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::InvalidUrl(format!("Invalid URL `{raw}`: only http and https URLs can receive webhooks")));
+    }
+    Ok(url)
+}
+
+/// Merges `patch` (an object of name → value or `null`) into `headers`. Names
+/// are case-sensitive keys, as in Meilisearch. `null` removes a header, or,
+/// with `null_as`, sets that value.
+fn apply_headers(
+    uuid: Uuid,
+    headers: &mut BTreeMap<String, String>,
+    patch: Option<&Value>,
+    null_as: Option<&str>,
+) -> Result<(), Error> {
+    let Some(patch) = patch else { return Ok(()) };
+    let Value::Object(patch) = patch else {
+        return Err(Error::InvalidHeaders(wrong_type(" at `.headers`", "an object", patch)));
+    };
+    for (name, value) in patch {
+        match (value, null_as) {
+            (Value::Null, None) => {
+                headers.remove(name);
+            }
+            (Value::Null, Some(v)) => {
+                headers.insert(name.clone(), v.to_owned());
+            }
+            (Value::String(v), _) => {
+                headers.insert(name.clone(), v.clone());
+            }
+            (other, _) => {
+                return Err(Error::InvalidHeaders(wrong_type(&format!(" at `.headers.{name}`"), "a string", other)));
+            }
+        }
+    }
+    if headers.len() > MAX_HEADERS {
+        return Err(Error::InvalidHeaders(format!(
+            "Too many headers for the webhook `{uuid}`. Please limit the number of headers to {MAX_HEADERS}. Hint: To remove an already defined header set its value to `null`"
+        )));
+    }
+    for (name, value) in headers.iter() {
+        if hyper::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(Error::InvalidHeaders(format!("Invalid header name `{name}`: invalid HTTP header name")));
+        }
+        if hyper::header::HeaderValue::from_str(value).is_err() {
+            return Err(Error::InvalidHeaders(format!("Invalid header value `{name}`: failed to parse header value")));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn registry(dir: &tempfile::TempDir, cli: Option<Webhook>) -> Registry {
+        Registry::open(&sled::open(dir.path()).unwrap(), cli).unwrap()
+    }
+
+    #[test]
+    fn create_get_patch_delete_and_persist() {
+        let dir = tempfile::tempdir().unwrap();
+        let uuid = {
+            let reg = registry(&dir, None);
+            let hook = reg
+                .create(json!({"url": "http://a/hook?x=1", "headers": {"X-A": "1", "Authorization": "Bearer k"}}))
+                .unwrap();
+            assert!(hook.is_editable());
+            let patched = reg
+                .update(&hook.uuid.to_string(), json!({"url": "http://b/h", "headers": {"X-A": null, "X-B": "2"}}))
+                .unwrap();
+            assert_eq!(patched.url.as_str(), "http://b/h");
+            assert_eq!(
+                patched.headers,
+                BTreeMap::from([("Authorization".into(), "Bearer k".into()), ("X-B".into(), "2".into())])
+            );
+            let cleared = reg.update(&hook.uuid.to_string(), json!({"headers": null})).unwrap();
+            assert!(cleared.headers.is_empty());
+            let err = reg.update(&hook.uuid.to_string(), json!({"url": null})).unwrap_err();
+            assert_eq!(err.to_string(), format!("The URL for the webhook `{}` is missing.", hook.uuid));
+            hook.uuid
+        };
+        let reg = registry(&dir, None);
+        assert_eq!(reg.get(&uuid.to_string()).unwrap().url.as_str(), "http://b/h", "survives a reopen");
+        reg.delete(&uuid.to_string()).unwrap();
+        assert!(matches!(reg.get(&uuid.to_string()), Err(Error::NotFound(_))));
+        assert!(matches!(reg.delete(&uuid.to_string()), Err(Error::NotFound(_))));
+    }
+
+    #[test]
+    fn invalid_bodies_are_refused_with_their_codes() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = registry(&dir, None);
+        let code = |r: Result<Webhook, Error>| r.unwrap_err().code();
+        assert_eq!(code(reg.create(json!({"url": "not a url"}))), Code::InvalidWebhookUrl);
+        assert_eq!(code(reg.create(json!({"headers": {}}))), Code::InvalidWebhookUrl);
+        assert_eq!(
+            code(reg.create(json!({"url": "http://a", "headers": {"bad name": "x"}}))),
+            Code::InvalidWebhookHeaders
+        );
+        assert_eq!(code(reg.create(json!({"url": "http://a", "headers": {"X": "a\nb"}}))), Code::InvalidWebhookHeaders);
+        assert_eq!(code(reg.create(json!({"url": "http://a", "doggo": 1}))), Code::BadRequest);
+        assert_eq!(code(reg.create(json!({"url": "http://a", "uuid": "x"}))), Code::ImmutableWebhookUuid);
+        assert_eq!(code(reg.create(json!({"url": "http://a", "isEditable": true}))), Code::ImmutableWebhookIsEditable);
+        let many: Map<String, Value> = (0..=MAX_HEADERS).map(|i| (format!("X-{i}"), json!("v"))).collect();
+        assert_eq!(code(reg.create(json!({"url": "http://a", "headers": many}))), Code::InvalidWebhookHeaders);
+        assert_eq!(code(reg.get("nope").map(|_| unreachable!())), Code::InvalidWebhookUuid);
+        let err = reg.create(json!({"url": "not-a-valid-url"})).unwrap_err();
+        assert_eq!(err.to_string(), "Invalid URL `not-a-valid-url`: relative URL without a base");
+        let err = reg.create(json!({"url": "http://a", "headers": {"invalid header name": "x"}})).unwrap_err();
+        assert_eq!(err.to_string(), "Invalid header name `invalid header name`: invalid HTTP header name");
+        let hook = reg.create(json!({"url": "http://a"})).unwrap();
+        assert_eq!(code(reg.update(&hook.uuid.to_string(), json!({"url": null}))), Code::InvalidWebhookUrl);
+        assert!(reg.all().len() == 1);
+    }
+
+    #[test]
+    fn at_most_twenty_runtime_webhooks() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = registry(&dir, None);
+        for _ in 0..MAX_WEBHOOKS {
+            reg.create(json!({"url": "http://a"})).unwrap();
+        }
+        assert_eq!(reg.create(json!({"url": "http://a"})).unwrap_err().code(), Code::InvalidWebhooks);
+    }
+
+    #[test]
+    fn the_cli_webhook_is_listed_first_and_immutable() {
+        let dir = tempfile::tempdir().unwrap();
+        let cli = Webhook::from_cli("http://cli/hook".parse().unwrap(), None);
+        let reg = registry(&dir, Some(cli));
+        reg.create(json!({"url": "http://a"})).unwrap();
+        let all = reg.all();
+        assert_eq!((all.len(), all[0].uuid), (2, Uuid::nil()));
+        let nil = Uuid::nil().to_string();
+        assert_eq!(reg.update(&nil, json!({"url": "http://x"})).unwrap_err().code(), Code::ImmutableWebhook);
+        assert_eq!(reg.delete(&nil).unwrap_err().code(), Code::ImmutableWebhook);
+        assert_eq!(reg.get(&nil).unwrap().url.as_str(), "http://cli/hook");
+    }
+}

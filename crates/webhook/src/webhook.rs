@@ -1,0 +1,89 @@
+//! A webhook: where to send finished batches, and which headers to add.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use url::Url;
+use uuid::Uuid;
+
+/// A webhook. The one from the command line has the nil UUID and cannot be
+/// edited through the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    pub uuid: Uuid,
+    /// Sent to exactly as given, query string included.
+    pub url: Url,
+    /// Added to every request; names are kept as given.
+    pub headers: BTreeMap<String, String>,
+}
+
+impl Webhook {
+    /// The webhook of `--task-webhook-url` / `--task-webhook-authorization-header`.
+    pub fn from_cli(url: Url, authorization: Option<String>) -> Self {
+        let headers = authorization.into_iter().map(|a| ("Authorization".to_owned(), a)).collect();
+        Webhook { uuid: Uuid::nil(), url, headers }
+    }
+
+    pub fn is_editable(&self) -> bool {
+        !self.uuid.is_nil()
+    }
+
+    /// The webhook as the API shows it, with `Authorization` values redacted.
+    pub fn view(&self) -> Value {
+        let headers: BTreeMap<&str, String> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if name.eq_ignore_ascii_case("authorization") { redact(value) } else { value.clone() };
+                (name.as_str(), shown)
+            })
+            .collect();
+        json!({"uuid": self.uuid, "isEditable": self.is_editable(), "url": self.url.as_str(), "headers": headers})
+    }
+}
+
+/// Meilisearch's redaction: keep a case-sensitive `Bearer ` prefix and a few
+/// leading bytes of the secret (more for longer secrets), then `X`s and `...`.
+pub(crate) fn redact(value: &str) -> String {
+    let offset = if value.starts_with("Bearer ") { 7 } else { 0 };
+    let (kept, xs) = match value.len() - offset {
+        0..10 => (0, 3),
+        10..20 => (2, 4),
+        20..30 => (3, 5),
+        _ => (5, 6),
+    };
+    let mut end = offset + kept;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{}...", &value[..end], "X".repeat(xs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorization_is_redacted_by_length() {
+        // Meilisearch's own test values.
+        assert_eq!(redact("TOKEN"), "XXX...");
+        assert_eq!(redact(""), "XXX...");
+        assert_eq!(redact("Bearer abc"), "Bearer XXX...");
+        assert_eq!(redact("Bearer a-secret-token"), "Bearer a-XXXX...");
+        assert_eq!(redact("Bearer a-secret-token-defined-in-test-cli"), "Bearer a-secXXXXXX...");
+        assert_eq!(redact("bearer abcdefghij"), "beXXXX...");
+        assert_eq!(redact("Basic dXNlcjpwYXNzd29yZA=="), "BasXXXXX...");
+        assert_eq!(redact("Bearer ééééééééééé"), "Bearer éXXXXX...", "never splits a character");
+    }
+
+    #[test]
+    fn the_cli_webhook_is_nil_and_read_only() {
+        let hook = Webhook::from_cli("http://h/x?a=b".parse().unwrap(), Some("Bearer s3cr3t-value-xyz".into()));
+        let view = hook.view();
+        assert_eq!(view["uuid"], "00000000-0000-0000-0000-000000000000");
+        assert_eq!(view["isEditable"], false);
+        assert_eq!(view["url"], "http://h/x?a=b");
+        assert!(!view.to_string().contains("s3cr3t-value"), "{view}");
+    }
+}
