@@ -91,6 +91,24 @@ const SPECS: &[Spec] = &[
             "Authorization header sent with each task webhook request.",
         )
     },
+    Spec {
+        default: Some("30s"),
+        ..spec(
+            "webhook_timeout",
+            "webhook-timeout",
+            "DURATION",
+            "Longest a webhook request may take, connect to last byte (`500ms`, `30s`, `2m`).",
+        )
+    },
+    Spec {
+        default: Some("0,5s,5m,30m,2h,5h,10h,14h,20h,24h"),
+        ..spec(
+            "webhook_retry_schedule",
+            "webhook-retry-schedule",
+            "DURATIONS",
+            "Delay before each webhook delivery attempt; its length is the number of attempts (Standard Webhooks' schedule by default).",
+        )
+    },
 ];
 
 const CONFIG_FILE: Spec = spec(
@@ -223,6 +241,9 @@ pub fn load_from(
         )
         .optional(parse::header_value)?
         .map(Secret::new),
+        webhook_timeout: get("webhook_timeout", take("webhook_timeout")).required(parse::duration)?,
+        webhook_retry_schedule: get("webhook_retry_schedule", take("webhook_retry_schedule"))
+            .required(parse::durations)?,
         config_file_path: file,
     };
     check_production(&opt)?;
@@ -402,6 +423,19 @@ mod tests {
         assert!(opt.task_webhook_url.is_none());
         let opt = load_from(["meili-lite", "--task-webhook-url", "http://h.com/x?common=people"], &env(&[])).unwrap();
         assert_eq!(opt.task_webhook_url.unwrap().as_str(), "http://h.com/x?common=people");
+    }
+
+    #[test]
+    fn webhook_delivery_options() {
+        let opt = load_from(["meili-lite"], &env(&[])).unwrap();
+        assert_eq!(opt.webhook_timeout, std::time::Duration::from_secs(30));
+        assert_eq!(opt.webhook_retry_schedule.len(), 10);
+        assert_eq!(opt.webhook_retry_schedule[2], std::time::Duration::from_secs(300));
+        let e = env(&[("MEILI_WEBHOOK_RETRY_SCHEDULE", "0,100ms,1"), ("MEILI_WEBHOOK_TIMEOUT", "2s")]);
+        let opt = load_from(["meili-lite"], &e).unwrap();
+        assert_eq!(opt.webhook_retry_schedule, [0, 100, 1000].map(std::time::Duration::from_millis));
+        let err = load_from(["meili-lite", "--webhook-retry-schedule", "0,soon"], &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("--webhook-retry-schedule"), "{err}");
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct Opt {
     pub max_batched_tasks: Option<usize>,
     pub task_webhook_url: Option<Url>,
     pub task_webhook_authorization_header: Option<Secret>,
+    pub webhook_timeout: std::time::Duration,
+    /// Delay before each attempt; the first is usually zero.
+    pub webhook_retry_schedule: Vec<std::time::Duration>,
     /// The config file that was read, if any.
     pub config_file_path: Option<PathBuf>,
 }

@@ -71,6 +71,36 @@ pub(crate) fn byte_size(s: &str) -> Parsed<u64> {
     parse_byte_size(s)
 }
 
+/// `500ms`, `5s`, `5m`, `2h`, or a bare number of seconds.
+pub(crate) fn duration(s: &str) -> Parsed<std::time::Duration> {
+    const EXPECTED: &str = "a duration such as `500ms`, `30s`, `5m` or `2h`";
+    let s = s.trim();
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let number: f64 = number.parse().map_err(|_| EXPECTED)?;
+    let seconds = match unit.trim() {
+        "ms" => number / 1000.0,
+        "" | "s" => number,
+        "m" => number * 60.0,
+        "h" => number * 3600.0,
+        _ => return Err(EXPECTED),
+    };
+    std::time::Duration::try_from_secs_f64(seconds).map_err(|_| EXPECTED)
+}
+
+/// A comma-separated list of durations, at least one.
+pub(crate) fn durations(s: &str) -> Parsed<Vec<std::time::Duration>> {
+    let list: Vec<_> = s
+        .split(',')
+        .map(duration)
+        .collect::<Result<_, _>>()
+        .map_err(|_| "a comma-separated list of durations such as `0,5s,5m,30m`")?;
+    if list.is_empty() {
+        return Err("at least one duration");
+    }
+    Ok(list)
+}
+
 /// An absolute `http` or `https` URL, kept exactly as given.
 pub(crate) fn webhook_url(s: &str) -> Parsed<Url> {
     const EXPECTED: &str = "an absolute http(s) URL such as `https://example.com/hook?token=abc`";

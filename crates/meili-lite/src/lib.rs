@@ -90,7 +90,8 @@ async fn run(opt: Opt) -> Result<(), StartError> {
         Webhook::from_cli(url, opt.task_webhook_authorization_header.as_ref().map(|h| h.expose().to_owned()))
     });
     let webhooks = Arc::new(Registry::open(&db, cli_webhook)?);
-    let deliverer = Deliverer::new(webhooks.clone(), tokio::runtime::Handle::current(), DeliveryOptions::default())?;
+    let delivery = DeliveryOptions { timeout: opt.webhook_timeout, retry_schedule: opt.webhook_retry_schedule.clone() };
+    let deliverer = Deliverer::new(&db, webhooks.clone(), tokio::runtime::Handle::current(), delivery)?;
     scheduler.set_observer(Arc::new(WebhookObserver(deliverer)));
     scheduler.start();
     info!(db = %opt.db_path.display(), env = ?opt.env, "meili-lite started");
@@ -111,12 +112,13 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     Ok(())
 }
 
-/// Hands every finished batch to the webhooks; returns at once.
+/// Records every finished batch in the webhook outbox; sending happens later,
+/// on the runtime.
 struct WebhookObserver(Deliverer);
 
 impl BatchObserver for WebhookObserver {
-    fn batch_finished(&self, batch: &Batch, tasks: &[Task]) {
-        self.0.batch_finished(batch, tasks);
+    fn batch_finished(&self, batch: &Batch, tasks: &[Task]) -> Result<(), String> {
+        self.0.batch_finished(batch, tasks).map_err(|e| e.to_string())
     }
 }
 

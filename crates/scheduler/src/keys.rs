@@ -8,6 +8,7 @@ pub(crate) const TASK: u8 = b't';
 pub(crate) const BATCH: u8 = b'b';
 pub(crate) const ENQUEUED: u8 = b'e';
 pub(crate) const CONTENT: u8 = b'c';
+pub(crate) const UNANNOUNCED: u8 = b'a';
 pub(crate) const NEXT_TASK: &[u8] = b"n";
 pub(crate) const NEXT_BATCH: &[u8] = b"m";
 
@@ -17,6 +18,11 @@ pub(crate) fn task_key(id: TaskId) -> [u8; 5] {
 
 pub(crate) fn batch_key(id: BatchId) -> [u8; 5] {
     prefixed(BATCH, id.to_be_bytes())
+}
+
+/// A finished batch whose observer has not yet confirmed it.
+pub(crate) fn unannounced_key(id: BatchId) -> [u8; 5] {
+    prefixed(UNANNOUNCED, id.to_be_bytes())
 }
 
 pub(crate) fn marker_key(id: TaskId) -> [u8; 5] {

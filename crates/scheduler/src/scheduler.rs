@@ -93,8 +93,12 @@ impl Scheduler {
         &self.inner.store
     }
 
-    /// Starts the worker thread that runs batches.
+    /// Announces the batches a crash left unconfirmed, then starts the worker
+    /// thread that runs batches. Set the observer first.
     pub fn start(&self) {
+        if let Err(e) = self.inner.announce_pending() {
+            error!(error = %e, "announcing batches finished before the last stop failed");
+        }
         let inner = Arc::clone(&self.inner);
         let handle = thread::Builder::new()
             .name("scheduler".into())

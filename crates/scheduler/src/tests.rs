@@ -16,8 +16,9 @@ use crate::{BatchObserver, NewTask, Options, Scheduler};
 struct Recorder(Mutex<Vec<(Batch, Vec<Task>)>>);
 
 impl BatchObserver for Recorder {
-    fn batch_finished(&self, batch: &Batch, tasks: &[Task]) {
+    fn batch_finished(&self, batch: &Batch, tasks: &[Task]) -> Result<(), String> {
         self.0.lock().unwrap().push((batch.clone(), tasks.to_vec()));
+        Ok(())
     }
 }
 

@@ -1,77 +1,113 @@
-//! Sending finished batches: one `POST` per batch per webhook, off the
-//! caller's thread, each bounded in time. A failure is logged with the
-//! webhook's uuid and the batch uid (never its headers) and nothing waits
-//! for it.
-//!
-//! This is the Meilisearch contract: fire once, log failures. Retries, a
-//! durable outbox and signatures build on it.
+//! Delivery: every finished batch is recorded in the durable [`Outbox`], one
+//! row per webhook, before [`Deliverer::batch_finished`] returns; then one
+//! lane per webhook sends its rows in batch order, retrying on the Standard
+//! Webhooks schedule. The queue never waits on a request; a slow or dead
+//! endpoint only holds up its own lane, and its backlog lives on disk.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE};
-use hyper::Request;
+use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
+use hyper::{Request, StatusCode};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use task_model::{Batch, BatchId, Task};
+use task_model::{Batch, Task};
 use tokio::runtime::Handle;
-use tokio::sync::Semaphore;
-use tracing::{debug, error, warn};
+use tokio::sync::Notify;
+use tracing::{debug, error, info, warn};
 use uuid::Uuid;
 
+use crate::outbox::{Delivery, Outbox, State};
 use crate::{payload, Error, Registry, Webhook};
 
-/// Bounds on delivery.
-#[derive(Debug, Clone, Copy)]
+/// The Standard Webhooks retry schedule: the first attempt at once, then
+/// after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h.
+pub const STANDARD_SCHEDULE: [Duration; 10] = [
+    Duration::ZERO,
+    Duration::from_secs(5),
+    Duration::from_secs(5 * 60),
+    Duration::from_secs(30 * 60),
+    Duration::from_secs(2 * 3600),
+    Duration::from_secs(5 * 3600),
+    Duration::from_secs(10 * 3600),
+    Duration::from_secs(14 * 3600),
+    Duration::from_secs(20 * 3600),
+    Duration::from_secs(24 * 3600),
+];
+
+/// How deliveries are attempted.
+#[derive(Debug, Clone)]
 pub struct DeliveryOptions {
     /// Whole request, connect to last byte of the answer.
     pub timeout: Duration,
-    /// Requests in flight at once to one webhook.
-    pub max_in_flight: usize,
-    /// Deliveries waiting for one webhook beyond those in flight; past it, new
-    /// ones are dropped and logged. (A durable outbox is the real answer.)
-    pub max_waiting: usize,
+    /// Delay before each attempt; its length is the number of attempts.
+    pub retry_schedule: Vec<Duration>,
 }
 
 impl Default for DeliveryOptions {
     fn default() -> Self {
-        Self { timeout: Duration::from_secs(30), max_in_flight: 8, max_waiting: 10_000 }
+        Self { timeout: Duration::from_secs(30), retry_schedule: STANDARD_SCHEDULE.to_vec() }
     }
 }
 
-/// One webhook's share of delivery: its own limits, so a slow or black-holed
-/// endpoint only ever holds up itself.
-#[derive(Debug)]
-struct Lane {
-    in_flight: Semaphore,
-    waiting: AtomicUsize,
-}
-
-/// Delivers finished batches to every webhook of a [`Registry`].
+/// Records finished batches and delivers them to every webhook of a [`Registry`].
 #[derive(Debug, Clone)]
 pub struct Deliverer {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     registry: Arc<Registry>,
+    outbox: Outbox,
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     runtime: Handle,
-    lanes: Arc<Mutex<HashMap<Uuid, Arc<Lane>>>>,
+    lanes: Mutex<HashMap<Uuid, Arc<Notify>>>,
     options: DeliveryOptions,
 }
 
+/// What one attempt came to.
+enum Outcome {
+    Delivered(StatusCode),
+    /// `410 Gone`: the receiver asks never to be called again.
+    Gone,
+    Failed {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+}
+
+fn unix_ms() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
+}
+
+/// `delay` ± 10 %, so that receivers coming back are not hit in lockstep.
+fn jitter(delay: Duration) -> Duration {
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let factor = 0.9 + (random % 2001) as f64 / 10_000.0;
+    delay.mul_f64(factor)
+}
+
 impl Deliverer {
-    /// Sends on `runtime`; callable from any thread.
-    pub fn new(registry: Arc<Registry>, runtime: Handle, options: DeliveryOptions) -> Result<Self, Error> {
+    /// Opens the outbox in `db` and resumes every lane that has rows left.
+    pub fn new(
+        db: &sled::Db,
+        registry: Arc<Registry>,
+        runtime: Handle,
+        options: DeliveryOptions,
+    ) -> Result<Self, Error> {
         let mut http = HttpConnector::new();
         http.set_nodelay(true);
         http.set_connect_timeout(Some(options.timeout));
-        // HTTP and HTTPS (rustls with the ring provider and the Mozilla roots
-        // compiled in: no system certificate store, no C toolchain beyond cc).
         http.enforce_http(false);
+        // HTTPS through rustls with the ring provider and the Mozilla roots
+        // compiled in: no system certificate store, no cmake.
         let connector = HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
             .map_err(|e| Error::Tls(e.to_string()))?
@@ -79,92 +115,183 @@ impl Deliverer {
             .enable_http1()
             .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(connector);
-        Ok(Self { registry, client, runtime, lanes: Arc::default(), options })
+        let outbox = Outbox::open(db)?;
+        let pending = outbox.webhooks()?;
+        let deliverer =
+            Self { inner: Arc::new(Inner { registry, outbox, client, runtime, lanes: Mutex::default(), options }) };
+        for webhook in pending {
+            deliverer.wake(webhook);
+        }
+        Ok(deliverer)
     }
 
-    fn lane(&self, webhook: Uuid) -> Arc<Lane> {
-        let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
-        lanes
+    /// Records the batch for every webhook (durable once the database is
+    /// flushed; replaying the same batch is harmless) and wakes their lanes.
+    /// Encoding happens here, on the caller's thread.
+    pub fn batch_finished(&self, batch: &Batch, tasks: &[Task]) -> Result<(), Error> {
+        let hooks = self.inner.registry.all();
+        if hooks.is_empty() || tasks.is_empty() {
+            return Ok(());
+        }
+        let body = payload::encode(tasks);
+        let task_uids: Vec<u32> = tasks.iter().map(|t| t.uid.0).collect();
+        for hook in &hooks {
+            let delivery = Delivery {
+                id: format!("msg_{}_{}", batch.uid.0, hook.uuid.simple()),
+                webhook: hook.uuid,
+                batch: batch.uid.0,
+                tasks: task_uids.clone(),
+                attempts: 0,
+                next_attempt_at: 0,
+                state: State::Pending,
+            };
+            self.inner.outbox.record(&delivery, &body)?;
+        }
+        for hook in hooks {
+            self.wake(hook.uuid);
+        }
+        Ok(())
+    }
+
+    /// Wakes the lane of `webhook`, starting it if needed.
+    fn wake(&self, webhook: Uuid) {
+        let mut lanes = self.inner.lanes.lock().unwrap_or_else(|e| e.into_inner());
+        let notify = lanes
             .entry(webhook)
             .or_insert_with(|| {
-                Arc::new(Lane {
-                    in_flight: Semaphore::new(self.options.max_in_flight.max(1)),
-                    waiting: AtomicUsize::new(0),
-                })
+                let notify = Arc::new(Notify::new());
+                self.inner.runtime.spawn(Arc::clone(&self.inner).run_lane(webhook, Arc::clone(&notify)));
+                notify
             })
-            .clone()
+            .clone();
+        notify.notify_one();
     }
+}
 
-    /// Queues the delivery of a finished batch to every webhook and returns at
-    /// once; encoding and sending happen on the runtime.
-    pub fn batch_finished(&self, batch: &Batch, tasks: &[Task]) {
-        let hooks = self.registry.all();
-        if hooks.is_empty() || tasks.is_empty() {
-            return;
-        }
-        let tasks = tasks.to_vec();
-        let batch = batch.uid;
-        let this = self.clone();
-        self.runtime.spawn(async move {
-            let body = match tokio::task::spawn_blocking(move || payload::encode(&tasks)).await {
-                Ok(body) => Bytes::from(body),
+impl Inner {
+    /// Sends `webhook`'s rows, oldest batch first, until the webhook is deleted.
+    async fn run_lane(self: Arc<Self>, webhook: Uuid, notify: Arc<Notify>) {
+        // A lane also wakes on its own now and then, to notice a deleted or
+        // re-enabled webhook without the API having to know about lanes.
+        const RECHECK: Duration = Duration::from_secs(2);
+        loop {
+            let Some(hook) = self.registry.find(webhook) else {
+                if let Err(e) = self.outbox.forget(webhook) {
+                    error!(%webhook, error = %e, "dropping the deliveries of a deleted webhook failed");
+                }
+                self.lanes.lock().unwrap_or_else(|e| e.into_inner()).remove(&webhook);
+                return;
+            };
+            if hook.disabled {
+                let _ = tokio::time::timeout(RECHECK, notify.notified()).await;
+                continue;
+            }
+            let head = match self.outbox.head(webhook) {
+                Ok(head) => head,
                 Err(e) => {
-                    warn!(batch = batch.0, error = %e, "encoding a webhook payload failed");
-                    return;
+                    error!(%webhook, error = %e, "reading the outbox failed");
+                    tokio::time::sleep(RECHECK).await;
+                    continue;
                 }
             };
-            for hook in hooks {
-                let this = this.clone();
-                let body = body.clone();
-                tokio::spawn(async move { this.send(hook, batch, body).await });
+            let Some(delivery) = head else {
+                let _ = tokio::time::timeout(RECHECK, notify.notified()).await;
+                continue;
+            };
+            let wait = delivery.next_attempt_at - unix_ms();
+            if wait > 0 {
+                let wait = Duration::from_millis(wait as u64).min(RECHECK);
+                let _ = tokio::time::timeout(wait, notify.notified()).await;
+                continue;
             }
-        });
+            let body = match self.outbox.body(&delivery) {
+                Ok(Some(body)) => Bytes::copy_from_slice(&body),
+                Ok(None) | Err(_) => Bytes::from(payload::gzip(b"")),
+            };
+            let started = Instant::now();
+            let outcome = self.attempt(&hook, &delivery, body).await;
+            self.settle(&hook, delivery, outcome, started.elapsed());
+        }
     }
 
-    async fn send(&self, hook: Webhook, batch: BatchId, body: Bytes) {
-        let webhook = hook.uuid;
-        let lane = self.lane(webhook);
-        if lane.waiting.fetch_add(1, Ordering::SeqCst) >= self.options.max_in_flight + self.options.max_waiting {
-            lane.waiting.fetch_sub(1, Ordering::SeqCst);
-            error!(%webhook, batch = batch.0, "webhook not sent: too many deliveries are waiting for this endpoint");
-            return;
-        }
-        let permit = lane.in_flight.acquire().await;
-        lane.waiting.fetch_sub(1, Ordering::SeqCst);
-        let Ok(_permit) = permit else { return };
-        let request = match build_request(&hook, body) {
+    async fn attempt(&self, hook: &Webhook, delivery: &Delivery, body: Bytes) -> Outcome {
+        let request = match build_request(hook, delivery, body) {
             Ok(request) => request,
-            Err(e) => {
-                warn!(%webhook, batch = batch.0, error = %e, "webhook not sent: invalid request");
-                return;
-            }
+            Err(e) => return Outcome::Failed { reason: format!("invalid request: {e}"), retry_after: None },
         };
-        let started = Instant::now();
-        let outcome = tokio::time::timeout(self.options.timeout, async {
+        let sent = tokio::time::timeout(self.options.timeout, async {
             let response = self.client.request(request).await?;
             let status = response.status();
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
             // Read the answer so the connection can be reused; its content is ignored.
             let _ = response.into_body().collect().await;
-            Ok::<_, hyper_util::client::legacy::Error>(status)
+            Ok::<_, hyper_util::client::legacy::Error>((status, retry_after))
         })
         .await;
-        let millis = started.elapsed().as_millis() as u64;
-        match outcome {
-            Ok(Ok(status)) if status.is_success() => {
-                debug!(%webhook, batch = batch.0, status = status.as_u16(), millis, "webhook delivered")
+        match sent {
+            Ok(Ok((status, _))) if status.is_success() => Outcome::Delivered(status),
+            Ok(Ok((StatusCode::GONE, _))) => Outcome::Gone,
+            Ok(Ok((status, retry_after))) => Outcome::Failed {
+                reason: format!("status {}", status.as_u16()),
+                retry_after: retry_after
+                    .filter(|_| matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE)),
+            },
+            Ok(Err(e)) => Outcome::Failed { reason: e.to_string(), retry_after: None },
+            Err(_) => Outcome::Failed { reason: "timed out".into(), retry_after: None },
+        }
+    }
+
+    fn settle(&self, hook: &Webhook, mut delivery: Delivery, outcome: Outcome, took: Duration) {
+        let (webhook, batch, millis) = (hook.uuid, delivery.batch, took.as_millis() as u64);
+        let stored = match outcome {
+            Outcome::Delivered(status) => {
+                debug!(%webhook, batch, status = status.as_u16(), millis, "webhook delivered");
+                self.outbox.remove(&delivery)
             }
-            Ok(Ok(status)) => {
-                warn!(%webhook, batch = batch.0, status = status.as_u16(), millis, "webhook answered with an error status")
+            Outcome::Gone => {
+                warn!(%webhook, batch, "the webhook answered 410 Gone: disabled until re-enabled");
+                if let Err(e) = self.registry.set_disabled(webhook, true) {
+                    error!(%webhook, error = %e, "disabling the webhook failed");
+                }
+                Ok(())
             }
-            Ok(Err(e)) => warn!(%webhook, batch = batch.0, error = %e, millis, "webhook request failed"),
-            Err(_) => warn!(%webhook, batch = batch.0, millis, "webhook request timed out"),
+            Outcome::Failed { reason, retry_after } => {
+                delivery.attempts += 1;
+                let schedule = &self.options.retry_schedule;
+                match schedule.get(delivery.attempts as usize) {
+                    Some(delay) => {
+                        let delay = retry_after.map_or_else(|| jitter(*delay), |d| d.min(Duration::from_secs(86_400)));
+                        delivery.next_attempt_at = unix_ms() + delay.as_millis() as i64;
+                        warn!(%webhook, batch, attempt = delivery.attempts, error = %reason, retry_in_ms = delay.as_millis() as u64, millis, "webhook delivery failed; will retry");
+                    }
+                    None => {
+                        delivery.state = State::Failed;
+                        error!(%webhook, batch, attempts = delivery.attempts, error = %reason, "webhook delivery failed for good; kept for replay");
+                    }
+                }
+                self.outbox.update(&delivery)
+            }
+        };
+        if let Err(e) = stored {
+            error!(%webhook, batch, error = %e, "updating the outbox failed");
+        }
+        if delivery.attempts == 0 && self.outbox.len(webhook) == 0 {
+            info!(%webhook, "webhook outbox drained");
         }
     }
 }
 
-fn build_request(hook: &Webhook, body: Bytes) -> Result<Request<Full<Bytes>>, hyper::http::Error> {
-    let mut request =
-        Request::post(hook.url.as_str()).header(CONTENT_TYPE, "application/x-ndjson").header(CONTENT_ENCODING, "gzip");
+fn build_request(hook: &Webhook, delivery: &Delivery, body: Bytes) -> Result<Request<Full<Bytes>>, hyper::http::Error> {
+    let timestamp = unix_ms() / 1000;
+    let mut request = Request::post(hook.url.as_str())
+        .header(CONTENT_TYPE, "application/x-ndjson")
+        .header(CONTENT_ENCODING, "gzip")
+        .header("webhook-id", delivery.id.as_str())
+        .header("webhook-timestamp", timestamp.to_string());
     if let Some(headers) = request.headers_mut() {
         for (name, value) in &hook.headers {
             if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {

@@ -4,8 +4,9 @@
 //! shows it, flattened to dotted keys, one per line, gzip-compressed), the
 //! webhooks themselves and their validation ([`Webhook`]), the registry of
 //! the command-line webhook plus the runtime ones persisted in sled
-//! ([`Registry`]), and delivery ([`Deliverer`]): one `POST` per finished batch
-//! per webhook, off the caller's thread, bounded in time, failures logged.
+//! ([`Registry`]), and delivery ([`Deliverer`]): each finished batch is
+//! recorded in a durable outbox, then sent to each webhook in batch order,
+//! retried on the Standard Webhooks schedule, off the caller's thread.
 //!
 //! Must not know: the task queue or the HTTP API. Whoever runs tasks calls
 //! [`Deliverer::batch_finished`]; whoever serves `/webhooks` calls the
@@ -13,11 +14,12 @@
 
 mod deliver;
 mod error;
+mod outbox;
 pub mod payload;
 mod registry;
 mod webhook;
 
-pub use deliver::{Deliverer, DeliveryOptions};
+pub use deliver::{Deliverer, DeliveryOptions, STANDARD_SCHEDULE};
 pub use error::Error;
 pub use registry::{Registry, MAX_HEADERS, MAX_WEBHOOKS};
 pub use webhook::Webhook;

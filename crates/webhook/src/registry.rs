@@ -20,7 +20,8 @@ pub const MAX_HEADERS: usize = 200;
 #[derive(Debug)]
 pub struct Registry {
     tree: sled::Tree,
-    cli: Option<Webhook>,
+    /// The command-line webhook; its `disabled` flag lives only in memory.
+    cli: RwLock<Option<Webhook>>,
     runtime: RwLock<BTreeMap<Uuid, Webhook>>,
 }
 
@@ -33,13 +34,38 @@ impl Registry {
             let hook: Webhook = serde_json::from_slice(&value?)?;
             runtime.insert(hook.uuid, hook);
         }
-        Ok(Self { tree, cli, runtime: RwLock::new(runtime) })
+        Ok(Self { tree, cli: RwLock::new(cli), runtime: RwLock::new(runtime) })
     }
 
     /// Every webhook, the command-line one first.
     pub fn all(&self) -> Vec<Webhook> {
+        let cli = self.cli.read().unwrap_or_else(|e| e.into_inner()).clone();
         let runtime = self.runtime.read().unwrap_or_else(|e| e.into_inner());
-        self.cli.iter().cloned().chain(runtime.values().cloned()).collect()
+        cli.into_iter().chain(runtime.values().cloned()).collect()
+    }
+
+    /// The webhook with this uuid, if it (still) exists.
+    pub fn find(&self, uuid: Uuid) -> Option<Webhook> {
+        if uuid.is_nil() {
+            return self.cli.read().unwrap_or_else(|e| e.into_inner()).clone();
+        }
+        self.runtime.read().unwrap_or_else(|e| e.into_inner()).get(&uuid).cloned()
+    }
+
+    /// Disables (after a `410 Gone`) or re-enables a webhook, the command-line
+    /// one included.
+    pub fn set_disabled(&self, uuid: Uuid, disabled: bool) -> Result<(), Error> {
+        if uuid.is_nil() {
+            if let Some(cli) = self.cli.write().unwrap_or_else(|e| e.into_inner()).as_mut() {
+                cli.disabled = disabled;
+            }
+            return Ok(());
+        }
+        let mut runtime = self.runtime.write().unwrap_or_else(|e| e.into_inner());
+        let hook = runtime.get_mut(&uuid).ok_or(Error::NotFound(uuid))?;
+        hook.disabled = disabled;
+        let hook = hook.clone();
+        self.persist(&hook)
     }
 
     pub fn get(&self, uuid: &str) -> Result<Webhook, Error> {
@@ -58,7 +84,7 @@ impl Registry {
             None | Some(Value::Null) => return Err(missing_url(uuid)),
             Some(value) => parse_url(uuid, value)?,
         };
-        let hook = Webhook { uuid, url, headers };
+        let hook = Webhook { uuid, url, headers, disabled: false };
         let mut runtime = self.runtime.write().unwrap_or_else(|e| e.into_inner());
         if runtime.len() >= MAX_WEBHOOKS {
             return Err(Error::TooMany(format!(
@@ -89,6 +115,16 @@ impl Registry {
             None => {}
             Some(Value::Null) => return Err(missing_url(uuid)),
             Some(value) => hook.url = parse_url(uuid, value)?,
+        }
+        match body.get("disabled") {
+            None => {}
+            Some(Value::Bool(disabled)) => hook.disabled = *disabled,
+            Some(other) => {
+                return Err(Error::BadBody {
+                    code: Code::BadRequest,
+                    message: wrong_type(" at `.disabled`", "a boolean", other),
+                })
+            }
         }
         self.persist(&hook)?;
         runtime.insert(uuid, hook.clone());
@@ -139,7 +175,7 @@ fn object(body: Value) -> Result<Map<String, Value>, Error> {
     };
     for key in map.keys() {
         let (code, message) = match key.as_str() {
-            "url" | "headers" => continue,
+            "url" | "headers" | "disabled" => continue,
             "uuid" => {
                 (Code::ImmutableWebhookUuid, "Immutable field `uuid`: expected one of `url`, `headers`".to_owned())
             }

@@ -16,13 +16,17 @@ pub struct Webhook {
     pub url: Url,
     /// Added to every request; names are kept as given.
     pub headers: BTreeMap<String, String>,
+    /// Set when the receiver answered `410 Gone`; deliveries wait until a
+    /// `PATCH` re-enables it.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 impl Webhook {
     /// The webhook of `--task-webhook-url` / `--task-webhook-authorization-header`.
     pub fn from_cli(url: Url, authorization: Option<String>) -> Self {
         let headers = authorization.into_iter().map(|a| ("Authorization".to_owned(), a)).collect();
-        Webhook { uuid: Uuid::nil(), url, headers }
+        Webhook { uuid: Uuid::nil(), url, headers, disabled: false }
     }
 
     pub fn is_editable(&self) -> bool {
@@ -39,7 +43,13 @@ impl Webhook {
                 (name.as_str(), shown)
             })
             .collect();
-        json!({"uuid": self.uuid, "isEditable": self.is_editable(), "url": self.url.as_str(), "headers": headers})
+        json!({
+            "uuid": self.uuid,
+            "isEditable": self.is_editable(),
+            "url": self.url.as_str(),
+            "headers": headers,
+            "disabled": self.disabled,
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! A real webhook receiver: accepts keep-alive HTTP/1.1, reads each request,
 //! gunzips and parses its NDJSON body, answers with a chosen status.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -21,11 +21,18 @@ pub struct Received {
     pub headers: BTreeMap<String, String>,
     /// The decompressed body, one JSON value per line.
     pub lines: Vec<Value>,
+    /// The raw (compressed) body, for signature checks.
+    pub body: Vec<u8>,
+    pub at: Instant,
 }
+
+/// Answers to give first, in order: a status and an optional `Retry-After`.
+pub type Script = Arc<Mutex<VecDeque<(u16, Option<u64>)>>>;
 
 pub struct Receiver {
     pub addr: SocketAddr,
     pub status: Arc<AtomicU16>,
+    pub script: Script,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
@@ -35,14 +42,22 @@ impl Receiver {
         let addr = listener.local_addr().unwrap();
         let status = Arc::new(AtomicU16::new(status));
         let received = Arc::new(Mutex::new(Vec::new()));
-        let (s, r) = (status.clone(), received.clone());
+        let script = Arc::new(Mutex::new(VecDeque::new()));
+        let (s, r, sc) = (status.clone(), received.clone(), script.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().map_while(Result::ok) {
-                let (s, r) = (s.clone(), r.clone());
-                std::thread::spawn(move || serve(stream, &s, &r));
+                let (s, r, sc) = (s.clone(), r.clone(), sc.clone());
+                std::thread::spawn(move || serve(stream, &s, &sc, &r));
             }
         });
-        Receiver { addr, status, received }
+        Receiver { addr, status, script, received }
+    }
+
+    /// Answers with these first, then with `status`.
+    pub fn scripted(answers: &[(u16, Option<u64>)], then: u16) -> Self {
+        let r = Self::start(then);
+        r.script.lock().unwrap().extend(answers.iter().copied());
+        r
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -68,7 +83,12 @@ impl Receiver {
     }
 }
 
-fn serve(stream: TcpStream, status: &AtomicU16, received: &Mutex<Vec<Received>>) {
+fn serve(
+    stream: TcpStream,
+    status: &AtomicU16,
+    script: &Mutex<VecDeque<(u16, Option<u64>)>>,
+    received: &Mutex<Vec<Received>>,
+) {
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     loop {
@@ -105,9 +125,10 @@ fn serve(stream: TcpStream, status: &AtomicU16, received: &Mutex<Vec<Received>>)
             text = String::from_utf8_lossy(&body).into_owned();
         }
         let lines = text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
-        received.lock().unwrap().push(Received { method, target, headers, lines });
-        let code = status.load(Ordering::SeqCst);
-        let answer = format!("HTTP/1.1 {code} Whatever\r\ncontent-length: 0\r\n\r\n");
+        received.lock().unwrap().push(Received { method, target, headers, lines, body, at: Instant::now() });
+        let (code, retry_after) = script.lock().unwrap().pop_front().unwrap_or((status.load(Ordering::SeqCst), None));
+        let retry = retry_after.map(|s| format!("retry-after: {s}\r\n")).unwrap_or_default();
+        let answer = format!("HTTP/1.1 {code} Whatever\r\n{retry}content-length: 0\r\n\r\n");
         if writer.write_all(answer.as_bytes()).is_err() {
             return;
         }

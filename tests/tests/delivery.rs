@@ -1,0 +1,111 @@
+//! Reliable delivery: the durable outbox, retries, `Retry-After`, `410 Gone`,
+//! and crashes. The real binary, a real receiver.
+
+#![allow(clippy::unwrap_used)] // Test code: a panic is a failure report.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use common::receiver::Receiver;
+use common::Server;
+use serde_json::json;
+
+const FAST: &str = "0,100ms,100ms,100ms";
+
+fn add(s: &Server, id: u64) -> u64 {
+    let uid = s.enqueue("POST", "/indexes/m/documents", "application/json", json!([{"id": id}]).to_string().as_bytes());
+    s.wait_task(uid);
+    uid
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_500_500_200_receiver_gets_one_accepted_delivery_after_two_retries() {
+    let rx = Receiver::scripted(&[(500, None), (500, None)], 200);
+    let s = Server::with_args(&["--task-webhook-url", &rx.url("/h"), "--webhook-retry-schedule", FAST]);
+    let uid = add(&s, 1);
+    wait_until("three attempts", || rx.received().len() >= 3);
+    std::thread::sleep(Duration::from_millis(600));
+    let got = rx.received();
+    assert_eq!(got.len(), 3, "no attempt after the 200");
+    let ids: BTreeSet<&str> = got.iter().map(|r| r.headers["webhook-id"].as_str()).collect();
+    assert_eq!(ids.len(), 1, "one webhook-id for every attempt: {ids:?}");
+    assert!(got.iter().all(|r| r.lines[0]["uid"] == uid));
+    for pair in got.windows(2) {
+        assert!(pair[1].at - pair[0].at >= Duration::from_millis(80), "retries wait their turn");
+    }
+}
+
+#[test]
+fn deliveries_to_one_webhook_keep_batch_order_across_retries() {
+    let rx = Receiver::scripted(&[(500, None), (503, None)], 200);
+    let s = Server::with_args(&["--task-webhook-url", &rx.url("/h"), "--webhook-retry-schedule", FAST]);
+    let uids: Vec<u64> = (0..5).map(|i| add(&s, i)).collect();
+    rx.wait_for_tasks(&uids);
+    let accepted: Vec<u64> = rx.received().iter().skip(2).map(|r| r.lines[0]["uid"].as_u64().unwrap()).collect();
+    assert_eq!(accepted, uids, "after two failures of the first batch, every batch once and in order");
+}
+
+#[test]
+fn retry_after_on_429_is_honoured() {
+    let rx = Receiver::scripted(&[(429, Some(2))], 200);
+    let s = Server::with_args(&["--task-webhook-url", &rx.url("/h"), "--webhook-retry-schedule", FAST]);
+    add(&s, 1);
+    wait_until("the retry", || rx.received().len() >= 2);
+    let got = rx.received();
+    let waited = got[1].at - got[0].at;
+    assert!(waited >= Duration::from_millis(1900) && waited < Duration::from_secs(5), "waited {waited:?}");
+}
+
+#[test]
+fn gone_disables_the_webhook_until_it_is_re_enabled() {
+    let rx = Receiver::scripted(&[(410, None)], 200);
+    let s = Server::with_args(&["--webhook-retry-schedule", FAST]);
+    let created = s.post_json("/webhooks", &json!({"url": rx.url("/h")})).json();
+    let uuid = created["uuid"].as_str().unwrap().to_owned();
+    let first = add(&s, 1);
+    wait_until("the webhook to be disabled", || s.get(&format!("/webhooks/{uuid}")).json()["disabled"] == true);
+    let second = add(&s, 2);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(rx.received().len(), 1, "nothing is sent to a disabled webhook");
+    let patched = s.send_json("PATCH", &format!("/webhooks/{uuid}"), &json!({"disabled": false}));
+    assert_eq!(patched.json()["disabled"], false);
+    rx.wait_for_tasks(&[first, second]);
+}
+
+/// kill -9 while the receiver fails, restart, let it recover: every finished
+/// task arrives, and the delivery attempted before the crash keeps its id.
+#[test]
+fn kill9_loses_no_delivery_and_keeps_webhook_ids() {
+    let rx = Receiver::start(500);
+    let mut s = Server::with_args(&[
+        "--task-webhook-url",
+        &rx.url("/h"),
+        "--webhook-retry-schedule",
+        "0,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms",
+    ]);
+    let uids: Vec<u64> = (0..20).map(|i| add(&s, i)).collect();
+    wait_until("a first attempt", || !rx.received().is_empty());
+    let before = rx.received()[0].clone();
+    s.kill9();
+    rx.status.store(200, std::sync::atomic::Ordering::SeqCst);
+    s.launch();
+    let got = rx.wait_for_tasks(&uids);
+    let after: Vec<_> = got.iter().filter(|r| r.lines[0]["uid"] == before.lines[0]["uid"]).collect();
+    assert!(
+        after.iter().all(|r| r.headers["webhook-id"] == before.headers["webhook-id"]),
+        "same webhook-id after the crash"
+    );
+    let delivered: BTreeSet<u64> =
+        got.iter().flat_map(|r| r.lines.iter().map(|l| l["uid"].as_u64().unwrap())).collect();
+    assert!(uids.iter().all(|u| delivered.contains(u)));
+}
