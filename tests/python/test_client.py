@@ -11,6 +11,7 @@ Run: pytest -q -p no:cacheprovider tests/python/test_client.py   (pip install -r
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from datetime import datetime
@@ -804,3 +805,57 @@ def test_webhooks_crud_with_the_client(client: meilisearch.Client) -> None:
     with pytest.raises(MeilisearchApiError) as err:
         client.get_webhook(created.uuid)
     assert err.value.code == "webhook_not_found"
+
+
+# --------------------------------------------------------------------------------------------
+# signatures: verified by the Standard Webhooks reference library
+# --------------------------------------------------------------------------------------------
+
+
+def test_signed_deliveries_verify_with_standardwebhooks(client: meilisearch.Client) -> None:
+    import base64
+    import gzip
+    import http.server
+    import queue
+    import threading
+
+    from standardwebhooks.webhooks import Webhook as Verifier, WebhookVerificationError
+
+    got: "queue.Queue[tuple[bytes, dict[str, str]]]" = queue.Queue()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.put((gzip.decompress(body), {k.lower(): v for k, v in self.headers.items()}))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+    hook = client.create_webhook({"url": f"http://127.0.0.1:{server.server_port}/signed", "signingSecret": secret})
+    try:
+        index = client.index(new_uid("signed"))
+        task = index.add_documents([{"id": 1, "title": "signed"}])
+        wait(client, task)
+        verifier = Verifier(secret)
+        while True:
+            body, headers = got.get(timeout=10)
+            lines = [json.loads(line) for line in body.decode().splitlines()]
+            if any(line["uid"] == task.task_uid for line in lines):
+                break
+        assert headers["webhook-id"] and headers["webhook-timestamp"]
+        assert headers["webhook-signature"].startswith("v1,")
+        verifier.verify(body, headers)  # raises if the signature is wrong
+        tampered = body.replace(b'"succeeded"', b'"failed"')
+        assert tampered != body
+        with pytest.raises(WebhookVerificationError):
+            verifier.verify(tampered, headers)
+        with pytest.raises(WebhookVerificationError):
+            Verifier("whsec_" + base64.b64encode(os.urandom(32)).decode()).verify(body, headers)
+    finally:
+        client.delete_webhook(hook.uuid)
+        server.shutdown()

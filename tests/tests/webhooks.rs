@@ -250,3 +250,44 @@ fn https_webhooks_speak_tls() {
     assert_eq!(head[0], 0x16, "a TLS handshake record");
     assert_eq!(head[1], 0x03, "TLS major version 3");
 }
+
+#[test]
+fn signing_secrets_are_shown_once_and_sign_every_request() {
+    let rx = Receiver::start(200);
+    let cli_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let s = Server::with_args(&["--task-webhook-url", &rx.url("/cli"), "--task-webhook-signing-secret", cli_secret]);
+    let created = s.post_json("/webhooks", &json!({"url": rx.url("/rt"), "signingSecret": true})).json();
+    let secret = created["signingSecret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let uuid = created["uuid"].as_str().unwrap();
+    let shown = s.get(&format!("/webhooks/{uuid}")).json();
+    assert_eq!(shown["signed"], true);
+    assert!(shown.get("signingSecret").is_none() && !shown.to_string().contains(&secret[6..]), "shown once only");
+    assert!(!s.get("/webhooks").json().to_string().contains("MfKQ9r8G"), "the CLI secret is never shown");
+    let t = s.enqueue("POST", "/indexes/m/documents", "application/json", br#"[{"id":1}]"#);
+    s.wait_task(t);
+    let got = rx.wait_for_tasks(&[t]);
+    wait_for(|| rx.received().len() >= 2);
+    for r in rx.received() {
+        assert!(r.headers["webhook-signature"].starts_with("v1,"), "{:?}", r.headers);
+        assert!(r.headers["webhook-id"].starts_with("msg_"));
+    }
+    assert!(!got.is_empty());
+    let rotated = s.send_json("PATCH", &format!("/webhooks/{uuid}"), &json!({"signingSecret": true})).json();
+    assert_ne!(rotated["signingSecret"], secret);
+    let t = s.enqueue("POST", "/indexes/m/documents", "application/json", br#"[{"id":2}]"#);
+    s.wait_task(t);
+    wait_for(|| rx.received().iter().filter(|r| r.target == "/rt").any(|r| r.lines[0]["uid"] == t));
+    let last = rx.received().into_iter().rfind(|r| r.target == "/rt").unwrap();
+    assert_eq!(last.headers["webhook-signature"].split(' ').count(), 2, "old and new secret both sign for 24 h");
+    let log = std::fs::read_to_string(s.log_path()).unwrap();
+    assert!(!log.contains("MfKQ9r8G") && !log.contains(&secret[6..]), "secrets are never logged");
+}
+
+fn wait_for(mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

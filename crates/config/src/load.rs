@@ -92,6 +92,15 @@ const SPECS: &[Spec] = &[
         )
     },
     Spec {
+        secret: true,
+        ..spec(
+            "task_webhook_signing_secret",
+            "task-webhook-signing-secret",
+            "SECRET",
+            "Standard Webhooks signing secret (`whsec_` + base64) for the task webhook.",
+        )
+    },
+    Spec {
         default: Some("30s"),
         ..spec(
             "webhook_timeout",
@@ -241,6 +250,9 @@ pub fn load_from(
         )
         .optional(parse::header_value)?
         .map(Secret::new),
+        task_webhook_signing_secret: get("task_webhook_signing_secret", take("task_webhook_signing_secret"))
+            .optional(parse::signing_secret)?
+            .map(Secret::new),
         webhook_timeout: get("webhook_timeout", take("webhook_timeout")).required(parse::duration)?,
         webhook_retry_schedule: get("webhook_retry_schedule", take("webhook_retry_schedule"))
             .required(parse::durations)?,

@@ -18,6 +18,8 @@ pub struct Opt {
     pub max_batched_tasks: Option<usize>,
     pub task_webhook_url: Option<Url>,
     pub task_webhook_authorization_header: Option<Secret>,
+    /// `whsec_` + base64: signs every request to the task webhook.
+    pub task_webhook_signing_secret: Option<Secret>,
     pub webhook_timeout: std::time::Duration,
     /// Delay before each attempt; the first is usually zero.
     pub webhook_retry_schedule: Vec<std::time::Duration>,

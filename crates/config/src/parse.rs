@@ -111,6 +111,16 @@ pub(crate) fn webhook_url(s: &str) -> Parsed<Url> {
     Ok(url)
 }
 
+/// The shape of a Standard Webhooks secret; the webhook crate checks the rest.
+pub(crate) fn signing_secret(s: &str) -> Parsed<String> {
+    let body = s.strip_prefix("whsec_").unwrap_or("");
+    let base64 = body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+    if body.len() < 32 || !base64 {
+        return Err("`whsec_` followed by the base64 of 24 to 64 random bytes");
+    }
+    Ok(s.to_owned())
+}
+
 /// A value that can be sent as an HTTP header value.
 pub(crate) fn header_value(s: &str) -> Parsed<String> {
     let visible = s.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b));

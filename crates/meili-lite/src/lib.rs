@@ -16,7 +16,7 @@ use server::AppState;
 use task_model::{Batch, Task};
 use tokio::net::TcpListener;
 use tracing::{error, info};
-use webhook::{Deliverer, DeliveryOptions, Registry, Webhook};
+use webhook::{Deliverer, DeliveryOptions, Registry, SigningSecret, Webhook};
 
 /// sled's page cache. Its default (1 GiB) would dominate memory; documents are
 /// read back rarely enough that a smaller cache costs little.
@@ -86,8 +86,9 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     let listener =
         TcpListener::bind(opt.http_addr).await.map_err(|source| StartError::Listen { addr: opt.http_addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: opt.http_addr, source })?;
+    let signing = opt.task_webhook_signing_secret.as_ref().map(|s| SigningSecret::parse(s.expose())).transpose()?;
     let cli_webhook = opt.task_webhook_url.clone().map(|url| {
-        Webhook::from_cli(url, opt.task_webhook_authorization_header.as_ref().map(|h| h.expose().to_owned()))
+        Webhook::from_cli(url, opt.task_webhook_authorization_header.as_ref().map(|h| h.expose().to_owned()), signing)
     });
     let webhooks = Arc::new(Registry::open(&db, cli_webhook)?);
     let delivery = DeliveryOptions { timeout: opt.webhook_timeout, retry_schedule: opt.webhook_retry_schedule.clone() };

@@ -106,6 +106,7 @@ codes! {
     ImmutableWebhook = 400 InvalidRequest,
     ImmutableWebhookUuid = 400 InvalidRequest,
     ImmutableWebhookIsEditable = 400 InvalidRequest,
+    InvalidWebhookSigningSecret = 400 InvalidRequest,
     // System.
     NoSpaceLeftOnDevice = 500 System,
     IoError = 500 System,

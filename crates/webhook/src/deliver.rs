@@ -292,6 +292,14 @@ fn build_request(hook: &Webhook, delivery: &Delivery, body: Bytes) -> Result<Req
         .header(CONTENT_ENCODING, "gzip")
         .header("webhook-id", delivery.id.as_str())
         .header("webhook-timestamp", timestamp.to_string());
+    let secrets = hook.signing_secrets(timestamp);
+    if !secrets.is_empty() {
+        // Signed over the uncompressed body: what the receiver holds once its
+        // HTTP stack has undone the gzip.
+        let plain = payload::gunzip(&body).unwrap_or_default();
+        let signatures: Vec<String> = secrets.iter().map(|s| s.sign(&delivery.id, timestamp, &plain)).collect();
+        request = request.header("webhook-signature", signatures.join(" "));
+    }
     if let Some(headers) = request.headers_mut() {
         for (name, value) in &hook.headers {
             if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {

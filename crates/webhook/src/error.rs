@@ -19,6 +19,8 @@ pub enum Error {
     BadBody { code: Code, message: String },
     #[error("cannot set up TLS for webhooks: {0}")]
     Tls(String),
+    #[error("no randomness available: {0}")]
+    Randomness(String),
     #[error("internal storage error: {0}")]
     Storage(#[from] sled::Error),
     #[error("internal error: corrupted webhook record: {0}")]
@@ -36,7 +38,7 @@ impl Error {
             Error::Immutable(_) => Code::ImmutableWebhook,
             Error::BadBody { code, .. } => *code,
             Error::Storage(_) => Code::IoError,
-            Error::Tls(_) => Code::Internal,
+            Error::Tls(_) | Error::Randomness(_) => Code::Internal,
             Error::Corrupted(_) => Code::Internal,
         }
     }

@@ -17,9 +17,11 @@ mod error;
 mod outbox;
 pub mod payload;
 mod registry;
+mod sign;
 mod webhook;
 
 pub use deliver::{Deliverer, DeliveryOptions, STANDARD_SCHEDULE};
 pub use error::Error;
 pub use registry::{Registry, MAX_HEADERS, MAX_WEBHOOKS};
+pub use sign::SigningSecret;
 pub use webhook::Webhook;

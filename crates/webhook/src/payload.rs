@@ -28,6 +28,13 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap_or_default()
 }
 
+/// Undoes [`gzip`].
+pub fn gunzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() * 4);
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out)?;
+    Ok(out)
+}
+
 /// The wire body: `gzip(ndjson(tasks))`.
 pub fn encode(tasks: &[Task]) -> Vec<u8> {
     gzip(&ndjson(tasks))

@@ -9,7 +9,8 @@ use task_model::{json_kind, Code};
 use url::Url;
 use uuid::Uuid;
 
-use crate::{Error, Webhook};
+use crate::webhook::StoredSecret;
+use crate::{Error, SigningSecret, Webhook};
 
 /// Most runtime webhooks, as Meilisearch allows.
 pub const MAX_WEBHOOKS: usize = 20;
@@ -84,7 +85,8 @@ impl Registry {
             None | Some(Value::Null) => return Err(missing_url(uuid)),
             Some(value) => parse_url(uuid, value)?,
         };
-        let hook = Webhook { uuid, url, headers, disabled: false };
+        let mut hook = Webhook { uuid, url, headers, disabled: false, secrets: Vec::new() };
+        apply_signing(&mut hook, body.get("signingSecret"))?;
         let mut runtime = self.runtime.write().unwrap_or_else(|e| e.into_inner());
         if runtime.len() >= MAX_WEBHOOKS {
             return Err(Error::TooMany(format!(
@@ -115,6 +117,9 @@ impl Registry {
             None => {}
             Some(Value::Null) => return Err(missing_url(uuid)),
             Some(value) => hook.url = parse_url(uuid, value)?,
+        }
+        if body.contains_key("signingSecret") {
+            apply_signing(&mut hook, body.get("signingSecret"))?;
         }
         match body.get("disabled") {
             None => {}
@@ -175,7 +180,7 @@ fn object(body: Value) -> Result<Map<String, Value>, Error> {
     };
     for key in map.keys() {
         let (code, message) = match key.as_str() {
-            "url" | "headers" | "disabled" => continue,
+            "url" | "headers" | "disabled" | "signingSecret" => continue,
             "uuid" => {
                 (Code::ImmutableWebhookUuid, "Immutable field `uuid`: expected one of `url`, `headers`".to_owned())
             }
@@ -188,6 +193,37 @@ fn object(body: Value) -> Result<Map<String, Value>, Error> {
         return Err(Error::BadBody { code, message });
     }
     Ok(map)
+}
+
+/// How long a rotated-out secret keeps signing.
+const ROTATION_GRACE_SECS: i64 = 24 * 3600;
+
+/// `"signingSecret"`: `true` generates one (rotating out the current one, which
+/// keeps signing for 24 h), a `whsec_...` string sets it likewise, `null`
+/// stops signing.
+fn apply_signing(hook: &mut Webhook, value: Option<&Value>) -> Result<(), Error> {
+    let new = match value {
+        None | Some(Value::Bool(false)) => return Ok(()),
+        Some(Value::Null) => {
+            hook.secrets.clear();
+            return Ok(());
+        }
+        Some(Value::Bool(true)) => SigningSecret::generate()?,
+        Some(Value::String(raw)) => SigningSecret::parse(raw)?,
+        Some(other) => {
+            return Err(Error::BadBody {
+                code: Code::InvalidWebhookSigningSecret,
+                message: wrong_type(" at `.signingSecret`", "a boolean or a string", other),
+            })
+        }
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    hook.secrets.retain(|s| s.expires_at.is_none_or(|at| at > now));
+    for old in &mut hook.secrets {
+        old.expires_at.get_or_insert(now + ROTATION_GRACE_SECS);
+    }
+    hook.secrets.insert(0, StoredSecret { secret: new.expose(), expires_at: None });
+    Ok(())
 }
 
 /// Any URL that parses, as long as it is http or https: meili-lite refuses up
@@ -318,6 +354,29 @@ mod tests {
     }
 
     #[test]
+    fn signing_secrets_generate_rotate_and_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = registry(&dir, None);
+        let hook = reg.create(json!({"url": "http://a", "signingSecret": true})).unwrap();
+        assert_eq!(hook.secrets.len(), 1);
+        assert!(hook.view()["signed"] == true && !hook.view().to_string().contains(&hook.secrets[0].secret));
+        let first = hook.secrets[0].secret.clone();
+        let rotated = reg.update(&hook.uuid.to_string(), json!({"signingSecret": true})).unwrap();
+        assert_eq!(rotated.secrets.len(), 2);
+        assert_eq!(rotated.secrets[1].secret, first, "the old secret keeps signing");
+        assert!(rotated.secrets[1].expires_at.is_some() && rotated.secrets[0].expires_at.is_none());
+        assert_eq!(rotated.signing_secrets(0).len(), 2);
+        assert_eq!(rotated.signing_secrets(i64::MAX).len(), 1, "until it expires");
+        let given = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let set = reg.update(&hook.uuid.to_string(), json!({"signingSecret": given})).unwrap();
+        assert_eq!(set.secrets[0].secret, given);
+        let stopped = reg.update(&hook.uuid.to_string(), json!({"signingSecret": null})).unwrap();
+        assert!(stopped.secrets.is_empty());
+        let err = reg.create(json!({"url": "http://a", "signingSecret": "nope"})).unwrap_err();
+        assert_eq!(err.code(), Code::InvalidWebhookSigningSecret);
+    }
+
+    #[test]
     fn at_most_twenty_runtime_webhooks() {
         let dir = tempfile::tempdir().unwrap();
         let reg = registry(&dir, None);
@@ -330,7 +389,7 @@ mod tests {
     #[test]
     fn the_cli_webhook_is_listed_first_and_immutable() {
         let dir = tempfile::tempdir().unwrap();
-        let cli = Webhook::from_cli("http://cli/hook".parse().unwrap(), None);
+        let cli = Webhook::from_cli("http://cli/hook".parse().unwrap(), None, None);
         let reg = registry(&dir, Some(cli));
         reg.create(json!({"url": "http://a"})).unwrap();
         let all = reg.all();

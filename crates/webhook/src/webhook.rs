@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 use url::Url;
 use uuid::Uuid;
 
+use crate::SigningSecret;
+
 /// A webhook. The one from the command line has the nil UUID and cannot be
 /// edited through the API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,13 +22,41 @@ pub struct Webhook {
     /// `PATCH` re-enables it.
     #[serde(default)]
     pub disabled: bool,
+    /// Signing secrets (`whsec_...`), newest first. A rotated-out secret keeps
+    /// signing until its `expires_at` (Unix seconds), so receivers can switch
+    /// without missing a message.
+    #[serde(default)]
+    pub secrets: Vec<StoredSecret>,
+}
+
+/// A signing secret as stored: never shown again after creation or rotation.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSecret {
+    pub secret: String,
+    pub expires_at: Option<i64>,
+}
+
+impl std::fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredSecret").field("secret", &"[redacted]").field("expires_at", &self.expires_at).finish()
+    }
 }
 
 impl Webhook {
     /// The webhook of `--task-webhook-url` / `--task-webhook-authorization-header`.
-    pub fn from_cli(url: Url, authorization: Option<String>) -> Self {
+    pub fn from_cli(url: Url, authorization: Option<String>, signing: Option<SigningSecret>) -> Self {
         let headers = authorization.into_iter().map(|a| ("Authorization".to_owned(), a)).collect();
-        Webhook { uuid: Uuid::nil(), url, headers, disabled: false }
+        let secrets = signing.into_iter().map(|s| StoredSecret { secret: s.expose(), expires_at: None }).collect();
+        Webhook { uuid: Uuid::nil(), url, headers, disabled: false, secrets }
+    }
+
+    /// The secrets that sign right now (`now` in Unix seconds).
+    pub fn signing_secrets(&self, now: i64) -> Vec<SigningSecret> {
+        self.secrets
+            .iter()
+            .filter(|s| s.expires_at.is_none_or(|at| at > now))
+            .filter_map(|s| SigningSecret::parse(&s.secret).ok())
+            .collect()
     }
 
     pub fn is_editable(&self) -> bool {
@@ -49,6 +79,7 @@ impl Webhook {
             "url": self.url.as_str(),
             "headers": headers,
             "disabled": self.disabled,
+            "signed": !self.secrets.is_empty(),
         })
     }
 }
@@ -89,7 +120,7 @@ mod tests {
 
     #[test]
     fn the_cli_webhook_is_nil_and_read_only() {
-        let hook = Webhook::from_cli("http://h/x?a=b".parse().unwrap(), Some("Bearer s3cr3t-value-xyz".into()));
+        let hook = Webhook::from_cli("http://h/x?a=b".parse().unwrap(), Some("Bearer s3cr3t-value-xyz".into()), None);
         let view = hook.view();
         assert_eq!(view["uuid"], "00000000-0000-0000-0000-000000000000");
         assert_eq!(view["isEditable"], false);
