@@ -109,3 +109,36 @@ fn kill9_loses_no_delivery_and_keeps_webhook_ids() {
         got.iter().flat_map(|r| r.lines.iter().map(|l| l["uid"].as_u64().unwrap())).collect();
     assert!(uids.iter().all(|u| delivered.contains(u)));
 }
+
+#[test]
+fn filters_choose_the_tasks_and_payload_options_their_shape() {
+    let failures = Receiver::start(200);
+    let movies = Receiver::start(200);
+    let s = Server::start();
+    let body = json!({"url": failures.url("/f"), "filter": {"statuses": ["failed"]}, "format": "nested", "compression": "none"});
+    let created = s.post_json("/webhooks", &body).json();
+    assert_eq!(created["filter"], json!({"indexUids": ["*"], "types": ["*"], "statuses": ["failed"]}));
+    assert_eq!((created["format"].as_str(), created["compression"].as_str()), (Some("nested"), Some("none")));
+    s.post_json("/webhooks", &json!({"url": movies.url("/m"), "filter": {"indexUids": ["movies"]}}));
+    s.post_json("/webhooks", &json!({"url": "http://a", "filter": {"types": ["doggo"]}}))
+        .assert_error(400, "invalid_webhook_filter");
+
+    let ok = add(&s, 1);
+    let failed = s.wait_task(s.delete("/indexes/nope").json()["taskUid"].as_u64().unwrap())["uid"].as_u64().unwrap();
+    let movie = s.enqueue("POST", "/indexes/movies/documents", "application/json", br#"[{"id":1}]"#);
+    s.wait_task(movie);
+
+    let got = failures.wait_for_tasks(&[failed]);
+    let request = &got[0];
+    assert!(!request.headers.contains_key("content-encoding"), "compression none");
+    assert_eq!(request.lines[0]["error"]["code"], "index_not_found", "nested: the task object as is");
+    assert_eq!(request.lines[0], s.get(&format!("/tasks/{failed}")).json());
+    movies.wait_for_tasks(&[movie]);
+    std::thread::sleep(Duration::from_millis(300));
+    let to_failures: Vec<u64> =
+        failures.received().iter().flat_map(|r| r.lines.iter().map(|l| l["uid"].as_u64().unwrap())).collect();
+    assert_eq!(to_failures, [failed], "nothing is sent when no task matches (task {ok} succeeded)");
+    let to_movies: Vec<u64> =
+        movies.received().iter().flat_map(|r| r.lines.iter().map(|l| l["uid"].as_u64().unwrap())).collect();
+    assert_eq!(to_movies, [movie]);
+}

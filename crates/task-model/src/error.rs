@@ -107,6 +107,8 @@ codes! {
     ImmutableWebhookUuid = 400 InvalidRequest,
     ImmutableWebhookIsEditable = 400 InvalidRequest,
     InvalidWebhookSigningSecret = 400 InvalidRequest,
+    InvalidWebhookFilter = 400 InvalidRequest,
+    InvalidWebhookPayload = 400 InvalidRequest,
     // System.
     NoSpaceLeftOnDevice = 500 System,
     IoError = 500 System,

@@ -24,6 +24,7 @@ use tracing::{debug, error, info, warn};
 use uuid::Uuid;
 
 use crate::outbox::{Delivery, Outbox, State};
+use crate::payload::{Compression, Format};
 use crate::{payload, Error, Registry, Webhook};
 
 /// The Standard Webhooks retry schedule: the first attempt at once, then
@@ -133,22 +134,39 @@ impl Deliverer {
         if hooks.is_empty() || tasks.is_empty() {
             return Ok(());
         }
-        let body = payload::encode(tasks);
-        let task_uids: Vec<u32> = tasks.iter().map(|t| t.uid.0).collect();
-        for hook in &hooks {
+        // Most webhooks take every task in the spec's shape: encode that once.
+        let mut spec_body: Option<Vec<u8>> = None;
+        let mut recorded = Vec::new();
+        for hook in hooks {
+            let matching: Vec<&Task> = tasks.iter().filter(|t| hook.filter.matches(t)).collect();
+            if matching.is_empty() {
+                continue;
+            }
+            let everything = matching.len() == tasks.len();
+            let spec_shape = hook.format == Format::Flattened && hook.compression == Compression::Gzip;
+            let owned;
+            let body: &[u8] = if everything && spec_shape {
+                spec_body.get_or_insert_with(|| payload::encode(tasks))
+            } else {
+                let subset: Vec<Task> = matching.iter().map(|t| (*t).clone()).collect();
+                owned = payload::encode_as(&subset, hook.format, hook.compression);
+                &owned
+            };
             let delivery = Delivery {
                 id: format!("msg_{}_{}", batch.uid.0, hook.uuid.simple()),
                 webhook: hook.uuid,
                 batch: batch.uid.0,
-                tasks: task_uids.clone(),
+                tasks: matching.iter().map(|t| t.uid.0).collect(),
                 attempts: 0,
                 next_attempt_at: 0,
                 state: State::Pending,
+                gzip: hook.compression == Compression::Gzip,
             };
-            self.inner.outbox.record(&delivery, &body)?;
+            self.inner.outbox.record(&delivery, body)?;
+            recorded.push(hook.uuid);
         }
-        for hook in hooks {
-            self.wake(hook.uuid);
+        for webhook in recorded {
+            self.wake(webhook);
         }
         Ok(())
     }
@@ -206,7 +224,7 @@ impl Inner {
             }
             let body = match self.outbox.body(&delivery) {
                 Ok(Some(body)) => Bytes::copy_from_slice(&body),
-                Ok(None) | Err(_) => Bytes::from(payload::gzip(b"")),
+                Ok(None) | Err(_) => Bytes::new(),
             };
             let started = Instant::now();
             let outcome = self.attempt(&hook, &delivery, body).await;
@@ -289,14 +307,16 @@ fn build_request(hook: &Webhook, delivery: &Delivery, body: Bytes) -> Result<Req
     let timestamp = unix_ms() / 1000;
     let mut request = Request::post(hook.url.as_str())
         .header(CONTENT_TYPE, "application/x-ndjson")
-        .header(CONTENT_ENCODING, "gzip")
         .header("webhook-id", delivery.id.as_str())
         .header("webhook-timestamp", timestamp.to_string());
+    if delivery.gzip {
+        request = request.header(CONTENT_ENCODING, "gzip");
+    }
     let secrets = hook.signing_secrets(timestamp);
     if !secrets.is_empty() {
         // Signed over the uncompressed body: what the receiver holds once its
         // HTTP stack has undone the gzip.
-        let plain = payload::gunzip(&body).unwrap_or_default();
+        let plain = if delivery.gzip { payload::gunzip(&body).unwrap_or_default() } else { body.to_vec() };
         let signatures: Vec<String> = secrets.iter().map(|s| s.sign(&delivery.id, timestamp, &plain)).collect();
         request = request.header("webhook-signature", signatures.join(" "));
     }

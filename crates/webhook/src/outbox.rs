@@ -36,6 +36,13 @@ pub struct Delivery {
     /// Unix milliseconds.
     pub next_attempt_at: i64,
     pub state: State,
+    /// Whether the stored body is gzip-compressed (the default) or plain.
+    #[serde(default = "yes")]
+    pub gzip: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn key(kind: u8, webhook: Uuid, batch: u32) -> Vec<u8> {
@@ -145,6 +152,7 @@ mod tests {
             attempts: 0,
             next_attempt_at: 0,
             state: State::Pending,
+            gzip: true,
         }
     }
 

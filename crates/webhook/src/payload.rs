@@ -5,16 +5,45 @@
 use std::io::Write;
 
 use flate2::write::GzEncoder;
-use flate2::Compression;
+use flate2::Compression as Level;
 use serde_json::Value;
 use task_model::{flatten, Task};
 
+/// How each line shows its task.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Format {
+    /// Dotted keys (`details.receivedDocuments`): the Meilisearch spec.
+    #[default]
+    Flattened,
+    /// Exactly `GET /tasks/{uid}`.
+    Nested,
+}
+
+/// Whether the body is gzip-compressed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Compression {
+    #[default]
+    Gzip,
+    None,
+}
+
 /// NDJSON of the flattened task views, `\n` after each line.
 pub fn ndjson(tasks: &[Task]) -> Vec<u8> {
+    ndjson_as(tasks, Format::Flattened)
+}
+
+/// NDJSON of the task views in `format`.
+pub fn ndjson_as(tasks: &[Task], format: Format) -> Vec<u8> {
     let mut out = Vec::with_capacity(tasks.len() * 400);
     for task in tasks {
         let view = serde_json::to_value(task.view()).unwrap_or(Value::Null);
-        let _ = serde_json::to_writer(&mut out, &Value::Object(flatten(&view)));
+        let line = match format {
+            Format::Flattened => Value::Object(flatten(&view)),
+            Format::Nested => view,
+        };
+        let _ = serde_json::to_writer(&mut out, &line);
         out.push(b'\n');
     }
     out
@@ -22,7 +51,7 @@ pub fn ndjson(tasks: &[Task]) -> Vec<u8> {
 
 /// Gzip of `bytes`.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4 + 64), Compression::fast());
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4 + 64), Level::fast());
     // Writing into a Vec cannot fail.
     let _ = encoder.write_all(bytes);
     encoder.finish().unwrap_or_default()
@@ -35,9 +64,18 @@ pub fn gunzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// The wire body: `gzip(ndjson(tasks))`.
+/// The wire body of the Meilisearch spec: `gzip(ndjson(tasks))`.
 pub fn encode(tasks: &[Task]) -> Vec<u8> {
     gzip(&ndjson(tasks))
+}
+
+/// The wire body in a webhook's chosen format and compression.
+pub fn encode_as(tasks: &[Task], format: Format, compression: Compression) -> Vec<u8> {
+    let plain = ndjson_as(tasks, format);
+    match compression {
+        Compression::Gzip => gzip(&plain),
+        Compression::None => plain,
+    }
 }
 
 #[cfg(test)]

@@ -6,10 +6,14 @@ use std::sync::RwLock;
 
 use serde_json::{Map, Value};
 use task_model::{json_kind, Code};
+
 use url::Url;
 use uuid::Uuid;
 
-use crate::webhook::StoredSecret;
+use task_model::{Kind, Status};
+
+use crate::payload::{Compression, Format};
+use crate::webhook::{Filter, StoredSecret};
 use crate::{Error, SigningSecret, Webhook};
 
 /// Most runtime webhooks, as Meilisearch allows.
@@ -85,8 +89,18 @@ impl Registry {
             None | Some(Value::Null) => return Err(missing_url(uuid)),
             Some(value) => parse_url(uuid, value)?,
         };
-        let mut hook = Webhook { uuid, url, headers, disabled: false, secrets: Vec::new() };
+        let mut hook = Webhook {
+            uuid,
+            url,
+            headers,
+            disabled: false,
+            secrets: Vec::new(),
+            filter: Filter::default(),
+            format: Format::default(),
+            compression: Compression::default(),
+        };
         apply_signing(&mut hook, body.get("signingSecret"))?;
+        apply_payload_options(&mut hook, &body)?;
         let mut runtime = self.runtime.write().unwrap_or_else(|e| e.into_inner());
         if runtime.len() >= MAX_WEBHOOKS {
             return Err(Error::TooMany(format!(
@@ -121,6 +135,7 @@ impl Registry {
         if body.contains_key("signingSecret") {
             apply_signing(&mut hook, body.get("signingSecret"))?;
         }
+        apply_payload_options(&mut hook, &body)?;
         match body.get("disabled") {
             None => {}
             Some(Value::Bool(disabled)) => hook.disabled = *disabled,
@@ -180,7 +195,7 @@ fn object(body: Value) -> Result<Map<String, Value>, Error> {
     };
     for key in map.keys() {
         let (code, message) = match key.as_str() {
-            "url" | "headers" | "disabled" | "signingSecret" => continue,
+            "url" | "headers" | "disabled" | "signingSecret" | "filter" | "format" | "compression" => continue,
             "uuid" => {
                 (Code::ImmutableWebhookUuid, "Immutable field `uuid`: expected one of `url`, `headers`".to_owned())
             }
@@ -193,6 +208,82 @@ fn object(body: Value) -> Result<Map<String, Value>, Error> {
         return Err(Error::BadBody { code, message });
     }
     Ok(map)
+}
+
+/// `filter`, `format` and `compression`: meili-lite's per-webhook choices.
+fn apply_payload_options(hook: &mut Webhook, body: &Map<String, Value>) -> Result<(), Error> {
+    let bad = |code: Code, message: String| Error::BadBody { code, message };
+    match body.get("filter") {
+        None => {}
+        Some(Value::Null) => hook.filter = Filter::default(),
+        Some(Value::Object(map)) => {
+            let mut filter = Filter::default();
+            for (key, value) in map {
+                let at = format!(" at `.filter.{key}`");
+                let Value::Array(items) = value else {
+                    return Err(bad(Code::InvalidWebhookFilter, wrong_type(&at, "an array", value)));
+                };
+                let names: Vec<&str> = items.iter().map(|v| v.as_str().unwrap_or("")).collect();
+                let any = names.contains(&"*");
+                match key.as_str() {
+                    "indexUids" => {
+                        let uids = names.iter().filter(|n| **n != "*").map(|n| {
+                            n.parse::<task_model::IndexUid>().map(|u| u.to_string()).map_err(|e| bad(Code::InvalidWebhookFilter, format!("Invalid value{at}: {e}")))
+                        });
+                        let uids = uids.collect::<Result<Vec<_>, _>>()?;
+                        filter.index_uids = (!any).then_some(uids);
+                    }
+                    "types" => {
+                        let kinds = names.iter().filter(|n| **n != "*").map(|n| {
+                            n.parse::<Kind>().map_err(|_| bad(Code::InvalidWebhookFilter, format!("Invalid value{at}: `{n}` is not a valid task type.")))
+                        });
+                        let kinds = kinds.collect::<Result<Vec<_>, _>>()?;
+                        filter.types = (!any).then_some(kinds);
+                    }
+                    "statuses" => {
+                        let statuses = names.iter().filter(|n| **n != "*").map(|n| {
+                            n.parse::<Status>().map_err(|_| bad(Code::InvalidWebhookFilter, format!("Invalid value{at}: `{n}` is not a valid task status.")))
+                        });
+                        let statuses = statuses.collect::<Result<Vec<_>, _>>()?;
+                        filter.statuses = (!any).then_some(statuses);
+                    }
+                    other => {
+                        return Err(bad(
+                            Code::InvalidWebhookFilter,
+                            format!("Unknown field `{other}` inside `.filter`: expected one of `indexUids`, `types`, `statuses`"),
+                        ))
+                    }
+                }
+            }
+            hook.filter = filter;
+        }
+        Some(other) => return Err(bad(Code::InvalidWebhookFilter, wrong_type(" at `.filter`", "an object", other))),
+    }
+    if let Some(value) = body.get("format") {
+        hook.format = match value.as_str() {
+            Some("flattened") => Format::Flattened,
+            Some("nested") => Format::Nested,
+            _ => {
+                return Err(bad(
+                    Code::InvalidWebhookPayload,
+                    format!("Invalid value at `.format`: expected `flattened` or `nested`, found `{value}`"),
+                ))
+            }
+        };
+    }
+    if let Some(value) = body.get("compression") {
+        hook.compression = match value.as_str() {
+            Some("gzip") => Compression::Gzip,
+            Some("none") => Compression::None,
+            _ => {
+                return Err(bad(
+                    Code::InvalidWebhookPayload,
+                    format!("Invalid value at `.compression`: expected `gzip` or `none`, found `{value}`"),
+                ))
+            }
+        };
+    }
+    Ok(())
 }
 
 /// How long a rotated-out secret keeps signing.
@@ -374,6 +465,29 @@ mod tests {
         assert!(stopped.secrets.is_empty());
         let err = reg.create(json!({"url": "http://a", "signingSecret": "nope"})).unwrap_err();
         assert_eq!(err.code(), Code::InvalidWebhookSigningSecret);
+    }
+
+    #[test]
+    fn filters_and_payload_options() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = registry(&dir, None);
+        let hook = reg
+            .create(json!({"url": "http://a", "filter": {"indexUids": ["movies"], "statuses": ["failed", "canceled"], "types": ["*"]}, "format": "nested", "compression": "none"}))
+            .unwrap();
+        assert_eq!(hook.filter.index_uids, Some(vec!["movies".to_string()]));
+        assert_eq!(hook.filter.types, None);
+        assert_eq!(hook.filter.statuses, Some(vec![Status::Failed, Status::Canceled]));
+        assert_eq!((hook.format, hook.compression), (Format::Nested, Compression::None));
+        assert_eq!(hook.view()["filter"]["types"], json!(["*"]));
+        let code = |r: Result<Webhook, Error>| r.unwrap_err().code();
+        assert_eq!(
+            code(reg.create(json!({"url": "http://a", "filter": {"types": ["nope"]}}))),
+            Code::InvalidWebhookFilter
+        );
+        assert_eq!(code(reg.create(json!({"url": "http://a", "filter": {"colors": []}}))), Code::InvalidWebhookFilter);
+        assert_eq!(code(reg.create(json!({"url": "http://a", "format": "xml"}))), Code::InvalidWebhookPayload);
+        let cleared = reg.update(&hook.uuid.to_string(), json!({"filter": null})).unwrap();
+        assert_eq!(cleared.filter, Filter::default());
     }
 
     #[test]

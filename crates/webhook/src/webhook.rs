@@ -7,6 +7,9 @@ use serde_json::{json, Value};
 use url::Url;
 use uuid::Uuid;
 
+use task_model::{Kind, Status, Task};
+
+use crate::payload::{Compression, Format};
 use crate::SigningSecret;
 
 /// A webhook. The one from the command line has the nil UUID and cannot be
@@ -27,6 +30,38 @@ pub struct Webhook {
     /// without missing a message.
     #[serde(default)]
     pub secrets: Vec<StoredSecret>,
+    /// Which tasks this webhook hears about.
+    #[serde(default)]
+    pub filter: Filter,
+    #[serde(default)]
+    pub format: Format,
+    #[serde(default)]
+    pub compression: Compression,
+}
+
+/// Per-webhook task filter; `None` (or `*` in the API) means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Filter {
+    pub index_uids: Option<Vec<String>>,
+    pub types: Option<Vec<Kind>>,
+    pub statuses: Option<Vec<Status>>,
+}
+
+impl Filter {
+    pub fn matches(&self, task: &Task) -> bool {
+        let index = task.index_uid.as_ref().map(|i| i.as_str());
+        self.index_uids.as_ref().is_none_or(|l| index.is_some_and(|i| l.iter().any(|x| x == i)))
+            && self.types.as_ref().is_none_or(|l| l.contains(&task.kind()))
+            && self.statuses.as_ref().is_none_or(|l| l.contains(&task.status))
+    }
+
+    pub fn view(&self) -> Value {
+        fn list<T: Serialize>(l: &Option<Vec<T>>) -> Value {
+            l.as_ref().map_or_else(|| json!(["*"]), |l| json!(l))
+        }
+        json!({"indexUids": list(&self.index_uids), "types": list(&self.types), "statuses": list(&self.statuses)})
+    }
 }
 
 /// A signing secret as stored: never shown again after creation or rotation.
@@ -47,7 +82,16 @@ impl Webhook {
     pub fn from_cli(url: Url, authorization: Option<String>, signing: Option<SigningSecret>) -> Self {
         let headers = authorization.into_iter().map(|a| ("Authorization".to_owned(), a)).collect();
         let secrets = signing.into_iter().map(|s| StoredSecret { secret: s.expose(), expires_at: None }).collect();
-        Webhook { uuid: Uuid::nil(), url, headers, disabled: false, secrets }
+        Webhook {
+            uuid: Uuid::nil(),
+            url,
+            headers,
+            disabled: false,
+            secrets,
+            filter: Filter::default(),
+            format: Format::default(),
+            compression: Compression::default(),
+        }
     }
 
     /// The secrets that sign right now (`now` in Unix seconds).
@@ -80,6 +124,9 @@ impl Webhook {
             "headers": headers,
             "disabled": self.disabled,
             "signed": !self.secrets.is_empty(),
+            "filter": self.filter.view(),
+            "format": self.format,
+            "compression": self.compression,
         })
     }
 }
