@@ -142,3 +142,44 @@ fn filters_choose_the_tasks_and_payload_options_their_shape() {
         movies.received().iter().flat_map(|r| r.lines.iter().map(|l| l["uid"].as_u64().unwrap())).collect();
     assert_eq!(to_movies, [movie]);
 }
+
+/// Only loopback is used here: the guard is checked against 127.0.0.1, by
+/// literal address and through name resolution (`localhost`).
+#[test]
+fn the_network_guard_refuses_private_addresses_unless_allowed() {
+    const KEY: &str = "a-master-key-of-32-bytes-length!";
+    let literal = Receiver::start(200);
+    let by_name = Receiver::start(200);
+    let s = Server::with_key_and_args(
+        KEY,
+        &["--env", "production", "--task-webhook-url", &literal.url("/l"), "--webhook-retry-schedule", FAST],
+    );
+    let name_url = format!("http://localhost:{}/n", by_name.addr.port());
+    assert_eq!(s.post_json("/webhooks", &json!({"url": name_url})).status, 201);
+    let uid = add(&s, 1);
+    wait_until("the refusals to be logged", || {
+        let log = std::fs::read_to_string(s.log_path()).unwrap();
+        log.contains("127.0.0.1 is a private") && log.contains("localhost resolves to")
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(literal.received().is_empty() && by_name.received().is_empty(), "nothing reached a refused address");
+
+    let allowed = Server::with_key_and_args(
+        KEY,
+        &[
+            "--env",
+            "production",
+            "--task-webhook-url",
+            &literal.url("/l"),
+            "--experimental-allowed-ip-networks",
+            "127.0.0.0/8,::1/128",
+        ],
+    );
+    let uid2 = add(&allowed, 1);
+    literal.wait_for_tasks(&[uid2]);
+    assert!(uid2 == uid, "each server has its own queue");
+
+    let out = common::run_bin(&["--experimental-allowed-ip-networks", "10.0.0.0/99"], std::path::Path::new("."));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--experimental-allowed-ip-networks"));
+}

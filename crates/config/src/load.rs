@@ -100,6 +100,12 @@ const SPECS: &[Spec] = &[
             "Standard Webhooks signing secret (`whsec_` + base64) for the task webhook.",
         )
     },
+    spec(
+        "experimental_allowed_ip_networks",
+        "experimental-allowed-ip-networks",
+        "CIDRS",
+        "Private networks webhooks may reach (comma-separated CIDRs, or `any`); loopback is also allowed with --env development.",
+    ),
     Spec {
         default: Some("30s"),
         ..spec(
@@ -253,6 +259,11 @@ pub fn load_from(
         task_webhook_signing_secret: get("task_webhook_signing_secret", take("task_webhook_signing_secret"))
             .optional(parse::signing_secret)?
             .map(Secret::new),
+        experimental_allowed_ip_networks: get(
+            "experimental_allowed_ip_networks",
+            take("experimental_allowed_ip_networks"),
+        )
+        .optional(parse::networks)?,
         webhook_timeout: get("webhook_timeout", take("webhook_timeout")).required(parse::duration)?,
         webhook_retry_schedule: get("webhook_retry_schedule", take("webhook_retry_schedule"))
             .required(parse::durations)?,

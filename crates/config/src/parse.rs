@@ -121,6 +121,23 @@ pub(crate) fn signing_secret(s: &str) -> Parsed<String> {
     Ok(s.to_owned())
 }
 
+/// `any`, or comma-separated CIDRs (`10.0.0.0/8,::1/128`) or addresses.
+pub(crate) fn networks(s: &str) -> Parsed<String> {
+    const EXPECTED: &str = "`any` or comma-separated CIDRs such as `10.0.0.0/8,fd00::/8`";
+    if s.trim().eq_ignore_ascii_case("any") {
+        return Ok(s.to_owned());
+    }
+    for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let (addr, prefix) = item.split_once('/').unwrap_or((item, if item.contains(':') { "128" } else { "32" }));
+        let addr: std::net::IpAddr = addr.parse().map_err(|_| EXPECTED)?;
+        let prefix: u8 = prefix.parse().map_err(|_| EXPECTED)?;
+        if prefix > if addr.is_ipv4() { 32 } else { 128 } {
+            return Err(EXPECTED);
+        }
+    }
+    Ok(s.to_owned())
+}
+
 /// A value that can be sent as an HTTP header value.
 pub(crate) fn header_value(s: &str) -> Parsed<String> {
     let visible = s.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b));

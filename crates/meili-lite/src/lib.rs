@@ -16,7 +16,7 @@ use server::AppState;
 use task_model::{Batch, Task};
 use tokio::net::TcpListener;
 use tracing::{error, info};
-use webhook::{Deliverer, DeliveryOptions, Registry, SigningSecret, Webhook};
+use webhook::{Deliverer, DeliveryOptions, NetworkGuard, Registry, SigningSecret, Webhook};
 
 /// sled's page cache. Its default (1 GiB) would dominate memory; documents are
 /// read back rarely enough that a smaller cache costs little.
@@ -91,7 +91,11 @@ async fn run(opt: Opt) -> Result<(), StartError> {
         Webhook::from_cli(url, opt.task_webhook_authorization_header.as_ref().map(|h| h.expose().to_owned()), signing)
     });
     let webhooks = Arc::new(Registry::open(&db, cli_webhook)?);
-    let delivery = DeliveryOptions { timeout: opt.webhook_timeout, retry_schedule: opt.webhook_retry_schedule.clone() };
+    let delivery = DeliveryOptions {
+        timeout: opt.webhook_timeout,
+        retry_schedule: opt.webhook_retry_schedule.clone(),
+        guard: network_guard(&opt),
+    };
     let deliverer = Deliverer::new(&db, webhooks.clone(), tokio::runtime::Handle::current(), delivery)?;
     scheduler.set_observer(Arc::new(WebhookObserver(deliverer)));
     scheduler.start();
@@ -111,6 +115,22 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     let _ = tokio::task::spawn_blocking(move || scheduler.shutdown()).await;
     info!("meili-lite stopped");
     Ok(())
+}
+
+/// The private-network guard: the allow-list, plus loopback in development so
+/// that a local receiver works out of the box.
+fn network_guard(opt: &Opt) -> NetworkGuard {
+    // Validated by `config` already; an unparsable list cannot reach here.
+    let mut guard =
+        opt.experimental_allowed_ip_networks.as_deref().and_then(|l| NetworkGuard::parse(l).ok()).unwrap_or_default();
+    if opt.env == config::Env::Development {
+        for loopback in ["127.0.0.0/8", "::1/128"] {
+            if let Some(net) = webhook::guard::IpNetwork::parse(loopback) {
+                guard = guard.with(net);
+            }
+        }
+    }
+    guard
 }
 
 /// Records every finished batch in the webhook outbox; sending happens later,

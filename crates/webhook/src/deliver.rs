@@ -23,9 +23,10 @@ use tokio::sync::Notify;
 use tracing::{debug, error, info, warn};
 use uuid::Uuid;
 
+use crate::guard::GuardedResolver;
 use crate::outbox::{Delivery, Outbox, State};
 use crate::payload::{Compression, Format};
-use crate::{payload, Error, Registry, Webhook};
+use crate::{payload, Error, NetworkGuard, Registry, Webhook};
 
 /// The Standard Webhooks retry schedule: the first attempt at once, then
 /// after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h.
@@ -49,11 +50,17 @@ pub struct DeliveryOptions {
     pub timeout: Duration,
     /// Delay before each attempt; its length is the number of attempts.
     pub retry_schedule: Vec<Duration>,
+    /// Which private networks webhooks may reach.
+    pub guard: NetworkGuard,
 }
 
 impl Default for DeliveryOptions {
     fn default() -> Self {
-        Self { timeout: Duration::from_secs(30), retry_schedule: STANDARD_SCHEDULE.to_vec() }
+        Self {
+            timeout: Duration::from_secs(30),
+            retry_schedule: STANDARD_SCHEDULE.to_vec(),
+            guard: NetworkGuard::default(),
+        }
     }
 }
 
@@ -67,7 +74,7 @@ pub struct Deliverer {
 struct Inner {
     registry: Arc<Registry>,
     outbox: Outbox,
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector<GuardedResolver>>, Full<Bytes>>,
     runtime: Handle,
     lanes: Mutex<HashMap<Uuid, Arc<Notify>>>,
     options: DeliveryOptions,
@@ -103,7 +110,8 @@ impl Deliverer {
         runtime: Handle,
         options: DeliveryOptions,
     ) -> Result<Self, Error> {
-        let mut http = HttpConnector::new();
+        let resolver = GuardedResolver { guard: Arc::new(options.guard.clone()) };
+        let mut http = HttpConnector::new_with_resolver(resolver);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(options.timeout));
         http.enforce_http(false);
@@ -233,6 +241,9 @@ impl Inner {
     }
 
     async fn attempt(&self, hook: &Webhook, delivery: &Delivery, body: Bytes) -> Outcome {
+        if let Err(e) = self.options.guard.check_url(&hook.url) {
+            return Outcome::Failed { reason: e.to_string(), retry_after: None };
+        }
         let request = match build_request(hook, delivery, body) {
             Ok(request) => request,
             Err(e) => return Outcome::Failed { reason: format!("invalid request: {e}"), retry_after: None },
@@ -258,7 +269,7 @@ impl Inner {
                 retry_after: retry_after
                     .filter(|_| matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE)),
             },
-            Ok(Err(e)) => Outcome::Failed { reason: e.to_string(), retry_after: None },
+            Ok(Err(e)) => Outcome::Failed { reason: causes(&e), retry_after: None },
             Err(_) => Outcome::Failed { reason: "timed out".into(), retry_after: None },
         }
     }
@@ -301,6 +312,19 @@ impl Inner {
             info!(%webhook, "webhook outbox drained");
         }
     }
+}
+
+/// An error and its sources, `a: b: c`: hyper's own message alone ("client
+/// error (Connect)") hides why.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
 
 fn build_request(hook: &Webhook, delivery: &Delivery, body: Bytes) -> Result<Request<Full<Bytes>>, hyper::http::Error> {

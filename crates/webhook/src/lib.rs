@@ -14,6 +14,7 @@
 
 mod deliver;
 mod error;
+pub mod guard;
 mod outbox;
 pub mod payload;
 mod registry;
@@ -22,6 +23,7 @@ mod webhook;
 
 pub use deliver::{Deliverer, DeliveryOptions, STANDARD_SCHEDULE};
 pub use error::Error;
+pub use guard::NetworkGuard;
 pub use registry::{Registry, MAX_HEADERS, MAX_WEBHOOKS};
 pub use sign::SigningSecret;
 pub use webhook::Webhook;

@@ -67,6 +67,13 @@ impl Server {
         s
     }
 
+    pub fn with_key_and_args(key: &str, args: &[&str]) -> Self {
+        let mut s = Self::new(args);
+        s.master_key = Some(key.to_owned());
+        s.launch();
+        s
+    }
+
     pub fn with_args(args: &[&str]) -> Self {
         let mut s = Self::new(args);
         s.launch();
