@@ -183,3 +183,49 @@ fn the_network_guard_refuses_private_addresses_unless_allowed() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--experimental-allowed-ip-networks"));
 }
+
+#[test]
+fn the_deliveries_log_retry_recover_and_health() {
+    let rx = Receiver::start(500);
+    let s = Server::with_args(&["--webhook-retry-schedule", "0,50ms"]);
+    let uuid = s.post_json("/webhooks", &json!({"url": rx.url("/h")})).json()["uuid"].as_str().unwrap().to_owned();
+    let first = add(&s, 1);
+    let page = |s: &Server| s.get(&format!("/webhooks/{uuid}/deliveries")).json();
+    wait_until("the first delivery to fail for good", || page(&s)["results"][0]["status"] == "failed");
+    let listed = page(&s);
+    let delivery = &listed["results"][0];
+    assert_eq!(delivery["taskUids"], json!([first]));
+    assert_eq!(delivery["attempts"].as_array().unwrap().len(), 2, "the schedule has two attempts");
+    assert_eq!(delivery["attempts"][0]["statusCode"], 500);
+    assert!(delivery["attempts"][0]["latencyMs"].is_u64() && delivery["attempts"][0]["at"].is_string());
+    assert_eq!(delivery["nextAttemptAt"], serde_json::Value::Null);
+    let health = s.get(&format!("/webhooks/{uuid}")).json();
+    assert_eq!(
+        (health["consecutiveFailures"].as_u64(), health["lastSuccessAt"].clone()),
+        (Some(2), serde_json::Value::Null)
+    );
+
+    rx.status.store(200, std::sync::atomic::Ordering::SeqCst);
+    let id = delivery["id"].as_str().unwrap();
+    let retried = s.request("POST", &format!("/webhooks/{uuid}/deliveries/{id}/retry"), &[], b"");
+    assert_eq!(retried.status, 202);
+    wait_until("the redelivery", || page(&s)["results"][0]["status"] == "delivered");
+    let health = s.get(&format!("/webhooks/{uuid}")).json();
+    assert_eq!(health["consecutiveFailures"], 0);
+    assert!(health["lastSuccessAt"].is_string());
+    s.request("POST", &format!("/webhooks/{uuid}/deliveries/msg_999_x/retry"), &[], b"")
+        .assert_error(404, "webhook_delivery_not_found");
+
+    rx.status.store(500, std::sync::atomic::Ordering::SeqCst);
+    let (a, b) = (add(&s, 2), add(&s, 3));
+    wait_until("both to fail for good", || {
+        let p = page(&s);
+        p["results"].as_array().unwrap().iter().filter(|d| d["status"] == "failed").count() == 2
+    });
+    rx.status.store(200, std::sync::atomic::Ordering::SeqCst);
+    let recovered = s.post_json(&format!("/webhooks/{uuid}/recover"), &json!({"since": "2020-01-01T00:00:00Z"}));
+    assert_eq!(recovered.json()["requeued"], 2);
+    rx.wait_for_tasks(&[a, b]);
+    wait_until("all delivered", || page(&s)["results"].as_array().unwrap().iter().all(|d| d["status"] == "delivered"));
+    assert_eq!(page(&s)["total"], 3);
+}

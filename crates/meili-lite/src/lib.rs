@@ -97,7 +97,7 @@ async fn run(opt: Opt) -> Result<(), StartError> {
         guard: network_guard(&opt),
     };
     let deliverer = Deliverer::new(&db, webhooks.clone(), tokio::runtime::Handle::current(), delivery)?;
-    scheduler.set_observer(Arc::new(WebhookObserver(deliverer)));
+    scheduler.set_observer(Arc::new(WebhookObserver(deliverer.clone())));
     scheduler.start();
     info!(db = %opt.db_path.display(), env = ?opt.env, "meili-lite started");
     // Tests and scripts read this line to learn the port when given `:0`.
@@ -107,6 +107,7 @@ async fn run(opt: Opt) -> Result<(), StartError> {
         scheduler: scheduler.clone(),
         store,
         webhooks,
+        deliveries: deliverer,
         master_key: opt.master_key.clone(),
         payload_limit: opt.http_payload_size_limit,
     });

@@ -140,6 +140,18 @@ async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
             M::POST => webhooks::create(req).await,
             _ => wrong_method(),
         },
+        ["webhooks", uuid, "deliveries"] => match *method {
+            M::GET => webhooks::deliveries(req, uuid).await,
+            _ => wrong_method(),
+        },
+        ["webhooks", uuid, "deliveries", id, "retry"] => match *method {
+            M::POST => webhooks::redeliver(req, uuid, id).await,
+            _ => wrong_method(),
+        },
+        ["webhooks", uuid, "recover"] => match *method {
+            M::POST => webhooks::recover(req, uuid).await,
+            _ => wrong_method(),
+        },
         ["webhooks", uuid] => match *method {
             M::GET => webhooks::get(req, uuid).await,
             M::PATCH => webhooks::update(req, uuid).await,

@@ -21,6 +21,7 @@ pub struct AppState {
     pub scheduler: Scheduler,
     pub store: Store,
     pub webhooks: Arc<webhook::Registry>,
+    pub deliveries: webhook::Deliverer,
     pub master_key: Option<Secret>,
     /// Largest accepted body, in bytes.
     pub payload_limit: u64,

@@ -99,6 +99,7 @@ codes! {
     MissingSwapIndexes = 400 InvalidRequest,
     // Webhooks.
     WebhookNotFound = 404 InvalidRequest,
+    WebhookDeliveryNotFound = 404 InvalidRequest,
     InvalidWebhookUuid = 400 InvalidRequest,
     InvalidWebhookUrl = 400 InvalidRequest,
     InvalidWebhookHeaders = 400 InvalidRequest,

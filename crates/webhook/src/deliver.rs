@@ -17,14 +17,15 @@ use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
 use task_model::{Batch, Task};
 use tokio::runtime::Handle;
 use tokio::sync::Notify;
-use tracing::{debug, error, info, warn};
+use tracing::{debug, error, warn};
 use uuid::Uuid;
 
 use crate::guard::GuardedResolver;
-use crate::outbox::{Delivery, Outbox, State};
+use crate::outbox::{Attempt, Delivery, Outbox, State};
 use crate::payload::{Compression, Format};
 use crate::{payload, Error, NetworkGuard, Registry, Webhook};
 
@@ -91,7 +92,14 @@ enum Outcome {
     },
 }
 
-fn unix_ms() -> i64 {
+/// Unix milliseconds as RFC 3339.
+pub(crate) fn rfc3339_ms(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map(task_model::rfc3339::format)
+        .unwrap_or_default()
+}
+
+pub(crate) fn unix_ms() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
 }
 
@@ -169,6 +177,8 @@ impl Deliverer {
                 next_attempt_at: 0,
                 state: State::Pending,
                 gzip: hook.compression == Compression::Gzip,
+                created_at: unix_ms(),
+                log: Vec::new(),
             };
             self.inner.outbox.record(&delivery, body)?;
             recorded.push(hook.uuid);
@@ -177,6 +187,49 @@ impl Deliverer {
             self.wake(webhook);
         }
         Ok(())
+    }
+
+    /// A page of `webhook`'s deliveries, newest first, as the API shows them.
+    pub fn deliveries(&self, webhook: Uuid, from: Option<u32>, limit: usize) -> Result<(Vec<Value>, usize), Error> {
+        let (page, total) = self.inner.outbox.page(webhook, from, limit)?;
+        Ok((page.iter().map(Delivery::view).collect(), total))
+    }
+
+    /// Sends a finished delivery again (before anything else of its webhook).
+    pub fn redeliver(&self, webhook: Uuid, id: &str) -> Result<Value, Error> {
+        let batch = id
+            .strip_prefix("msg_")
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|b| b.parse::<u32>().ok())
+            .filter(|b| format!("msg_{b}_{}", webhook.simple()) == id)
+            .ok_or_else(|| Error::DeliveryNotFound(id.to_owned()))?;
+        let delivery =
+            self.inner.outbox.requeue(webhook, batch)?.ok_or_else(|| Error::DeliveryNotFound(id.to_owned()))?;
+        self.wake(webhook);
+        Ok(delivery.view())
+    }
+
+    /// Sends again every delivery of `webhook` that failed for good, created
+    /// since `since` (Unix ms). Returns how many.
+    pub fn recover(&self, webhook: Uuid, since: i64) -> Result<usize, Error> {
+        let batches = self.inner.outbox.failed_since(webhook, since)?;
+        for batch in &batches {
+            self.inner.outbox.requeue(webhook, *batch)?;
+        }
+        self.wake(webhook);
+        Ok(batches.len())
+    }
+
+    /// How the webhook has been doing: `consecutiveFailures`, `lastSuccessAt`,
+    /// `lastFailureAt`, `pendingDeliveries`.
+    pub fn health(&self, webhook: Uuid) -> Value {
+        let health = self.inner.outbox.health(webhook);
+        json!({
+            "consecutiveFailures": health.consecutive_failures,
+            "lastSuccessAt": health.last_success_at.map(rfc3339_ms),
+            "lastFailureAt": health.last_failure_at.map(rfc3339_ms),
+            "pendingDeliveries": self.inner.outbox.len(webhook),
+        })
     }
 
     /// Wakes the lane of `webhook`, starting it if needed.
@@ -275,41 +328,60 @@ impl Inner {
     }
 
     fn settle(&self, hook: &Webhook, mut delivery: Delivery, outcome: Outcome, took: Duration) {
+        const KEPT_ATTEMPTS: usize = 20;
         let (webhook, batch, millis) = (hook.uuid, delivery.batch, took.as_millis() as u64);
+        let now = unix_ms();
+        let mut health = self.outbox.health(webhook);
+        let (status_code, error) = match &outcome {
+            Outcome::Delivered(status) => (Some(status.as_u16()), None),
+            Outcome::Gone => (Some(410), Some("410 Gone".to_owned())),
+            Outcome::Failed { reason, .. } => {
+                (reason.strip_prefix("status ").and_then(|s| s.parse().ok()), Some(reason.clone()))
+            }
+        };
+        delivery.log.push(Attempt { at: now, status_code, latency_ms: millis, error });
+        if delivery.log.len() > KEPT_ATTEMPTS {
+            delivery.log.remove(0);
+        }
         let stored = match outcome {
             Outcome::Delivered(status) => {
                 debug!(%webhook, batch, status = status.as_u16(), millis, "webhook delivered");
-                self.outbox.remove(&delivery)
+                health.consecutive_failures = 0;
+                health.last_success_at = Some(now);
+                delivery.state = State::Delivered;
+                delivery.attempts += 1;
+                self.outbox.finish(&delivery)
             }
             Outcome::Gone => {
                 warn!(%webhook, batch, "the webhook answered 410 Gone: disabled until re-enabled");
+                health.consecutive_failures += 1;
+                health.last_failure_at = Some(now);
                 if let Err(e) = self.registry.set_disabled(webhook, true) {
                     error!(%webhook, error = %e, "disabling the webhook failed");
                 }
-                Ok(())
+                self.outbox.update(&delivery)
             }
             Outcome::Failed { reason, retry_after } => {
+                health.consecutive_failures += 1;
+                health.last_failure_at = Some(now);
                 delivery.attempts += 1;
-                let schedule = &self.options.retry_schedule;
-                match schedule.get(delivery.attempts as usize) {
+                match self.options.retry_schedule.get(delivery.attempts as usize) {
                     Some(delay) => {
                         let delay = retry_after.map_or_else(|| jitter(*delay), |d| d.min(Duration::from_secs(86_400)));
-                        delivery.next_attempt_at = unix_ms() + delay.as_millis() as i64;
+                        delivery.next_attempt_at = now + delay.as_millis() as i64;
                         warn!(%webhook, batch, attempt = delivery.attempts, error = %reason, retry_in_ms = delay.as_millis() as u64, millis, "webhook delivery failed; will retry");
+                        self.outbox.update(&delivery)
                     }
                     None => {
                         delivery.state = State::Failed;
                         error!(%webhook, batch, attempts = delivery.attempts, error = %reason, "webhook delivery failed for good; kept for replay");
+                        self.outbox.finish(&delivery)
                     }
                 }
-                self.outbox.update(&delivery)
             }
         };
-        if let Err(e) = stored {
+        if let Err(e) = stored.and_then(|()| self.outbox.set_health(webhook, &health)) {
             error!(%webhook, batch, error = %e, "updating the outbox failed");
-        }
-        if delivery.attempts == 0 && self.outbox.len(webhook) == 0 {
-            info!(%webhook, "webhook outbox drained");
         }
     }
 }

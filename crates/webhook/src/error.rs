@@ -5,6 +5,8 @@ use task_model::{Code, ResponseError};
 pub enum Error {
     #[error("Webhook `{0}` not found.")]
     NotFound(uuid::Uuid),
+    #[error("Delivery `{0}` not found, or no longer kept.")]
+    DeliveryNotFound(String),
     #[error("{0}")]
     InvalidUuid(String),
     #[error("{0}")]
@@ -31,6 +33,7 @@ impl Error {
     pub fn code(&self) -> Code {
         match self {
             Error::NotFound(_) => Code::WebhookNotFound,
+            Error::DeliveryNotFound(_) => Code::WebhookDeliveryNotFound,
             Error::InvalidUuid(_) => Code::InvalidWebhookUuid,
             Error::InvalidUrl(_) => Code::InvalidWebhookUrl,
             Error::InvalidHeaders(_) => Code::InvalidWebhookHeaders,

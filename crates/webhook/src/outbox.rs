@@ -1,8 +1,12 @@
-//! The durable outbox: one row per (webhook, batch) still to deliver, in sled.
+//! The durable outbox: one row per (webhook, batch), in sled.
 //!
-//! Keys are `d` + webhook uuid + batch uid (big-endian), so a webhook's rows
-//! are in batch order and recording the same batch twice (a replay after a
-//! crash) finds the row already there. The body lives beside it under `p`.
+//! Keys are a kind byte + webhook uuid + batch uid (big-endian), so a
+//! webhook's rows are in batch order and recording the same batch twice (a
+//! replay after a crash) finds the row already there. Rows still to deliver
+//! are under `d`, so the next one is always the first; delivered and failed
+//! ones move to the log under `l` (the newest [`LOG_LIMIT`] per webhook are
+//! kept, with their bodies, for redelivery). Bodies are under `p`, health
+//! under `h`.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -10,7 +14,12 @@ use uuid::Uuid;
 use crate::Error;
 
 const DELIVERY: u8 = b'd';
+const LOG: u8 = b'l';
 const BODY: u8 = b'p';
+const HEALTH: u8 = b'h';
+
+/// Finished deliveries kept per webhook.
+pub const LOG_LIMIT: usize = 1_000;
 
 /// Where a delivery is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +29,28 @@ pub enum State {
     Pending,
     /// The retry schedule is exhausted; kept for replay.
     Failed,
+    /// A 2xx answer.
+    Delivered,
+}
+
+/// One try at sending a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    /// Unix milliseconds.
+    pub at: i64,
+    pub status_code: Option<u16>,
+    pub latency_ms: u64,
+    pub error: Option<String>,
+}
+
+/// How a webhook has been doing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    pub consecutive_failures: u32,
+    pub last_success_at: Option<i64>,
+    pub last_failure_at: Option<i64>,
 }
 
 /// One batch to deliver to one webhook.
@@ -39,10 +70,43 @@ pub struct Delivery {
     /// Whether the stored body is gzip-compressed (the default) or plain.
     #[serde(default = "yes")]
     pub gzip: bool,
+    /// Unix milliseconds.
+    #[serde(default)]
+    pub created_at: i64,
+    #[serde(default)]
+    pub log: Vec<Attempt>,
 }
 
 fn yes() -> bool {
     true
+}
+
+impl Delivery {
+    /// As `GET /webhooks/{uuid}/deliveries` shows it.
+    pub fn view(&self) -> serde_json::Value {
+        use crate::deliver::rfc3339_ms;
+        let attempts: Vec<serde_json::Value> = self
+            .log
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "at": rfc3339_ms(a.at),
+                    "statusCode": a.status_code,
+                    "latencyMs": a.latency_ms,
+                    "error": a.error,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "id": self.id,
+            "batchUid": self.batch,
+            "taskUids": self.tasks,
+            "status": self.state,
+            "attempts": attempts,
+            "nextAttemptAt": (self.state == State::Pending).then(|| rfc3339_ms(self.next_attempt_at.max(self.created_at))),
+            "createdAt": rfc3339_ms(self.created_at),
+        })
+    }
 }
 
 fn key(kind: u8, webhook: Uuid, batch: u32) -> Vec<u8> {
@@ -101,18 +165,93 @@ impl Outbox {
         Ok(())
     }
 
-    /// Delivered: the row and its body go.
-    pub fn remove(&self, delivery: &Delivery) -> Result<(), Error> {
+    /// Delivered or failed for good: the row moves to the log, atomically.
+    pub fn finish(&self, delivery: &Delivery) -> Result<(), Error> {
         let mut batch = sled::Batch::default();
         batch.remove(key(DELIVERY, delivery.webhook, delivery.batch));
-        batch.remove(key(BODY, delivery.webhook, delivery.batch));
+        batch.insert(key(LOG, delivery.webhook, delivery.batch), serde_json::to_vec(delivery)?);
         self.tree.apply_batch(batch)?;
+        self.prune(delivery.webhook)
+    }
+
+    /// Keeps the newest [`LOG_LIMIT`] finished rows of `webhook`.
+    fn prune(&self, webhook: Uuid) -> Result<(), Error> {
+        let keys: Vec<sled::IVec> = self.tree.scan_prefix(prefix(LOG, webhook)).keys().collect::<Result<_, _>>()?;
+        for old in keys.iter().take(keys.len().saturating_sub(LOG_LIMIT)) {
+            self.tree.remove(old)?;
+            let mut body = old.to_vec();
+            body[0] = BODY;
+            self.tree.remove(body)?;
+        }
+        Ok(())
+    }
+
+    /// A finished delivery back to pending (manual redelivery), attempted next.
+    pub fn requeue(&self, webhook: Uuid, batch: u32) -> Result<Option<Delivery>, Error> {
+        let Some(bytes) = self.tree.get(key(LOG, webhook, batch))? else { return Ok(None) };
+        if !self.tree.contains_key(key(BODY, webhook, batch))? {
+            return Ok(None);
+        }
+        let mut delivery: Delivery = serde_json::from_slice(&bytes)?;
+        delivery.state = State::Pending;
+        delivery.attempts = 0;
+        delivery.next_attempt_at = 0;
+        let mut write = sled::Batch::default();
+        write.remove(key(LOG, webhook, batch));
+        write.insert(key(DELIVERY, webhook, batch), serde_json::to_vec(&delivery)?);
+        self.tree.apply_batch(write)?;
+        Ok(Some(delivery))
+    }
+
+    /// Failed deliveries of `webhook` created at or after `since` (Unix ms).
+    pub fn failed_since(&self, webhook: Uuid, since: i64) -> Result<Vec<u32>, Error> {
+        let mut out = Vec::new();
+        for entry in self.tree.scan_prefix(prefix(LOG, webhook)) {
+            let delivery: Delivery = serde_json::from_slice(&entry?.1)?;
+            if delivery.state == State::Failed && delivery.created_at >= since {
+                out.push(delivery.batch);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A page of `webhook`'s deliveries, newest first: pending and finished.
+    pub fn page(&self, webhook: Uuid, from: Option<u32>, limit: usize) -> Result<(Vec<Delivery>, usize), Error> {
+        let mut all: Vec<(u32, sled::IVec)> = Vec::new();
+        let mut total = 0;
+        for kind in [DELIVERY, LOG] {
+            for entry in self.tree.scan_prefix(prefix(kind, webhook)) {
+                let (k, v) = entry?;
+                total += 1;
+                let batch = k.get(17..21).and_then(|b| b.try_into().ok()).map_or(0, u32::from_be_bytes);
+                if from.is_none_or(|f| batch <= f) {
+                    all.push((batch, v));
+                }
+            }
+        }
+        all.sort_by_key(|(batch, _)| std::cmp::Reverse(*batch));
+        let page = all.into_iter().take(limit).map(|(_, v)| serde_json::from_slice(&v)).collect::<Result<_, _>>()?;
+        Ok((page, total))
+    }
+
+    pub fn health(&self, webhook: Uuid) -> Health {
+        self.tree
+            .get([&[HEALTH], webhook.as_bytes().as_slice()].concat())
+            .ok()
+            .flatten()
+            .and_then(|v| serde_json::from_slice(&v).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn set_health(&self, webhook: Uuid, health: &Health) -> Result<(), Error> {
+        self.tree.insert([&[HEALTH], webhook.as_bytes().as_slice()].concat(), serde_json::to_vec(health)?)?;
         Ok(())
     }
 
     /// Every row of a deleted webhook.
     pub fn forget(&self, webhook: Uuid) -> Result<(), Error> {
-        for kind in [DELIVERY, BODY] {
+        self.tree.remove([&[HEALTH], webhook.as_bytes().as_slice()].concat())?;
+        for kind in [DELIVERY, LOG, BODY] {
             for k in self.tree.scan_prefix(prefix(kind, webhook)).keys() {
                 self.tree.remove(k?)?;
             }
@@ -153,6 +292,8 @@ mod tests {
             next_attempt_at: 0,
             state: State::Pending,
             gzip: true,
+            created_at: 0,
+            log: Vec::new(),
         }
     }
 
@@ -175,9 +316,17 @@ mod tests {
         failed.state = State::Failed;
         outbox.update(&failed).unwrap();
         assert_eq!(outbox.head(a).unwrap().unwrap().batch, 17, "failed rows are kept but skipped");
-        outbox.remove(&outbox.head(a).unwrap().unwrap()).unwrap();
+        outbox.finish(&outbox.head(a).unwrap().unwrap()).unwrap();
         assert_eq!(outbox.head(a).unwrap().unwrap().batch, 300);
-        assert_eq!(outbox.len(a), 2);
+        let (page, total) = outbox.page(a, None, 10).unwrap();
+        assert_eq!(total, 3);
+        assert_eq!(
+            page.iter().map(|d| d.batch).collect::<Vec<_>>(),
+            [300, 17, 2],
+            "newest first, pending and finished"
+        );
+        assert_eq!(outbox.requeue(a, 17).unwrap().unwrap().state, State::Pending);
+        assert_eq!(outbox.head(a).unwrap().unwrap().batch, 17, "a redelivery goes first");
         let mut hooks = outbox.webhooks().unwrap();
         hooks.sort();
         let mut expected = vec![a, b];
