@@ -229,3 +229,32 @@ fn the_deliveries_log_retry_recover_and_health() {
     wait_until("all delivered", || page(&s)["results"].as_array().unwrap().iter().all(|d| d["status"] == "delivered"));
     assert_eq!(page(&s)["total"], 3);
 }
+
+#[test]
+fn metrics_in_prometheus_text_format() {
+    let rx = Receiver::scripted(&[(500, None)], 200);
+    let s = Server::with_args(&["--task-webhook-url", &rx.url("/h"), "--webhook-retry-schedule", FAST]);
+    let uid = add(&s, 1);
+    s.wait_task(s.delete("/indexes/nope").json()["taskUid"].as_u64().unwrap());
+    rx.wait_for_tasks(&[uid]);
+    wait_until("the delivery to be counted", || {
+        String::from_utf8(s.get("/metrics").body)
+            .unwrap()
+            .contains("meili_lite_webhook_deliveries_total{outcome=\"delivered\"} 2")
+    });
+    let resp = s.get("/metrics");
+    assert!(resp.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = String::from_utf8(resp.body).unwrap();
+    for line in [
+        "meili_lite_tasks{status=\"succeeded\"} 1",
+        "meili_lite_tasks{status=\"failed\"} 1",
+        "meili_lite_tasks{status=\"enqueued\"} 0",
+        "meili_lite_queue_depth 0",
+        "meili_lite_webhook_deliveries_total{outcome=\"retried\"} 1",
+        "meili_lite_webhook_delivery_latency_seconds_count 2",
+        "meili_lite_webhook_outbox_depth{webhook=\"00000000-0000-0000-0000-000000000000\"} 0",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in\n{text}");
+    }
+    assert!(text.contains("# TYPE meili_lite_webhook_delivery_latency_seconds histogram"));
+}

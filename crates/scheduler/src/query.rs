@@ -193,6 +193,19 @@ impl Scheduler {
         paginate(items, |b| b.uid.0, |b| filter.matches_batch(b), from.map(|f| f.0), limit, reverse)
     }
 
+    /// How many tasks have each status, and how many are not finished yet
+    /// (the queue depth). Reads every task: meant for a scrape every few seconds.
+    pub fn task_counts(&self) -> Result<(std::collections::BTreeMap<Status, u64>, u64), Error> {
+        let processing = self.processing_batch();
+        let mut counts: std::collections::BTreeMap<Status, u64> = Status::ALL.iter().map(|s| (*s, 0)).collect();
+        for entry in self.inner.queue.scan_prefix([TASK]) {
+            let task = with_progress(serde_json::from_slice(&entry?.1)?, processing.as_ref());
+            *counts.entry(task.status).or_default() += 1;
+        }
+        let depth = self.inner.queue.scan_prefix([crate::keys::ENQUEUED]).count() as u64;
+        Ok((counts, depth))
+    }
+
     /// Whether a batch touching `index` is running right now.
     pub fn is_indexing(&self, index: &str) -> bool {
         self.processing_batch().is_some_and(|b| b.stats.index_uids.contains_key(index))

@@ -79,6 +79,10 @@ async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
             M::GET => meta::version(),
             _ => wrong_method(),
         },
+        ["metrics"] => match *method {
+            M::GET => meta::metrics(req).await,
+            _ => wrong_method(),
+        },
         ["stats"] => match *method {
             M::GET => meta::stats(req).await,
             _ => wrong_method(),

@@ -25,6 +25,7 @@ use tracing::{debug, error, warn};
 use uuid::Uuid;
 
 use crate::guard::GuardedResolver;
+use crate::metrics::{Event, Metrics};
 use crate::outbox::{Attempt, Delivery, Outbox, State};
 use crate::payload::{Compression, Format};
 use crate::{payload, Error, NetworkGuard, Registry, Webhook};
@@ -79,6 +80,7 @@ struct Inner {
     runtime: Handle,
     lanes: Mutex<HashMap<Uuid, Arc<Notify>>>,
     options: DeliveryOptions,
+    metrics: Metrics,
 }
 
 /// What one attempt came to.
@@ -134,8 +136,17 @@ impl Deliverer {
         let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(connector);
         let outbox = Outbox::open(db)?;
         let pending = outbox.webhooks()?;
-        let deliverer =
-            Self { inner: Arc::new(Inner { registry, outbox, client, runtime, lanes: Mutex::default(), options }) };
+        let deliverer = Self {
+            inner: Arc::new(Inner {
+                registry,
+                outbox,
+                client,
+                runtime,
+                lanes: Mutex::default(),
+                options,
+                metrics: Metrics::default(),
+            }),
+        };
         for webhook in pending {
             deliverer.wake(webhook);
         }
@@ -230,6 +241,13 @@ impl Deliverer {
             "lastFailureAt": health.last_failure_at.map(rfc3339_ms),
             "pendingDeliveries": self.inner.outbox.len(webhook),
         })
+    }
+
+    /// Delivery metrics in Prometheus text format.
+    pub fn metrics(&self, out: &mut String) {
+        let depths: Vec<(String, usize)> =
+            self.inner.registry.all().iter().map(|h| (h.uuid.to_string(), self.inner.outbox.len(h.uuid))).collect();
+        self.inner.metrics.render(out, &depths);
     }
 
     /// Wakes the lane of `webhook`, starting it if needed.
@@ -348,6 +366,8 @@ impl Inner {
                 debug!(%webhook, batch, status = status.as_u16(), millis, "webhook delivered");
                 health.consecutive_failures = 0;
                 health.last_success_at = Some(now);
+                let latency_ms = (now - delivery.created_at).max(0) as u64;
+                self.metrics.record(Event::Delivered { latency_ms });
                 delivery.state = State::Delivered;
                 delivery.attempts += 1;
                 self.outbox.finish(&delivery)
@@ -356,6 +376,7 @@ impl Inner {
                 warn!(%webhook, batch, "the webhook answered 410 Gone: disabled until re-enabled");
                 health.consecutive_failures += 1;
                 health.last_failure_at = Some(now);
+                self.metrics.record(Event::Gone);
                 if let Err(e) = self.registry.set_disabled(webhook, true) {
                     error!(%webhook, error = %e, "disabling the webhook failed");
                 }
@@ -370,11 +391,13 @@ impl Inner {
                         let delay = retry_after.map_or_else(|| jitter(*delay), |d| d.min(Duration::from_secs(86_400)));
                         delivery.next_attempt_at = now + delay.as_millis() as i64;
                         warn!(%webhook, batch, attempt = delivery.attempts, error = %reason, retry_in_ms = delay.as_millis() as u64, millis, "webhook delivery failed; will retry");
+                        self.metrics.record(Event::Retried);
                         self.outbox.update(&delivery)
                     }
                     None => {
                         delivery.state = State::Failed;
                         error!(%webhook, batch, attempts = delivery.attempts, error = %reason, "webhook delivery failed for good; kept for replay");
+                        self.metrics.record(Event::Failed);
                         self.outbox.finish(&delivery)
                     }
                 }

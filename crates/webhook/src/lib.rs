@@ -15,6 +15,7 @@
 mod deliver;
 mod error;
 pub mod guard;
+mod metrics;
 mod outbox;
 pub mod payload;
 mod registry;

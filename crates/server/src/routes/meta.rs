@@ -46,3 +46,31 @@ pub(crate) async fn stats(req: Req) -> Reply {
     .await?;
     Ok(json_response(StatusCode::OK, &body))
 }
+
+/// Prometheus text format: tasks by status, queue depth, webhook deliveries.
+pub(crate) async fn metrics(req: Req) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let state = req.state.clone();
+    let text = blocking(move || {
+        use std::fmt::Write;
+        let (counts, depth) = state.scheduler.task_counts()?;
+        let mut out = String::new();
+        let _ = writeln!(out, "# HELP meili_lite_tasks Tasks by status.");
+        let _ = writeln!(out, "# TYPE meili_lite_tasks gauge");
+        for (status, n) in counts {
+            let _ = writeln!(out, "meili_lite_tasks{{status=\"{status}\"}} {n}");
+        }
+        let _ = writeln!(out, "# HELP meili_lite_queue_depth Tasks not finished yet.");
+        let _ = writeln!(out, "# TYPE meili_lite_queue_depth gauge");
+        let _ = writeln!(out, "meili_lite_queue_depth {depth}");
+        state.deliveries.metrics(&mut out);
+        Ok(out)
+    })
+    .await?;
+    let mut res = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(text)));
+    res.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    Ok(res)
+}
