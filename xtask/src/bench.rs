@@ -25,8 +25,8 @@ const LOAD_TIME: Duration = Duration::from_secs(5);
 const IMPORT_DOCS: u64 = 100_000;
 
 pub fn run(which: &str) -> Result<(), String> {
-    if !matches!(which, "enqueue" | "import" | "all") {
-        return Err(format!("unknown benchmark `{which}`: expected enqueue, import or all"));
+    if !matches!(which, "enqueue" | "import" | "webhooks" | "all") {
+        return Err(format!("unknown benchmark `{which}`: expected enqueue, import, webhooks or all"));
     }
     sh("cargo", &["build", "--release", "-p", "meili-lite"], &[])?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
@@ -36,18 +36,25 @@ pub fn run(which: &str) -> Result<(), String> {
     if matches!(which, "import" | "all") {
         rt.block_on(import())?;
     }
+    if matches!(which, "webhooks" | "all") {
+        rt.block_on(crate::bench_webhooks::run())?;
+    }
     Ok(())
 }
 
 /// A release meili-lite on a fresh database; killed on drop.
-struct Meili {
+pub(crate) struct Meili {
     child: Child,
-    addr: SocketAddr,
-    _dir: tempfile::TempDir,
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
 }
 
 impl Meili {
-    fn start() -> Result<Self, String> {
+    pub fn start() -> Result<Self, String> {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(extra: &[&str]) -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let bin = root().join("target/release/meili-lite");
         let mut child = Command::new(bin)
@@ -56,6 +63,7 @@ impl Meili {
             .arg(std::env::var("BENCH_LOG_LEVEL").unwrap_or_else(|_| "WARN".into()))
             .arg("--db-path")
             .arg(dir.path().join("data.ms"))
+            .args(extra)
             .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| format!("starting meili-lite: {e}"))?;
@@ -68,11 +76,11 @@ impl Meili {
             .and_then(|a| a.strip_suffix('"'))
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| format!("unexpected first line: {line}"))?;
-        Ok(Meili { child, addr, _dir: dir })
+        Ok(Meili { child, addr, dir })
     }
 
     /// Peak resident memory so far (VmHWM), in MiB.
-    fn peak_rss_mib(&self) -> f64 {
+    pub fn peak_rss_mib(&self) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
         status
             .lines()
@@ -89,7 +97,7 @@ impl Drop for Meili {
     }
 }
 
-async fn request(addr: SocketAddr, method: &str, path: &str, body: Vec<u8>) -> Result<Value, String> {
+pub(crate) async fn request(addr: SocketAddr, method: &str, path: &str, body: Vec<u8>) -> Result<Value, String> {
     let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
@@ -98,7 +106,14 @@ async fn request(addr: SocketAddr, method: &str, path: &str, body: Vec<u8>) -> R
         .method(method)
         .uri(path)
         .header("host", "bench")
-        .header("content-type", "application/x-ndjson")
+        .header(
+            "content-type",
+            if body.first() == Some(&b'{') && !body.contains(&b'\n') {
+                "application/json"
+            } else {
+                "application/x-ndjson"
+            },
+        )
         .body(Full::new(Bytes::from(body)))
         .map_err(|e| e.to_string())?;
     let res = sender.send_request(req).await.map_err(|e| e.to_string())?;
@@ -107,7 +122,7 @@ async fn request(addr: SocketAddr, method: &str, path: &str, body: Vec<u8>) -> R
 }
 
 /// Waits (bounded) until task `uid` is finished; returns it.
-async fn wait_task(addr: SocketAddr, uid: u64, limit: Duration) -> Result<Value, String> {
+pub(crate) async fn wait_task(addr: SocketAddr, uid: u64, limit: Duration) -> Result<Value, String> {
     let deadline = Instant::now() + limit;
     loop {
         let task = request(addr, "GET", &format!("/tasks/{uid}"), Vec::new()).await?;

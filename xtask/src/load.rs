@@ -28,11 +28,25 @@ impl Outcome {
     }
 }
 
-/// Sends `POST path` with `body(i)` from `connections` connections for `duration`.
+/// Sends `POST path` with `body(i)` from `connections` connections for
+/// `duration` (or until `max` requests, if set).
 pub async fn run(
     addr: SocketAddr,
     connections: usize,
     duration: Duration,
+    path: &'static str,
+    auth: Option<String>,
+    body: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
+) -> Outcome {
+    run_bounded(addr, connections, duration, u64::MAX, path, auth, body).await
+}
+
+/// [`run`] that also stops after `max` requests.
+pub async fn run_bounded(
+    addr: SocketAddr,
+    connections: usize,
+    duration: Duration,
+    max: u64,
     path: &'static str,
     auth: Option<String>,
     body: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
@@ -59,6 +73,9 @@ pub async fn run(
             tokio::spawn(conn);
             while !stop.load(Ordering::Relaxed) {
                 let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= max {
+                    break;
+                }
                 let mut req = Request::post(path).header("content-type", "application/json").header("host", "bench");
                 if let Some(a) = &auth {
                     req = req.header("authorization", a.as_str());
@@ -79,7 +96,10 @@ pub async fn run(
             }
         }));
     }
-    tokio::time::sleep(duration).await;
+    let deadline = tokio::time::Instant::now() + duration;
+    while tokio::time::Instant::now() < deadline && ok.load(Ordering::Relaxed) + errors.load(Ordering::Relaxed) < max {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     stop.store(true, Ordering::Relaxed);
     let elapsed = started.elapsed();
     for t in tasks {

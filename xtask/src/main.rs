@@ -1,8 +1,10 @@
 //! Developer workflows: `cargo xtask ci`, `cargo xtask bench [enqueue|import|all]`.
 
 mod bench;
+mod bench_webhooks;
 mod ci;
 mod load;
+mod sink;
 
 use std::process::ExitCode;
 
@@ -14,7 +16,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(args.get(1).map(String::as_str).unwrap_or("all")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  ci               fmt check, clippy -D warnings, all tests\n  test             all tests (provisions the Python venv)\n  bench [enqueue|import|all]\n                   release-build benchmarks, printed with same-run ratios"
+                "usage: cargo xtask <command>\n\n  ci               fmt check, clippy -D warnings, all tests\n  test             all tests (provisions the Python venv)\n  bench [enqueue|import|webhooks|all]\n                   release-build benchmarks, printed with same-run ratios"
             );
             return ExitCode::from(2);
         }

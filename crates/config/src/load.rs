@@ -141,6 +141,8 @@ fn env_var(key: &str) -> String {
 fn command() -> Command {
     let mut cmd = Command::new("meili-lite")
         .version(env!("CARGO_PKG_VERSION"))
+        // The last occurrence of a flag wins, so scripts can append overrides.
+        .args_override_self(true)
         .about("A small, fast Meilisearch-compatible server with first-class task webhooks.")
         .after_help("Precedence, lowest first: defaults < config file < MEILI_* environment < command line.");
     for s in SPECS.iter().chain([&CONFIG_FILE]) {
@@ -389,7 +391,7 @@ mod tests {
             ("MEILI_HTTP_ADDR", "127.0.0.1:2222"),
             ("MEILI_DB_PATH", "from-env"),
         ]);
-        let opt = load_from(["meili-lite", "--db-path", "from-cli"], &e).unwrap();
+        let opt = load_from(["meili-lite", "--db-path", "ignored", "--db-path", "from-cli"], &e).unwrap();
         assert_eq!(opt.db_path, PathBuf::from("from-cli"), "cli beats env");
         assert_eq!(opt.http_addr.port(), 2222, "env beats file");
         assert_eq!(opt.log_level, crate::LogLevel::Debug, "file beats default");

@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use crate::guard::GuardedResolver;
 use crate::metrics::{Event, Metrics};
-use crate::outbox::{Attempt, Delivery, Outbox, State};
+use crate::outbox::{Attempt, Delivery, Health, Outbox, State};
 use crate::payload::{Compression, Format};
 use crate::{payload, Error, NetworkGuard, Registry, Webhook};
 
@@ -81,6 +81,11 @@ struct Inner {
     lanes: Mutex<HashMap<Uuid, Arc<Notify>>>,
     options: DeliveryOptions,
     metrics: Metrics,
+    /// Health per webhook, kept in memory and written to the outbox when it
+    /// changes state or at most once a second: not on every delivery.
+    health: Mutex<HashMap<Uuid, (Health, Instant)>>,
+    /// Finished deliveries per webhook since its log was last pruned.
+    finished: Mutex<HashMap<Uuid, u32>>,
 }
 
 /// What one attempt came to.
@@ -145,6 +150,8 @@ impl Deliverer {
                 lanes: Mutex::default(),
                 options,
                 metrics: Metrics::default(),
+                health: Mutex::default(),
+                finished: Mutex::default(),
             }),
         };
         for webhook in pending {
@@ -234,7 +241,7 @@ impl Deliverer {
     /// How the webhook has been doing: `consecutiveFailures`, `lastSuccessAt`,
     /// `lastFailureAt`, `pendingDeliveries`.
     pub fn health(&self, webhook: Uuid) -> Value {
-        let health = self.inner.outbox.health(webhook);
+        let health = self.inner.health_of(webhook);
         json!({
             "consecutiveFailures": health.consecutive_failures,
             "lastSuccessAt": health.last_success_at.map(rfc3339_ms),
@@ -266,6 +273,44 @@ impl Deliverer {
 }
 
 impl Inner {
+    fn health_of(&self, webhook: Uuid) -> Health {
+        let cached = self.health.lock().unwrap_or_else(|e| e.into_inner()).get(&webhook).map(|(h, _)| h.clone());
+        cached.unwrap_or_else(|| self.outbox.health(webhook))
+    }
+
+    /// Remembers `health`; persists it if it changed state or a second passed.
+    fn store_health(&self, webhook: Uuid, health: Health) -> Result<(), Error> {
+        let mut cache = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        let due = match cache.get(&webhook) {
+            None => true,
+            Some((old, written)) => {
+                (old.consecutive_failures == 0) != (health.consecutive_failures == 0)
+                    || written.elapsed() > Duration::from_secs(1)
+            }
+        };
+        let written = if due {
+            self.outbox.set_health(webhook, &health)?;
+            Instant::now()
+        } else {
+            cache.get(&webhook).map_or_else(Instant::now, |(_, w)| *w)
+        };
+        cache.insert(webhook, (health, written));
+        Ok(())
+    }
+
+    /// Prunes the log of `webhook` every 256 finished deliveries.
+    fn finished(&self, webhook: Uuid) -> Result<(), Error> {
+        let mut finished = self.finished.lock().unwrap_or_else(|e| e.into_inner());
+        let count = finished.entry(webhook).or_insert(0);
+        *count += 1;
+        if *count >= 256 {
+            *count = 0;
+            drop(finished);
+            self.outbox.prune(webhook)?;
+        }
+        Ok(())
+    }
+
     /// Sends `webhook`'s rows, oldest batch first, until the webhook is deleted.
     async fn run_lane(self: Arc<Self>, webhook: Uuid, notify: Arc<Notify>) {
         // A lane also wakes on its own now and then, to notice a deleted or
@@ -307,7 +352,13 @@ impl Inner {
             };
             let started = Instant::now();
             let outcome = self.attempt(&hook, &delivery, body).await;
-            self.settle(&hook, delivery, outcome, started.elapsed());
+            let sent = started.elapsed();
+            self.settle(&hook, delivery, outcome, sent);
+            tracing::debug!(
+                send_us = sent.as_micros() as u64,
+                total_us = started.elapsed().as_micros() as u64,
+                "PROBE lane step"
+            );
         }
     }
 
@@ -349,7 +400,7 @@ impl Inner {
         const KEPT_ATTEMPTS: usize = 20;
         let (webhook, batch, millis) = (hook.uuid, delivery.batch, took.as_millis() as u64);
         let now = unix_ms();
-        let mut health = self.outbox.health(webhook);
+        let mut health = self.health_of(webhook);
         let (status_code, error) = match &outcome {
             Outcome::Delivered(status) => (Some(status.as_u16()), None),
             Outcome::Gone => (Some(410), Some("410 Gone".to_owned())),
@@ -370,7 +421,7 @@ impl Inner {
                 self.metrics.record(Event::Delivered { latency_ms });
                 delivery.state = State::Delivered;
                 delivery.attempts += 1;
-                self.outbox.finish(&delivery)
+                self.outbox.finish(&delivery).and_then(|()| self.finished(webhook))
             }
             Outcome::Gone => {
                 warn!(%webhook, batch, "the webhook answered 410 Gone: disabled until re-enabled");
@@ -398,12 +449,12 @@ impl Inner {
                         delivery.state = State::Failed;
                         error!(%webhook, batch, attempts = delivery.attempts, error = %reason, "webhook delivery failed for good; kept for replay");
                         self.metrics.record(Event::Failed);
-                        self.outbox.finish(&delivery)
+                        self.outbox.finish(&delivery).and_then(|()| self.finished(webhook))
                     }
                 }
             }
         };
-        if let Err(e) = stored.and_then(|()| self.outbox.set_health(webhook, &health)) {
+        if let Err(e) = stored.and_then(|()| self.store_health(webhook, health)) {
             error!(%webhook, batch, error = %e, "updating the outbox failed");
         }
     }

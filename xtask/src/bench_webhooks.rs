@@ -1,0 +1,214 @@
+//! `cargo xtask bench webhooks`: delivery latency, fan-out, isolation, backlog.
+//! Every scenario is bounded in time; every figure has a same-run reference.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::bench::{request, Meili};
+use crate::load;
+use crate::sink::{percentiles, Sink};
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const TASKS: u64 = 10_000;
+const FANOUT: usize = 20;
+
+fn one_doc() -> Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> {
+    Arc::new(|i| format!(r#"[{{"id":{i}}}]"#).into_bytes())
+}
+
+/// Waits (bounded) until `done` holds.
+async fn until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}
+
+async fn add_webhook(meili: &Meili, url: String) -> Result<(), String> {
+    let body = json!({"url": url, "signingSecret": SECRET}).to_string().into_bytes();
+    let created = request(meili.addr, "POST", "/webhooks", body).await?;
+    created["uuid"].as_str().map(drop).ok_or_else(|| format!("webhook not created: {created}"))
+}
+
+/// Drives `TASKS` one-document tasks (8 clients) and returns the latencies the
+/// healthy sink saw, in ms.
+async fn latency_run(meili: &Meili, sink: &Sink) -> Result<Vec<f64>, String> {
+    let run =
+        load::run_bounded(meili.addr, 8, Duration::from_secs(60), TASKS, "/indexes/lat/documents", None, one_doc())
+            .await;
+    let expected = run.ok as usize;
+    if !until(Duration::from_secs(120), || sink.received() >= expected).await {
+        eprintln!("warning: {} of {expected} tasks delivered in time", sink.received());
+    }
+    Ok(sink.latencies.lock().unwrap_or_else(|e| e.into_inner()).clone())
+}
+
+/// `BENCH_WEBHOOKS=latency,fanout` runs only those scenarios (all by default).
+fn wanted(scenario: &str) -> bool {
+    std::env::var("BENCH_WEBHOOKS").map_or(true, |list| list.split(',').any(|s| s.trim() == scenario))
+}
+
+pub async fn run() -> Result<(), String> {
+    println!("\n## webhooks: signed, durable outbox on (release build, loopback)");
+    println!("| measure | value |\n|---|---|");
+
+    // 1. Latency from finishedAt to receipt (the reference for scenario 3).
+    eprintln!("webhooks: latency over {TASKS} tasks");
+    let sink = Sink::start(200).await;
+    let url = format!("http://{}/hook", sink.addr);
+    let meili = Meili::start_with(&["--task-webhook-url", &url, "--task-webhook-signing-secret", SECRET])?;
+    let clean = latency_run(&meili, &sink).await?;
+    let (p50, p99, max) = percentiles(&clean);
+    println!("| latency finishedAt → receipt, {} tasks | p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.1} ms (target p50 ≤ 1, p99 ≤ 2) |", clean.len());
+    drop(meili);
+
+    if wanted("fanout") {
+        fanout().await?;
+    }
+    if wanted("isolation") {
+        isolation(p99).await?;
+    }
+    if wanted("backlog") {
+        backlog().await?;
+    }
+    Ok(())
+}
+
+/// 2. Fan-out to 20 receivers, against the loopback POST limit.
+async fn fanout() -> Result<(), String> {
+    eprintln!("webhooks: fan-out to {FANOUT} receivers");
+    let limit_sink = Sink::start(200).await;
+    let gz: Vec<u8> = {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let _ = e.write_all(br#"{"uid":1,"status":"succeeded","details.receivedDocuments":1}"#);
+        e.finish().unwrap_or_default()
+    };
+    let limit =
+        load::run(limit_sink.addr, FANOUT, Duration::from_secs(3), "/hook", None, Arc::new(move |_| gz.clone())).await;
+    let sinks = futures_join(FANOUT).await;
+    let meili = Meili::start()?;
+    for s in &sinks {
+        add_webhook(&meili, format!("http://{}/hook", s.addr)).await?;
+    }
+    let started = Instant::now();
+    let run =
+        load::run_bounded(meili.addr, 32, Duration::from_secs(30), TASKS, "/indexes/fan/documents", None, one_doc())
+            .await;
+    let want = run.ok as usize;
+    until(Duration::from_secs(120), || sinks.iter().all(|s| s.received() >= want)).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let posts: u64 = sinks.iter().map(|s| s.posts.load(Ordering::Relaxed)).sum();
+    let rate = posts as f64 / elapsed;
+    println!(
+        "| fan-out: {FANOUT} receivers, {want} tasks | {posts} POSTs in {elapsed:.2} s = {rate:.0} POST/s; loopback POST limit of the same client {:.0}/s (ratio {:.3}) |",
+        limit.per_second(),
+        rate / limit.per_second()
+    );
+    drop(meili);
+    Ok(())
+}
+
+/// 3. Isolation: the healthy webhook beside a black hole and a 500.
+async fn isolation(clean_p99: f64) -> Result<(), String> {
+    eprintln!("webhooks: isolation");
+    let healthy = Sink::start(200).await;
+    let failing = Sink::start(500).await;
+    let black_hole = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let meili = Meili::start()?;
+    add_webhook(&meili, format!("http://{}/ok", healthy.addr)).await?;
+    add_webhook(&meili, format!("http://{}/fail", failing.addr)).await?;
+    add_webhook(&meili, format!("http://{}/hole", black_hole.local_addr().map_err(|e| e.to_string())?)).await?;
+    let noisy = latency_run(&meili, &healthy).await?;
+    let (_, noisy_p99, noisy_max) = percentiles(&noisy);
+    println!("| healthy p99 beside a black-holed and a failing webhook | {noisy_p99:.2} ms (max {noisy_max:.1} ms) = {:.2}× the clean p99 |", noisy_p99 / clean_p99);
+    drop(meili);
+    drop(black_hole);
+    Ok(())
+}
+
+/// 4. Backlog: deliveries pile up with every receiver down, then drain.
+async fn backlog() -> Result<(), String> {
+    let batches: u64 = std::env::var("BENCH_BACKLOG_BATCHES").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000);
+    eprintln!("webhooks: backlog of {} deliveries", batches * FANOUT as u64);
+    let ports: Vec<u16> = (0..FANOUT)
+        .filter_map(|_| std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok().map(|a| a.port()))
+        .collect();
+    // Retry every 500 ms for a while, so the lanes notice the receivers coming back.
+    let schedule = format!("0{}", ",500ms".repeat(600));
+    let meili = Meili::start_with(&[
+        "--experimental-max-number-of-batched-tasks",
+        "1",
+        "--webhook-retry-schedule",
+        &schedule,
+        "--log-level",
+        "ERROR",
+    ])?;
+    for port in &ports {
+        add_webhook(&meili, format!("http://127.0.0.1:{port}/hook")).await?;
+    }
+    let run = load::run_bounded(
+        meili.addr,
+        16,
+        Duration::from_secs(120),
+        batches,
+        "/indexes/back/documents",
+        None,
+        one_doc(),
+    )
+    .await;
+    let last = run.ok.saturating_sub(1);
+    let _ = crate::bench::wait_task(meili.addr, last, Duration::from_secs(300)).await;
+    let pending = run.ok * FANOUT as u64;
+    let rss = meili.peak_rss_mib();
+    let disk = dir_size(meili.dir.path());
+    let mut receivers = Vec::new();
+    for port in &ports {
+        if let Ok(s) = Sink::start_on(&format!("127.0.0.1:{port}"), 200).await {
+            receivers.push(s);
+        }
+    }
+    let started = Instant::now();
+    let drained =
+        until(Duration::from_secs(300), || receivers.iter().map(|s| s.received() as u64).sum::<u64>() >= pending).await;
+    let took = started.elapsed().as_secs_f64();
+    let got: u64 = receivers.iter().map(|s| s.received() as u64).sum();
+    println!(
+        "| backlog: {pending} pending deliveries ({} batches × {FANOUT} webhooks, receivers down) | peak RSS {rss:.0} MiB, database {:.0} MiB; drained {got} in {took:.1} s = {:.0} deliveries/s{} |",
+        run.ok,
+        disk as f64 / (1024.0 * 1024.0),
+        got as f64 / took,
+        if drained { "" } else { " (time limit reached)" }
+    );
+    Ok(())
+}
+
+async fn futures_join(n: usize) -> Vec<Sink> {
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(Sink::start(200).await);
+    }
+    out
+}
+
+fn dir_size(path: &std::path::Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
