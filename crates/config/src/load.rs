@@ -107,6 +107,15 @@ const SPECS: &[Spec] = &[
         "Private networks webhooks may reach (comma-separated CIDRs, or `any`); loopback is also allowed with --env development.",
     ),
     Spec {
+        default: Some("10s"),
+        ..spec(
+            "webhook_connect_timeout",
+            "webhook-connect-timeout",
+            "DURATION",
+            "Longest a webhook connection (TCP and TLS handshake) may take to open.",
+        )
+    },
+    Spec {
         default: Some("30s"),
         ..spec(
             "webhook_timeout",
@@ -266,6 +275,8 @@ pub fn load_from(
             take("experimental_allowed_ip_networks"),
         )
         .optional(parse::networks)?,
+        webhook_connect_timeout: get("webhook_connect_timeout", take("webhook_connect_timeout"))
+            .required(parse::duration)?,
         webhook_timeout: get("webhook_timeout", take("webhook_timeout")).required(parse::duration)?,
         webhook_retry_schedule: get("webhook_retry_schedule", take("webhook_retry_schedule"))
             .required(parse::durations)?,

@@ -22,6 +22,7 @@ pub struct Opt {
     pub task_webhook_signing_secret: Option<Secret>,
     /// `any`, or CIDRs webhooks may reach although they are private.
     pub experimental_allowed_ip_networks: Option<String>,
+    pub webhook_connect_timeout: std::time::Duration,
     pub webhook_timeout: std::time::Duration,
     /// Delay before each attempt; the first is usually zero.
     pub webhook_retry_schedule: Vec<std::time::Duration>,

@@ -92,6 +92,7 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     });
     let webhooks = Arc::new(Registry::open(&db, cli_webhook)?);
     let delivery = DeliveryOptions {
+        connect_timeout: opt.webhook_connect_timeout,
         timeout: opt.webhook_timeout,
         retry_schedule: opt.webhook_retry_schedule.clone(),
         guard: network_guard(&opt),

@@ -48,6 +48,8 @@ pub const STANDARD_SCHEDULE: [Duration; 10] = [
 /// How deliveries are attempted.
 #[derive(Debug, Clone)]
 pub struct DeliveryOptions {
+    /// Opening a connection (TCP connect).
+    pub connect_timeout: Duration,
     /// Whole request, connect to last byte of the answer.
     pub timeout: Duration,
     /// Delay before each attempt; its length is the number of attempts.
@@ -59,6 +61,7 @@ pub struct DeliveryOptions {
 impl Default for DeliveryOptions {
     fn default() -> Self {
         Self {
+            connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             retry_schedule: STANDARD_SCHEDULE.to_vec(),
             guard: NetworkGuard::default(),
@@ -128,7 +131,7 @@ impl Deliverer {
         let resolver = GuardedResolver { guard: Arc::new(options.guard.clone()) };
         let mut http = HttpConnector::new_with_resolver(resolver);
         http.set_nodelay(true);
-        http.set_connect_timeout(Some(options.timeout));
+        http.set_connect_timeout(Some(options.connect_timeout.min(options.timeout)));
         http.enforce_http(false);
         // HTTPS through rustls with the ring provider and the Mozilla roots
         // compiled in: no system certificate store, no cmake.
