@@ -212,78 +212,86 @@ fn object(body: Value) -> Result<Map<String, Value>, Error> {
 
 /// `filter`, `format` and `compression`: meili-lite's per-webhook choices.
 fn apply_payload_options(hook: &mut Webhook, body: &Map<String, Value>) -> Result<(), Error> {
-    let bad = |code: Code, message: String| Error::BadBody { code, message };
     match body.get("filter") {
         None => {}
         Some(Value::Null) => hook.filter = Filter::default(),
         Some(Value::Object(map)) => {
             let mut filter = Filter::default();
             for (key, value) in map {
-                let at = format!(" at `.filter.{key}`");
-                let Value::Array(items) = value else {
-                    return Err(bad(Code::InvalidWebhookFilter, wrong_type(&at, "an array", value)));
-                };
-                let names: Vec<&str> = items.iter().map(|v| v.as_str().unwrap_or("")).collect();
-                let any = names.contains(&"*");
                 match key.as_str() {
                     "indexUids" => {
-                        let uids = names.iter().filter(|n| **n != "*").map(|n| {
-                            n.parse::<task_model::IndexUid>().map(|u| u.to_string()).map_err(|e| bad(Code::InvalidWebhookFilter, format!("Invalid value{at}: {e}")))
-                        });
-                        let uids = uids.collect::<Result<Vec<_>, _>>()?;
-                        filter.index_uids = (!any).then_some(uids);
+                        filter.index_uids = filter_list(key, value, |n| {
+                            n.parse::<task_model::IndexUid>().map(|u| u.to_string()).map_err(|e| e.to_string())
+                        })?
                     }
                     "types" => {
-                        let kinds = names.iter().filter(|n| **n != "*").map(|n| {
-                            n.parse::<Kind>().map_err(|_| bad(Code::InvalidWebhookFilter, format!("Invalid value{at}: `{n}` is not a valid task type.")))
-                        });
-                        let kinds = kinds.collect::<Result<Vec<_>, _>>()?;
-                        filter.types = (!any).then_some(kinds);
+                        filter.types = filter_list(key, value, |n| {
+                            n.parse::<Kind>().map_err(|_| format!("`{n}` is not a valid task type."))
+                        })?
                     }
                     "statuses" => {
-                        let statuses = names.iter().filter(|n| **n != "*").map(|n| {
-                            n.parse::<Status>().map_err(|_| bad(Code::InvalidWebhookFilter, format!("Invalid value{at}: `{n}` is not a valid task status.")))
-                        });
-                        let statuses = statuses.collect::<Result<Vec<_>, _>>()?;
-                        filter.statuses = (!any).then_some(statuses);
+                        filter.statuses = filter_list(key, value, |n| {
+                            n.parse::<Status>().map_err(|_| format!("`{n}` is not a valid task status."))
+                        })?
                     }
                     other => {
-                        return Err(bad(
-                            Code::InvalidWebhookFilter,
-                            format!("Unknown field `{other}` inside `.filter`: expected one of `indexUids`, `types`, `statuses`"),
-                        ))
+                        return Err(Error::BadBody {
+                            code: Code::InvalidWebhookFilter,
+                            message: format!(
+                                "Unknown field `{other}` inside `.filter`: expected one of `indexUids`, `types`, `statuses`"
+                            ),
+                        })
                     }
                 }
             }
             hook.filter = filter;
         }
-        Some(other) => return Err(bad(Code::InvalidWebhookFilter, wrong_type(" at `.filter`", "an object", other))),
+        Some(other) => {
+            return Err(Error::BadBody {
+                code: Code::InvalidWebhookFilter,
+                message: wrong_type(" at `.filter`", "an object", other),
+            })
+        }
     }
     if let Some(value) = body.get("format") {
-        hook.format = match value.as_str() {
-            Some("flattened") => Format::Flattened,
-            Some("nested") => Format::Nested,
-            _ => {
-                return Err(bad(
-                    Code::InvalidWebhookPayload,
-                    format!("Invalid value at `.format`: expected `flattened` or `nested`, found `{value}`"),
-                ))
-            }
-        };
+        hook.format = choice("format", value, &[("flattened", Format::Flattened), ("nested", Format::Nested)])?;
     }
     if let Some(value) = body.get("compression") {
-        hook.compression = match value.as_str() {
-            Some("gzip") => Compression::Gzip,
-            Some("none") => Compression::None,
-            _ => {
-                return Err(bad(
-                    Code::InvalidWebhookPayload,
-                    format!("Invalid value at `.compression`: expected `gzip` or `none`, found `{value}`"),
-                ))
-            }
-        };
+        hook.compression = choice("compression", value, &[("gzip", Compression::Gzip), ("none", Compression::None)])?;
     }
     Ok(())
+}
+
+/// A filter list: `None` when it holds `*` (anything), else every item parsed.
+fn filter_list<T>(
+    key: &str,
+    value: &Value,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<Vec<T>>, Error> {
+    let at = format!(" at `.filter.{key}`");
+    let bad = |message: String| Error::BadBody { code: Code::InvalidWebhookFilter, message };
+    let Value::Array(items) = value else { return Err(bad(wrong_type(&at, "an array", value))) };
+    let names: Vec<&str> = items.iter().map(|v| v.as_str().unwrap_or("")).collect();
+    if names.contains(&"*") {
+        return Ok(None);
+    }
+    names
+        .iter()
+        .map(|n| parse(n).map_err(|e| bad(format!("Invalid value{at}: {e}"))))
+        .collect::<Result<_, _>>()
+        .map(Some)
+}
+
+/// One of a few named options.
+fn choice<T: Copy>(field: &str, value: &Value, options: &[(&str, T)]) -> Result<T, Error> {
+    let found = options.iter().find(|(name, _)| value.as_str() == Some(name)).map(|(_, v)| *v);
+    found.ok_or_else(|| {
+        let names: Vec<String> = options.iter().map(|(n, _)| format!("`{n}`")).collect();
+        Error::BadBody {
+            code: Code::InvalidWebhookPayload,
+            message: format!("Invalid value at `.{field}`: expected {}, found `{value}`", names.join(" or ")),
+        }
+    })
 }
 
 /// How long a rotated-out secret keeps signing.
