@@ -26,8 +26,8 @@ use uuid::Uuid;
 
 use crate::guard::GuardedResolver;
 use crate::metrics::{Event, Metrics};
-use crate::outbox::{Attempt, Delivery, Health, Outbox, State};
-use crate::payload::{Compression, Format};
+use crate::outbox::{delivery_id, Attempt, Delivery, Health, Outbox, State};
+use crate::payload::Compression;
 use crate::{payload, Error, NetworkGuard, Registry, Webhook};
 
 /// The Standard Webhooks retry schedule: the first attempt at once, then
@@ -171,28 +171,32 @@ impl Deliverer {
         if hooks.is_empty() || tasks.is_empty() {
             return Ok(());
         }
-        // Most webhooks take every task in the spec's shape: encode that once.
-        let mut spec_body: Option<Vec<u8>> = None;
+        // Webhooks that take the whole batch in the same shape share one body,
+        // encoded and stored once; a filtered subset gets a body of its own.
+        let mut shared: HashMap<u8, Vec<u8>> = HashMap::new();
         let mut recorded = Vec::new();
         for hook in hooks {
             let matching: Vec<&Task> = tasks.iter().filter(|t| hook.filter.matches(t)).collect();
             if matching.is_empty() {
                 continue;
             }
-            let everything = matching.len() == tasks.len();
-            let spec_shape = hook.format == Format::Flattened && hook.compression == Compression::Gzip;
+            let shape = (matching.len() == tasks.len()).then_some((hook.format as u8) << 1 | hook.compression as u8);
             let owned;
-            let body: &[u8] = if everything && spec_shape {
-                spec_body.get_or_insert_with(|| payload::encode(tasks))
-            } else {
-                let subset: Vec<Task> = matching.iter().map(|t| (*t).clone()).collect();
-                owned = payload::encode_as(&subset, hook.format, hook.compression);
-                &owned
+            let body: &[u8] = match shape {
+                Some(shape) => {
+                    shared.entry(shape).or_insert_with(|| payload::encode_as(tasks, hook.format, hook.compression))
+                }
+                None => {
+                    let subset: Vec<Task> = matching.iter().map(|t| (*t).clone()).collect();
+                    owned = payload::encode_as(&subset, hook.format, hook.compression);
+                    &owned
+                }
             };
             let delivery = Delivery {
-                id: format!("msg_{}_{}", batch.uid.0, hook.uuid.simple()),
+                id: delivery_id(batch.uid.0, hook.uuid),
                 webhook: hook.uuid,
                 batch: batch.uid.0,
+                shape,
                 tasks: matching.iter().map(|t| t.uid.0).collect(),
                 attempts: 0,
                 next_attempt_at: 0,
@@ -222,7 +226,7 @@ impl Deliverer {
             .strip_prefix("msg_")
             .and_then(|rest| rest.split('_').next())
             .and_then(|b| b.parse::<u32>().ok())
-            .filter(|b| format!("msg_{b}_{}", webhook.simple()) == id)
+            .filter(|b| delivery_id(*b, webhook) == id)
             .ok_or_else(|| Error::DeliveryNotFound(id.to_owned()))?;
         let delivery =
             self.inner.outbox.requeue(webhook, batch)?.ok_or_else(|| Error::DeliveryNotFound(id.to_owned()))?;

@@ -16,6 +16,8 @@ use crate::Error;
 const DELIVERY: u8 = b'd';
 const LOG: u8 = b'l';
 const BODY: u8 = b'p';
+const SHARED_BODY: u8 = b'q';
+const SHARED_REFS: u8 = b'r';
 const HEALTH: u8 = b'h';
 
 /// Finished deliveries kept per webhook.
@@ -58,10 +60,18 @@ pub struct Health {
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     /// The receiver's idempotency key (`webhook-id`): the same for every
-    /// attempt, across restarts.
+    /// attempt, across restarts. Derived from the key, not stored.
+    #[serde(skip)]
     pub id: String,
+    /// From the key, not stored.
+    #[serde(skip)]
     pub webhook: Uuid,
     pub batch: u32,
+    /// `Some(shape)`: the body is the batch's shared body of that payload
+    /// shape (every webhook taking the whole batch in one shape shares it);
+    /// `None`: a body of its own (a filtered subset).
+    #[serde(default)]
+    pub shape: Option<u8>,
     pub tasks: Vec<u32>,
     pub attempts: u32,
     /// Unix milliseconds.
@@ -109,6 +119,18 @@ impl Delivery {
     }
 }
 
+/// The id a delivery is known by: `msg_<batch>_<webhook>`.
+pub fn delivery_id(batch: u32, webhook: Uuid) -> String {
+    format!("msg_{batch}_{}", webhook.simple())
+}
+
+fn shared_key(kind: u8, batch: u32, shape: u8) -> Vec<u8> {
+    let mut k = vec![kind];
+    k.extend_from_slice(&batch.to_be_bytes());
+    k.push(shape);
+    k
+}
+
 fn key(kind: u8, webhook: Uuid, batch: u32) -> Vec<u8> {
     let mut k = Vec::with_capacity(21);
     k.push(kind);
@@ -133,22 +155,66 @@ impl Outbox {
         Ok(Self { tree: db.open_tree("outbox")? })
     }
 
+    /// A row back from its key and value.
+    fn decode(key: &[u8], value: &[u8]) -> Result<Delivery, Error> {
+        let mut delivery: Delivery = serde_json::from_slice(value)?;
+        delivery.webhook = key.get(1..17).and_then(|b| Uuid::from_slice(b).ok()).unwrap_or_default();
+        delivery.id = delivery_id(delivery.batch, delivery.webhook);
+        Ok(delivery)
+    }
+
+    fn body_key(delivery: &Delivery) -> Vec<u8> {
+        match delivery.shape {
+            Some(shape) => shared_key(SHARED_BODY, delivery.batch, shape),
+            None => key(BODY, delivery.webhook, delivery.batch),
+        }
+    }
+
     /// Records a delivery unless this batch is already recorded for this webhook.
     pub fn record(&self, delivery: &Delivery, body: &[u8]) -> Result<(), Error> {
         let meta = key(DELIVERY, delivery.webhook, delivery.batch);
-        if self.tree.contains_key(&meta)? {
+        if self.tree.contains_key(&meta)? || self.tree.contains_key(key(LOG, delivery.webhook, delivery.batch))? {
             return Ok(());
         }
         // Body first: a delivery row never exists without its body.
-        self.tree.insert(key(BODY, delivery.webhook, delivery.batch), body)?;
+        let body_key = Self::body_key(delivery);
+        if let Some(shape) = delivery.shape {
+            if !self.tree.contains_key(&body_key)? {
+                self.tree.insert(&body_key, body)?;
+            }
+            self.tree.update_and_fetch(shared_key(SHARED_REFS, delivery.batch, shape), |old| {
+                let count = old.and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
+                Some((count + 1).to_be_bytes().to_vec())
+            })?;
+        } else {
+            self.tree.insert(body_key, body)?;
+        }
         self.tree.insert(meta, serde_json::to_vec(delivery)?)?;
+        Ok(())
+    }
+
+    /// Drops a row's claim on its body; a shared body goes with its last row.
+    fn release(&self, delivery: &Delivery) -> Result<(), Error> {
+        let Some(shape) = delivery.shape else {
+            self.tree.remove(Self::body_key(delivery))?;
+            return Ok(());
+        };
+        let refs = shared_key(SHARED_REFS, delivery.batch, shape);
+        let left = self.tree.update_and_fetch(&refs, |old| {
+            let count = old.and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
+            (count > 1).then(|| (count - 1).to_be_bytes().to_vec())
+        })?;
+        if left.is_none() {
+            self.tree.remove(Self::body_key(delivery))?;
+        }
         Ok(())
     }
 
     /// The oldest pending delivery of `webhook`: deliveries go out in batch order.
     pub fn head(&self, webhook: Uuid) -> Result<Option<Delivery>, Error> {
         for entry in self.tree.scan_prefix(prefix(DELIVERY, webhook)) {
-            let delivery: Delivery = serde_json::from_slice(&entry?.1)?;
+            let (k, v) = entry?;
+            let delivery = Self::decode(&k, &v)?;
             if delivery.state == State::Pending {
                 return Ok(Some(delivery));
             }
@@ -157,7 +223,7 @@ impl Outbox {
     }
 
     pub fn body(&self, delivery: &Delivery) -> Result<Option<sled::IVec>, Error> {
-        Ok(self.tree.get(key(BODY, delivery.webhook, delivery.batch))?)
+        Ok(self.tree.get(Self::body_key(delivery))?)
     }
 
     pub fn update(&self, delivery: &Delivery) -> Result<(), Error> {
@@ -179,28 +245,28 @@ impl Outbox {
 
     /// Keeps the newest [`LOG_LIMIT`] finished rows of `webhook`.
     pub fn prune(&self, webhook: Uuid) -> Result<(), Error> {
-        let keys: Vec<sled::IVec> = self.tree.scan_prefix(prefix(LOG, webhook)).keys().collect::<Result<_, _>>()?;
-        for old in keys.iter().take(keys.len().saturating_sub(LOG_LIMIT)) {
-            self.tree.remove(old)?;
-            let mut body = old.to_vec();
-            body[0] = BODY;
-            self.tree.remove(body)?;
+        let count = self.tree.scan_prefix(prefix(LOG, webhook)).count();
+        for entry in self.tree.scan_prefix(prefix(LOG, webhook)).take(count.saturating_sub(LOG_LIMIT)) {
+            let (k, v) = entry?;
+            self.release(&Self::decode(&k, &v)?)?;
+            self.tree.remove(k)?;
         }
         Ok(())
     }
 
     /// A finished delivery back to pending (manual redelivery), attempted next.
     pub fn requeue(&self, webhook: Uuid, batch: u32) -> Result<Option<Delivery>, Error> {
-        let Some(bytes) = self.tree.get(key(LOG, webhook, batch))? else { return Ok(None) };
-        if !self.tree.contains_key(key(BODY, webhook, batch))? {
+        let log_key = key(LOG, webhook, batch);
+        let Some(bytes) = self.tree.get(&log_key)? else { return Ok(None) };
+        let mut delivery = Self::decode(&log_key, &bytes)?;
+        if !self.tree.contains_key(Self::body_key(&delivery))? {
             return Ok(None);
         }
-        let mut delivery: Delivery = serde_json::from_slice(&bytes)?;
         delivery.state = State::Pending;
         delivery.attempts = 0;
         delivery.next_attempt_at = 0;
         let mut write = sled::Batch::default();
-        write.remove(key(LOG, webhook, batch));
+        write.remove(log_key);
         write.insert(key(DELIVERY, webhook, batch), serde_json::to_vec(&delivery)?);
         self.tree.apply_batch(write)?;
         Ok(Some(delivery))
@@ -210,7 +276,8 @@ impl Outbox {
     pub fn failed_since(&self, webhook: Uuid, since: i64) -> Result<Vec<u32>, Error> {
         let mut out = Vec::new();
         for entry in self.tree.scan_prefix(prefix(LOG, webhook)) {
-            let delivery: Delivery = serde_json::from_slice(&entry?.1)?;
+            let (k, v) = entry?;
+            let delivery = Self::decode(&k, &v)?;
             if delivery.state == State::Failed && delivery.created_at >= since {
                 out.push(delivery.batch);
             }
@@ -220,7 +287,7 @@ impl Outbox {
 
     /// A page of `webhook`'s deliveries, newest first: pending and finished.
     pub fn page(&self, webhook: Uuid, from: Option<u32>, limit: usize) -> Result<(Vec<Delivery>, usize), Error> {
-        let mut all: Vec<(u32, sled::IVec)> = Vec::new();
+        let mut all: Vec<(u32, sled::IVec, sled::IVec)> = Vec::new();
         let mut total = 0;
         for kind in [DELIVERY, LOG] {
             for entry in self.tree.scan_prefix(prefix(kind, webhook)) {
@@ -228,12 +295,12 @@ impl Outbox {
                 total += 1;
                 let batch = k.get(17..21).and_then(|b| b.try_into().ok()).map_or(0, u32::from_be_bytes);
                 if from.is_none_or(|f| batch <= f) {
-                    all.push((batch, v));
+                    all.push((batch, k, v));
                 }
             }
         }
-        all.sort_by_key(|(batch, _)| std::cmp::Reverse(*batch));
-        let page = all.into_iter().take(limit).map(|(_, v)| serde_json::from_slice(&v)).collect::<Result<_, _>>()?;
+        all.sort_by_key(|(batch, _, _)| std::cmp::Reverse(*batch));
+        let page = all.into_iter().take(limit).map(|(_, k, v)| Self::decode(&k, &v)).collect::<Result<_, _>>()?;
         Ok((page, total))
     }
 
@@ -251,13 +318,18 @@ impl Outbox {
         Ok(())
     }
 
-    /// Every row of a deleted webhook.
+    /// Every row of a deleted webhook, and its claims on bodies.
     pub fn forget(&self, webhook: Uuid) -> Result<(), Error> {
         self.tree.remove([&[HEALTH], webhook.as_bytes().as_slice()].concat())?;
-        for kind in [DELIVERY, LOG, BODY] {
-            for k in self.tree.scan_prefix(prefix(kind, webhook)).keys() {
-                self.tree.remove(k?)?;
+        for kind in [DELIVERY, LOG] {
+            for entry in self.tree.scan_prefix(prefix(kind, webhook)) {
+                let (k, v) = entry?;
+                self.release(&Self::decode(&k, &v)?)?;
+                self.tree.remove(k)?;
             }
+        }
+        for k in self.tree.scan_prefix(prefix(BODY, webhook)).keys() {
+            self.tree.remove(k?)?;
         }
         Ok(())
     }
@@ -287,7 +359,8 @@ mod tests {
 
     fn delivery(webhook: Uuid, batch: u32) -> Delivery {
         Delivery {
-            id: format!("msg_{batch}"),
+            id: delivery_id(batch, webhook),
+            shape: None,
             webhook,
             batch,
             tasks: vec![batch],
@@ -298,6 +371,26 @@ mod tests {
             created_at: 0,
             log: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_shared_body_lives_until_its_last_row_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(&sled::open(dir.path()).unwrap()).unwrap();
+        let hooks = [Uuid::new_v4(), Uuid::new_v4()];
+        for hook in hooks {
+            let d = Delivery { shape: Some(0), ..delivery(hook, 7) };
+            outbox.record(&d, b"shared").unwrap();
+            outbox.record(&d, b"shared").unwrap(); // a replay takes no second claim
+        }
+        let first = outbox.head(hooks[0]).unwrap().unwrap();
+        assert_eq!(first.id, delivery_id(7, hooks[0]), "the id comes from the key");
+        assert_eq!(outbox.body(&first).unwrap().unwrap().as_ref(), b"shared");
+        outbox.forget(hooks[0]).unwrap();
+        let second = outbox.head(hooks[1]).unwrap().unwrap();
+        assert_eq!(outbox.body(&second).unwrap().unwrap().as_ref(), b"shared", "still claimed");
+        outbox.forget(hooks[1]).unwrap();
+        assert!(outbox.tree.is_empty(), "nothing left behind");
     }
 
     #[test]
