@@ -104,8 +104,10 @@ impl Inner {
         *self.processing.write().unwrap_or_else(|e| e.into_inner()) = None;
         debug!(batch = batch_uid.0, tasks = all.len(), "batch finished");
         self.announce(&batch, &all)?;
-        // Not awaited: nobody waits on a finished batch, and the next 202's
-        // flush (or this one) makes it durable; a crash before re-runs it.
+        // Not awaited: nobody waits on a finished batch, and a crash before the
+        // flush re-runs it. It stays although it costs an fsync per batch:
+        // removing it measured slower (9.0-9.9k vs 10.3-11.2k tasks/s), as each
+        // registration's flush then has more dirty data to write.
         drop(self.commit.durable());
         Ok(())
     }

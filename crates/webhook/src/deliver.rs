@@ -354,7 +354,7 @@ impl Inner {
                 continue;
             }
             let body = match self.outbox.body(&delivery) {
-                Ok(Some(body)) => Bytes::copy_from_slice(&body),
+                Ok(Some(body)) => Bytes::from_owner(body),
                 Ok(None) | Err(_) => Bytes::new(),
             };
             let started = Instant::now();
