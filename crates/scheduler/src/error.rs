@@ -18,6 +18,8 @@ pub enum Error {
     Durability(String),
     #[error("internal error: corrupted record: {0}")]
     Corrupted(#[from] serde_json::Error),
+    #[error("the batch observer failed: {0}")]
+    Observer(String),
     #[error(transparent)]
     Documents(#[from] documents::Error),
 }
@@ -32,7 +34,7 @@ impl Error {
                 Code::NoSpaceLeftOnDevice
             }
             Error::Storage(_) | Error::Durability(_) => Code::IoError,
-            Error::ShuttingDown | Error::NoTaskUidLeft | Error::Corrupted(_) => Code::Internal,
+            Error::ShuttingDown | Error::NoTaskUidLeft | Error::Corrupted(_) | Error::Observer(_) => Code::Internal,
         }
     }
 }

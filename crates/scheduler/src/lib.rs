@@ -6,7 +6,8 @@
 //! ([`process`]), status transitions and batches, task cancelation and
 //! deletion, queries over tasks and batches ([`query`]), and recovery after a
 //! crash ([`recovery`]). Each finished batch is announced to a
-//! [`BatchObserver`].
+//! [`BatchObserver`] by a thread of its own ([`announce`]), so that a slow
+//! observer never holds up the queue.
 //!
 //! Must not know: HTTP, webhooks. Callers speak in tasks and filters; whoever
 //! wants to hear about finished batches implements [`BatchObserver`].
@@ -15,8 +16,10 @@
 //! finish a whole batch of tasks:
 //! `t`+uid → task, `b`+uid → batch, `e`+uid → [`keys::Marker`] of a task not
 //! yet finished, `c`+uid → the document payload of a task not yet finished,
-//! `n` → next task uid, `m` → next batch uid.
+//! `a`+uid → a finished batch not yet announced, `n` → next task uid, `m` →
+//! next batch uid.
 
+mod announce;
 mod autobatch;
 mod commit;
 mod error;

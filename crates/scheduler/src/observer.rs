@@ -2,11 +2,13 @@ use task_model::{Batch, Task};
 
 /// Hears about every finished batch, once its final state is written.
 ///
-/// Called on the scheduler's thread, so an implementation must return quickly
-/// (record what it needs and hand the rest to another thread). Returning `Ok`
-/// means "I have it durably": until then the batch stays marked as
-/// unannounced, and is announced again after a restart. An implementation
-/// must therefore accept the same batch twice.
+/// Called on the scheduler's announcer thread, one batch at a time and in
+/// batch order, never on the thread that runs batches: a slow observer delays
+/// only the announcements after it, and those wait on disk. Returning `Ok`
+/// means "I have it durably" (once the database is flushed): until then the
+/// batch stays marked as unannounced, and is offered again, after a pause or
+/// after a restart. An implementation must therefore accept the same batch
+/// twice.
 pub trait BatchObserver: Send + Sync {
     fn batch_finished(&self, batch: &Batch, tasks: &[Task]) -> Result<(), String>;
 }

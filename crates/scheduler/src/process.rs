@@ -1,15 +1,15 @@
 //! Running one batch: mark it processing, do the work, write every final
-//! status and the batch in one atomic write, then announce it.
+//! status and the batch in one atomic write, marked for the announcer.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use documents::Error as DocError;
 use task_model::{now, Batch, BatchId, Code, Details, IndexUid, Operation, ResponseError, Status, Task, TaskId};
-use tracing::{debug, info, warn};
+use tracing::{debug, warn};
 
 use crate::autobatch::{next_batch, Plan};
 use crate::keys::{
-    batch_key, content_key, marker_key, read_u32, task_key, unannounced_key, Marker, ENQUEUED, NEXT_BATCH, UNANNOUNCED,
+    batch_key, content_key, marker_key, read_u32, task_key, unannounced_key, Marker, ENQUEUED, NEXT_BATCH,
 };
 use crate::scheduler::Inner;
 use crate::Error;
@@ -103,49 +103,12 @@ impl Inner {
         self.queue.apply_batch(writes)?;
         *self.processing.write().unwrap_or_else(|e| e.into_inner()) = None;
         debug!(batch = batch_uid.0, tasks = all.len(), "batch finished");
-        self.announce(&batch, &all)?;
+        self.announcer.wake();
         // Not awaited: nobody waits on a finished batch, and a crash before the
         // flush re-runs it. It stays although it costs an fsync per batch:
         // removing it measured slower (9.0-9.9k vs 10.3-11.2k tasks/s), as each
         // registration's flush then has more dirty data to write.
         drop(self.commit.durable());
-        Ok(())
-    }
-
-    /// Tells the observer, and forgets the batch once it has it. A batch that
-    /// is never confirmed (crash, observer error) is announced again at start.
-    pub(crate) fn announce(&self, batch: &Batch, tasks: &[Task]) -> Result<(), Error> {
-        let observer = self.observer.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let confirmed = match observer {
-            None => true,
-            Some(observer) => match observer.batch_finished(batch, tasks) {
-                Ok(()) => true,
-                Err(e) => {
-                    warn!(batch = batch.uid.0, error = %e, "the batch observer failed; the batch will be announced again at restart");
-                    false
-                }
-            },
-        };
-        if confirmed {
-            self.queue.remove(unannounced_key(batch.uid))?;
-        }
-        Ok(())
-    }
-
-    /// Announces again the batches that finished but were never confirmed.
-    pub(crate) fn announce_pending(&self) -> Result<(), Error> {
-        for key in self.queue.scan_prefix([UNANNOUNCED]).keys() {
-            let key = key?;
-            let Some(uid) = BatchId::from_be_slice(&key[1..]) else { continue };
-            let Some(bytes) = self.queue.get(batch_key(uid))? else {
-                self.queue.remove(key)?;
-                continue;
-            };
-            let batch: Batch = serde_json::from_slice(&bytes)?;
-            let tasks: Vec<Task> = batch.task_uids.iter().filter_map(|t| self.load_task(*t).ok()).collect();
-            info!(batch = uid.0, tasks = tasks.len(), "announcing a batch finished before the last stop");
-            self.announce(&batch, &tasks)?;
-        }
         Ok(())
     }
 

@@ -10,6 +10,7 @@ use documents::Store;
 use task_model::Batch;
 use tracing::{error, info};
 
+use crate::announce::Announcer;
 use crate::autobatch::Limits;
 use crate::commit::GroupCommit;
 use crate::{BatchObserver, Error};
@@ -46,7 +47,8 @@ pub(crate) struct Inner {
     wake: (Mutex<bool>, Condvar),
     /// The batch being processed, to show it and to answer `isIndexing`.
     pub processing: RwLock<Option<Batch>>,
-    pub observer: RwLock<Option<Arc<dyn BatchObserver>>>,
+    /// Tells the observer about finished batches, off this thread.
+    pub announcer: Announcer,
     pub limits: Limits,
     stop: AtomicBool,
     worker: Mutex<Option<JoinHandle<()>>>,
@@ -65,12 +67,12 @@ impl Scheduler {
         let queue = db.open_tree("queue")?;
         let inner = Inner {
             commit: GroupCommit::start(db.clone(), queue.clone())?,
+            announcer: Announcer::new(queue.clone()),
             queue,
             db: db.clone(),
             store,
             wake: (Mutex::new(false), Condvar::new()),
             processing: RwLock::new(None),
-            observer: RwLock::new(None),
             limits: Limits {
                 max_tasks: options.max_batched_tasks.unwrap_or(usize::MAX),
                 max_bytes: options.max_batch_bytes,
@@ -85,7 +87,7 @@ impl Scheduler {
 
     /// Who hears about finished batches. Set it before [`Scheduler::start`].
     pub fn set_observer(&self, observer: Arc<dyn BatchObserver>) {
-        *self.inner.observer.write().unwrap_or_else(|e| e.into_inner()) = Some(observer);
+        self.inner.announcer.set_observer(observer);
     }
 
     /// The document store the queue writes to.
@@ -93,12 +95,11 @@ impl Scheduler {
         &self.inner.store
     }
 
-    /// Announces the batches a crash left unconfirmed, then starts the worker
-    /// thread that runs batches. Set the observer first.
+    /// Starts the announcer, which first announces the batches a crash left
+    /// unconfirmed, and the worker thread that runs batches. Set the observer
+    /// first.
     pub fn start(&self) {
-        if let Err(e) = self.inner.announce_pending() {
-            error!(error = %e, "announcing batches finished before the last stop failed");
-        }
+        self.inner.announcer.start();
         let inner = Arc::clone(&self.inner);
         let handle = thread::Builder::new()
             .name("scheduler".into())
@@ -107,8 +108,8 @@ impl Scheduler {
         *self.inner.worker.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
     }
 
-    /// Stops after the batch in progress, if any, has finished and been
-    /// written, then waits until everything written is on disk.
+    /// Stops after the batch in progress, if any, has finished, been written
+    /// and been announced, then waits until everything written is on disk.
     pub fn shutdown(&self) {
         self.inner.stop.store(true, Ordering::SeqCst);
         self.inner.wake();
@@ -116,6 +117,7 @@ impl Scheduler {
         if let Some(handle) = worker {
             let _ = handle.join();
         }
+        self.inner.announcer.shutdown();
         if let Err(e) = self.inner.db.flush() {
             error!(error = %e, "final flush failed");
         }

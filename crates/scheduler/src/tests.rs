@@ -12,13 +12,38 @@ use task_model::{
 use crate::keys::task_key;
 use crate::{BatchObserver, NewTask, Options, Scheduler};
 
+/// Records what it hears; refuses the first `refusals` announcements.
 #[derive(Default)]
-struct Recorder(Mutex<Vec<(Batch, Vec<Task>)>>);
+struct Recorder {
+    seen: Mutex<Vec<(Batch, Vec<Task>)>>,
+    refusals: Mutex<usize>,
+}
 
 impl BatchObserver for Recorder {
     fn batch_finished(&self, batch: &Batch, tasks: &[Task]) -> Result<(), String> {
-        self.0.lock().unwrap().push((batch.clone(), tasks.to_vec()));
+        let mut refusals = self.refusals.lock().unwrap();
+        if *refusals > 0 {
+            *refusals -= 1;
+            return Err("not now".into());
+        }
+        self.seen.lock().unwrap().push((batch.clone(), tasks.to_vec()));
         Ok(())
+    }
+}
+
+impl Recorder {
+    /// What was announced, once at least `n` batches were: announcing runs on
+    /// a thread of its own.
+    fn announced(&self, n: usize) -> Vec<(Batch, Vec<Task>)> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let seen = self.seen.lock().unwrap().clone();
+            if seen.len() >= n {
+                return seen;
+            }
+            assert!(Instant::now() < deadline, "only {} of {n} batches announced", seen.len());
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 }
 
@@ -105,7 +130,7 @@ fn a_registered_task_is_durable_numbered_and_runs() {
     let deleted = wait_finished(&f.scheduler, t1.uid);
     assert_eq!(deleted.details, Some(Details::IndexDeletion { deleted_documents: Some(2) }));
     assert_ne!(done.batch_uid, deleted.batch_uid, "index deletion runs in its own batch");
-    let seen = f.recorder.0.lock().unwrap();
+    let seen = f.recorder.announced(2);
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].1[0].uid, t0.uid);
     assert_eq!(seen[0].0.finished_at, done.finished_at);
@@ -258,7 +283,7 @@ fn a_crash_mid_batch_requeues_and_reruns_and_drops_orphan_payloads() {
     assert_eq!(wait_finished(&scheduler, task.uid).status, Status::Succeeded);
     assert_eq!(scheduler.store().number_of_documents(&uid("m")).unwrap(), 2);
     assert_eq!(scheduler.inner.queue.scan_prefix([crate::keys::CONTENT]).count(), 0, "payload removed once finished");
-    assert_eq!(recorder.0.lock().unwrap().len(), 1);
+    assert_eq!(recorder.announced(1).len(), 1);
     let doc = scheduler.store().document(&uid("m"), "2", &Fields::All).unwrap();
     assert_eq!(doc["id"], 2);
     scheduler.shutdown();
@@ -306,4 +331,41 @@ fn concurrent_registrations_share_flushes_and_keep_uids_dense() {
     wait_finished(&f.scheduler, TaskId(199));
     assert_eq!(f.scheduler.store().number_of_documents(&uid("m")).unwrap(), 200);
     f.scheduler.shutdown();
+}
+
+#[test]
+fn a_refused_announcement_is_offered_again_in_order_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let ids = {
+        let (scheduler, recorder) = open_at(&path, Options::default());
+        *recorder.refusals.lock().unwrap() = usize::MAX;
+        let rt = rt();
+        let ids: Vec<TaskId> = ["a", "b"]
+            .iter()
+            .map(|i| {
+                rt.block_on(scheduler.register(simple(i, Operation::IndexCreation { primary_key: None }))).unwrap().uid
+            })
+            .collect();
+        scheduler.start();
+        for id in &ids {
+            assert_eq!(
+                wait_finished(&scheduler, *id).status,
+                Status::Succeeded,
+                "a refusing observer holds up nothing"
+            );
+        }
+        scheduler.shutdown();
+        assert!(recorder.seen.lock().unwrap().is_empty());
+        ids
+    };
+    let (scheduler, recorder) = open_at(&path, Options::default());
+    *recorder.refusals.lock().unwrap() = 1;
+    scheduler.start();
+    let seen = recorder.announced(2);
+    let uids: Vec<TaskId> = seen.iter().map(|(_, tasks)| tasks[0].uid).collect();
+    assert_eq!(uids, ids, "both batches, after one refusal, in batch order");
+    assert!(seen.iter().all(|(batch, tasks)| tasks[0].status == Status::Succeeded && batch.finished_at.is_some()));
+    scheduler.shutdown();
+    assert_eq!(scheduler.inner.queue.scan_prefix([crate::keys::UNANNOUNCED]).count(), 0, "no mark left");
 }

@@ -364,7 +364,7 @@ impl Inner {
             tracing::debug!(
                 send_us = sent.as_micros() as u64,
                 total_us = started.elapsed().as_micros() as u64,
-                "PROBE lane step"
+                "lane step"
             );
         }
     }
