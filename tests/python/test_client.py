@@ -859,3 +859,56 @@ def test_signed_deliveries_verify_with_standardwebhooks(client: meilisearch.Clie
     finally:
         client.delete_webhook(hook.uuid)
         server.shutdown()
+
+
+# --------------------------------------------------------------------------------------------
+# customMetadata: through the client's task objects and the webhook payload
+# --------------------------------------------------------------------------------------------
+
+
+def test_custom_metadata_round_trips_through_tasks_and_the_webhook(client: meilisearch.Client) -> None:
+    import gzip
+    import http.server
+    import queue
+    import threading
+
+    got: "queue.Queue[list[dict]]" = queue.Queue()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.put([json.loads(line) for line in gzip.decompress(body).decode().splitlines()])
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # Targeted-only: it hears of nothing but the task below, which names it.
+    hook = client.create_webhook(
+        {"url": f"http://127.0.0.1:{server.server_port}/jobs", "filter": {"targetedOnly": True}}
+    )
+    try:
+        index = client.index(new_uid("meta"))
+        info = index.add_documents([{"id": 1}], metadata="job-7")
+        task = wait(client, info)
+        assert task.custom_metadata == "job-7"
+        assert client.get_task(info.task_uid).custom_metadata == "job-7"
+        listed = client.get_tasks({"uids": [str(info.task_uid)]}).results
+        assert [t.custom_metadata for t in listed] == ["job-7"]
+        plain = wait(client, index.add_documents([{"id": 2}]))
+        assert plain.custom_metadata is None
+
+        # The client has no `webhooks` argument: name the webhook in the query string.
+        raw = client.http.post(
+            f"indexes/{index.uid}/documents?customMetadata=job-8&webhooks={hook.uuid}", [{"id": 3}]
+        )
+        wait(client, raw["taskUid"])
+        lines = got.get(timeout=10)
+        assert [(line["uid"], line["customMetadata"]) for line in lines] == [(raw["taskUid"], "job-8")]
+        assert got.empty(), "a targeted-only webhook hears of nothing else"
+    finally:
+        client.delete_webhook(hook.uuid)
+        server.shutdown()

@@ -117,7 +117,10 @@ fn filters_choose_the_tasks_and_payload_options_their_shape() {
     let s = Server::start();
     let body = json!({"url": failures.url("/f"), "filter": {"statuses": ["failed"]}, "format": "nested", "compression": "none"});
     let created = s.post_json("/webhooks", &body).json();
-    assert_eq!(created["filter"], json!({"indexUids": ["*"], "types": ["*"], "statuses": ["failed"]}));
+    assert_eq!(
+        created["filter"],
+        json!({"indexUids": ["*"], "types": ["*"], "statuses": ["failed"], "targetedOnly": false})
+    );
     assert_eq!((created["format"].as_str(), created["compression"].as_str()), (Some("nested"), Some("none")));
     s.post_json("/webhooks", &json!({"url": movies.url("/m"), "filter": {"indexUids": ["movies"]}}));
     s.post_json("/webhooks", &json!({"url": "http://a", "filter": {"types": ["doggo"]}}))

@@ -56,7 +56,8 @@ impl Meili {
 
     pub fn start_with(extra: &[&str]) -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let bin = root().join("target/release/meili-lite");
+        // BENCH_BIN=<another meili-lite build> compares two versions on one machine.
+        let bin = std::env::var_os("BENCH_BIN").map_or_else(|| root().join("target/release/meili-lite"), Into::into);
         let mut child = Command::new(bin)
             // BENCH_LOG_LEVEL=DEBUG shows group commits and batches while profiling.
             .args(["--http-addr", "127.0.0.1:0", "--log-level"])
@@ -81,10 +82,18 @@ impl Meili {
 
     /// Peak resident memory so far (VmHWM), in MiB.
     pub fn peak_rss_mib(&self) -> f64 {
+        self.status_mib("VmHWM:")
+    }
+
+    pub fn rss_mib(&self) -> f64 {
+        self.status_mib("VmRSS:")
+    }
+
+    fn status_mib(&self, field: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
             .map_or(0.0, |kb| kb / 1024.0)
     }

@@ -154,6 +154,7 @@ async fn backlog() -> Result<(), String> {
     for port in &ports {
         add_webhook(&meili, format!("http://127.0.0.1:{port}/hook")).await?;
     }
+    let started_at = Instant::now();
     let run = load::run_bounded(
         meili.addr,
         16,
@@ -164,10 +165,36 @@ async fn backlog() -> Result<(), String> {
         one_doc(),
     )
     .await;
+    let enqueued = started_at.elapsed().as_secs_f64();
     let last = run.ok.saturating_sub(1);
-    let _ = crate::bench::wait_task(meili.addr, last, Duration::from_secs(300)).await;
+    let _ = crate::bench::wait_task(meili.addr, last, Duration::from_secs(600)).await;
+    let processed = started_at.elapsed().as_secs_f64();
     let pending = run.ok * FANOUT as u64;
+    // Recording runs behind the queue, on the announcer thread: wait until
+    // every delivery is in the outbox, sampling memory as the backlog grows.
+    let mut recorded = 0;
+    let mut samples = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(900);
+    while recorded < pending && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let hooks = crate::bench::request(meili.addr, "GET", "/webhooks", Vec::new()).await?;
+        recorded = hooks["results"]
+            .as_array()
+            .map_or(0, |all| all.iter().filter_map(|h| h["pendingDeliveries"].as_u64()).sum());
+        samples.push((recorded, meili.rss_mib()));
+    }
+    let recorded_in = started_at.elapsed().as_secs_f64();
     let rss = meili.peak_rss_mib();
+    for fraction in [4, 2, 1] {
+        if let Some((n, mib)) = samples.iter().find(|(n, _)| *n >= pending / fraction) {
+            eprintln!("webhooks: backlog {n} recorded, RSS {mib:.0} MiB");
+        }
+    }
+    println!(
+        "| backlog: enqueue {} tasks, run them, record {pending} deliveries | enqueued in {enqueued:.1} s, all finished at {processed:.1} s, {recorded} recorded at {recorded_in:.1} s{} |",
+        run.ok,
+        if recorded >= pending { "" } else { " (time limit reached)" }
+    );
     let disk = dir_size(meili.dir.path());
     let mut receivers = Vec::new();
     for port in &ports {

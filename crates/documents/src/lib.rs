@@ -7,6 +7,9 @@
 //! leaves an index before or after a batch, never in between; re-applying the
 //! same batch after a crash gives the same result.
 //!
+//! Staged ingestion ([`staging`]) keeps snapshots, upserts and removals aside
+//! until a deploy switches the index to its next documents in one step.
+//!
 //! Must not know: tasks, queues, HTTP. The scheduler decides *when* to write;
 //! this crate decides *what* the write does.
 
@@ -15,6 +18,7 @@ mod fields;
 mod index;
 mod payload;
 mod primary_key;
+pub mod staging;
 mod store;
 mod writer;
 
@@ -23,6 +27,7 @@ pub use fields::Fields;
 pub use index::{IndexMeta, IndexStats};
 pub use payload::{parse_payload, Parsed, PayloadFormat};
 pub use primary_key::{document_id, infer_primary_key};
+pub use staging::{Deployed, StagingSummary};
 pub use store::Store;
 pub use writer::IndexWriter;
 

@@ -19,12 +19,17 @@ pub(crate) const DOCS_END: &[u8] = b"\xff";
 pub struct Store {
     pub(crate) db: sled::Db,
     pub(crate) indexes: sled::Tree,
+    /// Operations staged for a later deploy (see [`crate::staging`]).
+    pub(crate) staging: sled::Tree,
 }
 
 impl Store {
-    /// Opens the store inside `db`, which other crates may share.
+    /// Opens the store inside `db`, which other crates may share, and drops
+    /// documents trees that no index names (left by a crash mid-deploy).
     pub fn open(db: &sled::Db) -> Result<Self, Error> {
-        Ok(Self { db: db.clone(), indexes: db.open_tree("indexes")? })
+        let store = Self { db: db.clone(), indexes: db.open_tree("indexes")?, staging: db.open_tree("staging")? };
+        store.drop_orphan_trees()?;
+        Ok(store)
     }
 
     pub(crate) fn documents_tree(&self, meta: &IndexMeta) -> Result<sled::Tree, Error> {

@@ -17,12 +17,12 @@ use task_model::{ContentId, Operation, Task, TaskId};
 use tokio::sync::oneshot;
 use tracing::{debug, error};
 
-use crate::keys::{content_key, marker_key, read_u32, task_key, Marker, NEXT_TASK};
+use crate::keys::{content_key, is_priority, marker_key, priority_key, read_u32, task_key, Marker, NEXT_TASK};
 use crate::{Error, NewTask};
 
 enum Request {
     /// Write this task, then answer once it is on disk.
-    Register(NewTask, oneshot::Sender<Result<Task, Error>>),
+    Register(Box<NewTask>, oneshot::Sender<Result<Task, Error>>),
     /// Answer once everything written before is on disk.
     Sync(oneshot::Sender<Result<(), String>>),
 }
@@ -70,7 +70,7 @@ impl GroupCommit {
     /// Writes `new` and resolves once it is on disk.
     pub fn register(&self, new: NewTask) -> oneshot::Receiver<Result<Task, Error>> {
         let (tx, rx) = oneshot::channel();
-        if let Some(Request::Register(_, tx)) = self.send(Request::Register(new, tx)) {
+        if let Some(Request::Register(_, tx)) = self.send(Request::Register(Box::new(new), tx)) {
             let _ = tx.send(Err(Error::ShuttingDown));
         }
         rx
@@ -107,7 +107,7 @@ impl Committer {
         for request in round {
             match request {
                 Request::Sync(reply) => syncs.push(reply),
-                Request::Register(new, reply) => match self.stage(new, &mut tasks) {
+                Request::Register(new, reply) => match self.stage(*new, &mut tasks) {
                     Ok(task) => registered.push((task, reply)),
                     Err(e) => {
                         let _ = reply.send(Err(e));
@@ -162,8 +162,14 @@ impl Committer {
         }
         let mut task = Task::new(new.index_uid, operation, new.details);
         task.uid = TaskId(uid);
+        task.custom_metadata = new.annotations.custom_metadata;
+        task.webhooks = new.annotations.webhooks;
         tasks.insert(&task_key(task.uid), serde_json::to_vec(&task)?);
-        tasks.insert(&marker_key(task.uid), Marker::of(&task, bytes).encode());
+        let marker = Marker::of(&task, bytes).encode();
+        if is_priority(task.kind()) {
+            tasks.insert(&priority_key(task.uid), marker.clone());
+        }
+        tasks.insert(&marker_key(task.uid), marker);
         self.next_uid = next;
         Ok(task)
     }

@@ -7,6 +7,9 @@ use crate::Error;
 pub(crate) const TASK: u8 = b't';
 pub(crate) const BATCH: u8 = b'b';
 pub(crate) const ENQUEUED: u8 = b'e';
+/// A second marker for task cancelations and deletions, which jump the queue:
+/// finding them never means reading every enqueued task.
+pub(crate) const PRIORITY: u8 = b'p';
 pub(crate) const CONTENT: u8 = b'c';
 pub(crate) const UNANNOUNCED: u8 = b'a';
 pub(crate) const NEXT_TASK: &[u8] = b"n";
@@ -27,6 +30,15 @@ pub(crate) fn unannounced_key(id: BatchId) -> [u8; 5] {
 
 pub(crate) fn marker_key(id: TaskId) -> [u8; 5] {
     prefixed(ENQUEUED, id.to_be_bytes())
+}
+
+pub(crate) fn priority_key(id: TaskId) -> [u8; 5] {
+    prefixed(PRIORITY, id.to_be_bytes())
+}
+
+/// Kinds that run before anything else enqueued.
+pub(crate) fn is_priority(kind: Kind) -> bool {
+    matches!(kind, Kind::TaskCancelation | Kind::TaskDeletion)
 }
 
 fn prefixed(prefix: u8, id: [u8; 4]) -> [u8; 5] {

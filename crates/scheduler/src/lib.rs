@@ -15,7 +15,7 @@
 //! Storage layout, all in the `queue` tree so that one atomic sled batch can
 //! finish a whole batch of tasks:
 //! `t`+uid → task, `b`+uid → batch, `e`+uid → [`keys::Marker`] of a task not
-//! yet finished, `c`+uid → the document payload of a task not yet finished,
+//! yet finished (and `p`+uid → the same, for cancelations and deletions), `c`+uid → the document payload of a task not yet finished,
 //! `a`+uid → a finished batch not yet announced, `n` → next task uid, `m` →
 //! next batch uid.
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use task_model::{Status, Task, TaskId};
 use tracing::info;
 
-use crate::keys::{content_key, task_key, CONTENT, ENQUEUED};
+use crate::keys::{content_key, marker_key, task_key, CONTENT, ENQUEUED, PRIORITY};
 use crate::{Error, Scheduler};
 
 impl Scheduler {
@@ -16,6 +16,14 @@ impl Scheduler {
         let inner = &self.inner;
         let mut requeued = 0;
         let mut referenced = HashSet::new();
+        for key in inner.queue.scan_prefix([PRIORITY]).keys() {
+            let key = key?;
+            let orphan = TaskId::from_be_slice(&key[1..])
+                .is_none_or(|uid| !matches!(inner.queue.contains_key(marker_key(uid)), Ok(true)));
+            if orphan {
+                inner.queue.remove(key)?;
+            }
+        }
         for entry in inner.queue.scan_prefix([ENQUEUED]) {
             let (key, _) = entry?;
             let task_bytes = match TaskId::from_be_slice(&key[1..]) {

@@ -1,6 +1,6 @@
 //! Registering tasks: durable before the caller hears back.
 
-use task_model::{Details, IndexUid, Operation, Task, TaskFilter};
+use task_model::{Annotations, Details, IndexUid, Operation, Task, TaskFilter};
 
 use crate::{Error, Scheduler};
 
@@ -14,6 +14,7 @@ pub struct NewTask {
     pub details: Option<Details>,
     /// Normalized NDJSON, for document additions.
     pub payload: Option<Vec<u8>>,
+    pub annotations: Annotations,
 }
 
 impl Scheduler {
@@ -26,7 +27,12 @@ impl Scheduler {
     }
 
     /// Registers a `taskCancelation` of the tasks `filter` matches now.
-    pub async fn register_cancelation(&self, filter: &TaskFilter, original_filter: String) -> Result<Task, Error> {
+    pub async fn register_cancelation(
+        &self,
+        filter: &TaskFilter,
+        original_filter: String,
+        annotations: Annotations,
+    ) -> Result<Task, Error> {
         let tasks = self.matching_uids(filter)?;
         let details =
             Details::TaskCancelation { matched_tasks: tasks.len() as u64, canceled_tasks: None, original_filter };
@@ -35,12 +41,18 @@ impl Scheduler {
             operation: Operation::TaskCancelation { tasks },
             details: Some(details),
             payload: None,
+            annotations,
         })
         .await
     }
 
     /// Registers a `taskDeletion` of the tasks `filter` matches now.
-    pub async fn register_deletion(&self, filter: &TaskFilter, original_filter: String) -> Result<Task, Error> {
+    pub async fn register_deletion(
+        &self,
+        filter: &TaskFilter,
+        original_filter: String,
+        annotations: Annotations,
+    ) -> Result<Task, Error> {
         let tasks = self.matching_uids(filter)?;
         let details = Details::TaskDeletion { matched_tasks: tasks.len() as u64, deleted_tasks: None, original_filter };
         self.register(NewTask {
@@ -48,6 +60,7 @@ impl Scheduler {
             operation: Operation::TaskDeletion { tasks },
             details: Some(details),
             payload: None,
+            annotations,
         })
         .await
     }

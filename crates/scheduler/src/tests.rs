@@ -88,11 +88,12 @@ fn addition(index: &str, docs: serde_json::Value) -> NewTask {
             indexed_documents: None,
         }),
         payload: Some(parsed.ndjson),
+        annotations: Default::default(),
     }
 }
 
 fn simple(index: &str, operation: Operation) -> NewTask {
-    NewTask { index_uid: Some(uid(index)), operation, details: None, payload: None }
+    NewTask { index_uid: Some(uid(index)), operation, details: None, payload: None, annotations: Default::default() }
 }
 
 fn rt() -> tokio::runtime::Runtime {
@@ -193,7 +194,9 @@ fn cancelation_cancels_enqueued_tasks_into_its_batch() {
     let rt = rt();
     let a = rt.block_on(f.scheduler.register(addition("m", json!([{"id": 1}])))).unwrap();
     let filter = TaskFilter { statuses: Some(vec![Status::Enqueued]), ..Default::default() };
-    let cancel = rt.block_on(f.scheduler.register_cancelation(&filter, "?statuses=enqueued".into())).unwrap();
+    let cancel = rt
+        .block_on(f.scheduler.register_cancelation(&filter, "?statuses=enqueued".into(), Default::default()))
+        .unwrap();
     assert_eq!(cancel.kind(), Kind::TaskCancelation);
     f.scheduler.start();
     let cancel = wait_finished(&f.scheduler, cancel.uid);
@@ -222,7 +225,7 @@ fn deletion_removes_finished_tasks_and_empty_batches() {
     let a = rt.block_on(f.scheduler.register(addition("m", json!([{"id": 1}])))).unwrap();
     let a = wait_finished(&f.scheduler, a.uid);
     let filter = TaskFilter { uids: Some(vec![a.uid]), ..Default::default() };
-    let del = rt.block_on(f.scheduler.register_deletion(&filter, "?uids=0".into())).unwrap();
+    let del = rt.block_on(f.scheduler.register_deletion(&filter, "?uids=0".into(), Default::default())).unwrap();
     let del = wait_finished(&f.scheduler, del.uid);
     assert_eq!(
         del.details,
@@ -297,7 +300,7 @@ fn uids_survive_restart_and_are_never_reused() {
     f.scheduler.start();
     wait_finished(&f.scheduler, a.uid);
     let filter = TaskFilter { uids: Some(vec![a.uid]), ..Default::default() };
-    let d = rt.block_on(f.scheduler.register_deletion(&filter, String::new())).unwrap();
+    let d = rt.block_on(f.scheduler.register_deletion(&filter, String::new(), Default::default())).unwrap();
     wait_finished(&f.scheduler, d.uid);
     f.scheduler.shutdown();
     drop(f.scheduler);

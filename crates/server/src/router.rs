@@ -11,7 +11,7 @@ use tracing::error;
 
 use crate::http::{error_response, parse_json, read_body, require_content_type, Body};
 use crate::params::Query;
-use crate::routes::{documents, indexes, meta, tasks, webhooks};
+use crate::routes::{documents, indexes, meta, staging, tasks, webhooks};
 use crate::serve::AppState;
 use crate::{auth, Error};
 
@@ -109,6 +109,23 @@ async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
         ["indexes", uid, "settings"] => match *method {
             M::GET => indexes::get_settings(req, uid).await,
             M::PATCH => indexes::update_settings(req, uid).await,
+            _ => wrong_method(),
+        },
+        ["indexes", uid, "staging"] => match *method {
+            M::GET => staging::get(req, uid).await,
+            M::DELETE => staging::discard(req, uid).await,
+            _ => wrong_method(),
+        },
+        ["indexes", uid, "staging", "snapshot"] => match *method {
+            M::POST => staging::snapshot(req, uid).await,
+            _ => wrong_method(),
+        },
+        ["indexes", uid, "staging", "notify"] => match *method {
+            M::POST => staging::notify(req, uid).await,
+            _ => wrong_method(),
+        },
+        ["indexes", uid, "deploy"] => match *method {
+            M::POST => staging::deploy(req, uid).await,
             _ => wrong_method(),
         },
         ["indexes", uid, "documents"] => match *method {

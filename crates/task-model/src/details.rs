@@ -20,6 +20,7 @@ pub enum Details {
     IndexSwap { swaps: Vec<IndexSwap> },
     TaskCancelation { matched_tasks: u64, canceled_tasks: Option<u64>, original_filter: String },
     TaskDeletion { matched_tasks: u64, deleted_tasks: Option<u64>, original_filter: String },
+    IndexDeploy { upserted_documents: Option<u64>, removed_documents: Option<u64>, replaced_all: Option<bool> },
 }
 
 impl Details {
@@ -51,6 +52,11 @@ impl Details {
                 "deletedTasks": deleted_tasks,
                 "originalFilter": original_filter,
             }),
+            Details::IndexDeploy { upserted_documents, removed_documents, replaced_all } => json!({
+                "upsertedDocuments": upserted_documents,
+                "removedDocuments": removed_documents,
+                "replacedAll": replaced_all,
+            }),
         }
     }
 
@@ -65,6 +71,9 @@ impl Details {
             | Details::IndexDeletion { deleted_documents: n }
             | Details::TaskCancelation { canceled_tasks: n, .. }
             | Details::TaskDeletion { deleted_tasks: n, .. } => *n = Some(0),
+            Details::IndexDeploy { upserted_documents, removed_documents, replaced_all } => {
+                (*upserted_documents, *removed_documents, *replaced_all) = (Some(0), Some(0), Some(false));
+            }
             Details::SettingsUpdate { .. } | Details::IndexInfo { .. } | Details::IndexSwap { .. } => {}
         }
         d

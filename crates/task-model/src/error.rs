@@ -97,6 +97,9 @@ codes! {
     InvalidBatchLimit = 400 InvalidRequest,
     InvalidBatchFrom = 400 InvalidRequest,
     MissingSwapIndexes = 400 InvalidRequest,
+    // Staged ingestion (meili-lite).
+    InvalidStagingUpsert = 400 InvalidRequest,
+    InvalidStagingRemove = 400 InvalidRequest,
     // Webhooks.
     WebhookNotFound = 404 InvalidRequest,
     WebhookDeliveryNotFound = 404 InvalidRequest,

@@ -50,10 +50,12 @@ pub enum Kind {
     IndexSwap,
     TaskCancelation,
     TaskDeletion,
+    /// meili-lite's own: staged documents go live (see the staging routes).
+    IndexDeploy,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::DocumentAdditionOrUpdate,
         Kind::DocumentDeletion,
         Kind::SettingsUpdate,
@@ -63,6 +65,7 @@ impl Kind {
         Kind::IndexSwap,
         Kind::TaskCancelation,
         Kind::TaskDeletion,
+        Kind::IndexDeploy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +79,7 @@ impl Kind {
             Kind::IndexSwap => "indexSwap",
             Kind::TaskCancelation => "taskCancelation",
             Kind::TaskDeletion => "taskDeletion",
+            Kind::IndexDeploy => "indexDeploy",
         }
     }
 }

@@ -28,4 +28,4 @@ pub use filter::TaskFilter;
 pub use flatten::flatten;
 pub use ids::{BatchId, IndexUid, IndexUidError, TaskId};
 pub use kind::{Kind, ParseEnumError, Status};
-pub use task::{now, rfc3339, ContentId, IndexSwap, Method, Operation, SummarizedTask, Task, TaskView};
+pub use task::{now, rfc3339, Annotations, ContentId, IndexSwap, Method, Operation, SummarizedTask, Task, TaskView};

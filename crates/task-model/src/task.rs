@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::{iso8601_duration, BatchId, Details, IndexUid, Kind, ResponseError, Status, TaskId};
 
@@ -58,16 +59,39 @@ pub struct IndexSwap {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Operation {
-    DocumentAdditionOrUpdate { method: Method, primary_key: Option<String>, content: ContentId },
-    DocumentDeletion { ids: Vec<String> },
+    DocumentAdditionOrUpdate {
+        method: Method,
+        primary_key: Option<String>,
+        content: ContentId,
+    },
+    DocumentDeletion {
+        ids: Vec<String>,
+    },
     DocumentClear,
-    SettingsUpdate { settings: Map<String, Value> },
-    IndexCreation { primary_key: Option<String> },
-    IndexUpdate { primary_key: Option<String> },
+    SettingsUpdate {
+        settings: Map<String, Value>,
+    },
+    IndexCreation {
+        primary_key: Option<String>,
+    },
+    IndexUpdate {
+        primary_key: Option<String>,
+    },
     IndexDeletion,
-    IndexSwap { swaps: Vec<IndexSwap> },
-    TaskCancelation { tasks: Vec<TaskId> },
-    TaskDeletion { tasks: Vec<TaskId> },
+    IndexSwap {
+        swaps: Vec<IndexSwap>,
+    },
+    TaskCancelation {
+        tasks: Vec<TaskId>,
+    },
+    TaskDeletion {
+        tasks: Vec<TaskId>,
+    },
+    /// Applies what was staged for the index before this task was enqueued:
+    /// every staged operation numbered below `upto`.
+    IndexDeploy {
+        upto: u64,
+    },
 }
 
 impl Operation {
@@ -82,6 +106,7 @@ impl Operation {
             Operation::IndexSwap { .. } => Kind::IndexSwap,
             Operation::TaskCancelation { .. } => Kind::TaskCancelation,
             Operation::TaskDeletion { .. } => Kind::TaskDeletion,
+            Operation::IndexDeploy { .. } => Kind::IndexDeploy,
         }
     }
 
@@ -92,6 +117,15 @@ impl Operation {
             _ => None,
         }
     }
+}
+
+/// What the caller attached to a task when enqueueing it, beyond what it does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Annotations {
+    /// `?customMetadata=`: shown back on the task, and so in the webhook payload.
+    pub custom_metadata: Option<String>,
+    /// `?webhooks=`: webhooks that must hear of this task.
+    pub webhooks: Vec<Uuid>,
 }
 
 /// A task as the queue stores it.
@@ -112,6 +146,13 @@ pub struct Task {
     pub started_at: Option<OffsetDateTime>,
     #[serde(with = "rfc3339::option")]
     pub finished_at: Option<OffsetDateTime>,
+    /// The caller's own string (`?customMetadata=`), shown back as is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_metadata: Option<String>,
+    /// Webhooks the caller named (`?webhooks=`): they hear of this task
+    /// whatever their filters say. Not shown: the payload stays the task object.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<Uuid>,
 }
 
 impl Task {
@@ -129,6 +170,8 @@ impl Task {
             enqueued_at: now(),
             started_at: None,
             finished_at: None,
+            custom_metadata: None,
+            webhooks: Vec::new(),
         }
     }
 
@@ -174,6 +217,8 @@ struct TaskViewRepr<'a> {
     started_at: Option<OffsetDateTime>,
     #[serde(with = "rfc3339::option")]
     finished_at: Option<OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_metadata: Option<&'a str>,
 }
 
 impl Serialize for TaskView<'_> {
@@ -192,6 +237,7 @@ impl Serialize for TaskView<'_> {
             enqueued_at: t.enqueued_at,
             started_at: t.started_at,
             finished_at: t.finished_at,
+            custom_metadata: t.custom_metadata.as_deref(),
         }
         .serialize(s)
     }
@@ -246,6 +292,8 @@ mod tests {
             enqueued_at: datetime!(2022-08-04 12:28:15.159167 UTC),
             started_at: Some(datetime!(2022-08-04 12:28:15.161996 UTC)),
             finished_at: Some(datetime!(2022-08-04 12:28:15.163188 UTC)),
+            custom_metadata: None,
+            webhooks: Vec::new(),
         }
     }
 
@@ -274,8 +322,20 @@ mod tests {
     }
 
     #[test]
+    fn custom_metadata_is_shown_last_and_only_when_given() {
+        let mut t = failed_deletion();
+        t.custom_metadata = Some("job-42".into());
+        t.webhooks = vec![Uuid::nil()];
+        let json = serde_json::to_string(&t.view()).unwrap();
+        assert!(json.ends_with(r#""finishedAt":"2022-08-04T12:28:15.163188Z","customMetadata":"job-42"}"#), "{json}");
+        assert!(!json.contains("webhooks"), "targeting stays out of the task object");
+    }
+
+    #[test]
     fn storage_round_trips() {
-        let t = failed_deletion();
+        let mut t = failed_deletion();
+        t.custom_metadata = Some("m".into());
+        t.webhooks = vec![Uuid::nil()];
         let back: Task = serde_json::from_slice(&serde_json::to_vec(&t).unwrap()).unwrap();
         assert_eq!(back, t);
     }

@@ -143,7 +143,7 @@ impl Deliverer {
             .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(connector);
         let outbox = Outbox::open(db)?;
-        let pending = outbox.webhooks()?;
+        let pending = outbox.webhooks();
         let deliverer = Self {
             inner: Arc::new(Inner {
                 registry,
@@ -176,7 +176,7 @@ impl Deliverer {
         let mut shared: HashMap<u8, Vec<u8>> = HashMap::new();
         let mut recorded = Vec::new();
         for hook in hooks {
-            let matching: Vec<&Task> = tasks.iter().filter(|t| hook.filter.matches(t)).collect();
+            let matching: Vec<&Task> = tasks.iter().filter(|t| hook.wants(t)).collect();
             if matching.is_empty() {
                 continue;
             }

@@ -8,6 +8,9 @@
 //! kept, with their bodies, for redelivery). Bodies are under `p`, health
 //! under `h`.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -148,11 +151,27 @@ fn prefix(kind: u8, webhook: Uuid) -> Vec<u8> {
 #[derive(Debug, Clone)]
 pub(crate) struct Outbox {
     tree: sled::Tree,
+    /// Rows still to deliver per webhook, counted once at open and kept up
+    /// to date, so that health and metrics do not scan a large backlog.
+    depth: Arc<Mutex<HashMap<Uuid, usize>>>,
 }
 
 impl Outbox {
     pub fn open(db: &sled::Db) -> Result<Self, Error> {
-        Ok(Self { tree: db.open_tree("outbox")? })
+        let tree = db.open_tree("outbox")?;
+        let mut depth: HashMap<Uuid, usize> = HashMap::new();
+        for k in tree.scan_prefix([DELIVERY]).keys() {
+            if let Some(uuid) = k?.get(1..17).and_then(|b| Uuid::from_slice(b).ok()) {
+                *depth.entry(uuid).or_default() += 1;
+            }
+        }
+        Ok(Self { tree, depth: Arc::new(Mutex::new(depth)) })
+    }
+
+    fn count(&self, webhook: Uuid, change: isize) {
+        let mut depth = self.depth.lock().unwrap_or_else(|e| e.into_inner());
+        let n = depth.entry(webhook).or_default();
+        *n = n.saturating_add_signed(change);
     }
 
     /// A row back from its key and value.
@@ -190,6 +209,7 @@ impl Outbox {
             self.tree.insert(body_key, body)?;
         }
         self.tree.insert(meta, serde_json::to_vec(delivery)?)?;
+        self.count(delivery.webhook, 1);
         Ok(())
     }
 
@@ -239,7 +259,9 @@ impl Outbox {
     /// row in both places and it is sent again: at least once, never lost.
     pub fn finish(&self, delivery: &Delivery) -> Result<(), Error> {
         self.tree.insert(key(LOG, delivery.webhook, delivery.batch), serde_json::to_vec(delivery)?)?;
-        self.tree.remove(key(DELIVERY, delivery.webhook, delivery.batch))?;
+        if self.tree.remove(key(DELIVERY, delivery.webhook, delivery.batch))?.is_some() {
+            self.count(delivery.webhook, -1);
+        }
         Ok(())
     }
 
@@ -269,6 +291,7 @@ impl Outbox {
         write.remove(log_key);
         write.insert(key(DELIVERY, webhook, batch), serde_json::to_vec(&delivery)?);
         self.tree.apply_batch(write)?;
+        self.count(webhook, 1);
         Ok(Some(delivery))
     }
 
@@ -320,6 +343,7 @@ impl Outbox {
 
     /// Every row of a deleted webhook, and its claims on bodies.
     pub fn forget(&self, webhook: Uuid) -> Result<(), Error> {
+        self.depth.lock().unwrap_or_else(|e| e.into_inner()).remove(&webhook);
         self.tree.remove([&[HEALTH], webhook.as_bytes().as_slice()].concat())?;
         for kind in [DELIVERY, LOG] {
             for entry in self.tree.scan_prefix(prefix(kind, webhook)) {
@@ -334,22 +358,17 @@ impl Outbox {
         Ok(())
     }
 
-    /// Webhooks with at least one row, for resuming after a restart.
-    pub fn webhooks(&self) -> Result<Vec<Uuid>, Error> {
-        let mut out: Vec<Uuid> = Vec::new();
-        for k in self.tree.scan_prefix([DELIVERY]).keys() {
-            let k = k?;
-            if let Some(uuid) = k.get(1..17).and_then(|b| Uuid::from_slice(b).ok()) {
-                if out.last() != Some(&uuid) {
-                    out.push(uuid);
-                }
-            }
-        }
-        Ok(out)
+    /// Webhooks with at least one row to deliver, for resuming after a restart.
+    pub fn webhooks(&self) -> Vec<Uuid> {
+        let depth = self.depth.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<Uuid> = depth.iter().filter(|(_, n)| **n > 0).map(|(uuid, _)| *uuid).collect();
+        out.sort();
+        out
     }
 
+    /// Rows of `webhook` still to deliver (pending, or waiting for a retry).
     pub fn len(&self, webhook: Uuid) -> usize {
-        self.tree.scan_prefix(prefix(DELIVERY, webhook)).count()
+        self.depth.lock().unwrap_or_else(|e| e.into_inner()).get(&webhook).copied().unwrap_or(0)
     }
 }
 
@@ -396,7 +415,8 @@ mod tests {
     #[test]
     fn rows_are_idempotent_ordered_and_removable() {
         let dir = tempfile::tempdir().unwrap();
-        let outbox = Outbox::open(&sled::open(dir.path()).unwrap()).unwrap();
+        let db = sled::open(dir.path()).unwrap();
+        let outbox = Outbox::open(&db).unwrap();
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
         for batch in [300, 2, 17] {
             outbox.record(&delivery(a, batch), b"body").unwrap();
@@ -423,11 +443,12 @@ mod tests {
         );
         assert_eq!(outbox.requeue(a, 17).unwrap().unwrap().state, State::Pending);
         assert_eq!(outbox.head(a).unwrap().unwrap().batch, 17, "a redelivery goes first");
-        let mut hooks = outbox.webhooks().unwrap();
-        hooks.sort();
+        let hooks = outbox.webhooks();
         let mut expected = vec![a, b];
         expected.sort();
         assert_eq!(hooks, expected);
+        assert_eq!(outbox.len(a), 3, "300, 17 again, and the failed 2 is still a row");
+        assert_eq!(Outbox::open(&db).unwrap().len(a), 3, "counted again on open");
         outbox.forget(a).unwrap();
         assert_eq!(outbox.len(a), 0);
         assert!(outbox.head(a).unwrap().is_none());

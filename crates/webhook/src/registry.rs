@@ -234,11 +234,17 @@ fn apply_payload_options(hook: &mut Webhook, body: &Map<String, Value>) -> Resul
                             n.parse::<Status>().map_err(|_| format!("`{n}` is not a valid task status."))
                         })?
                     }
+                    "targetedOnly" => {
+                        filter.targeted_only = value.as_bool().ok_or_else(|| Error::BadBody {
+                            code: Code::InvalidWebhookFilter,
+                            message: wrong_type(" at `.filter.targetedOnly`", "a boolean", value),
+                        })?
+                    }
                     other => {
                         return Err(Error::BadBody {
                             code: Code::InvalidWebhookFilter,
                             message: format!(
-                                "Unknown field `{other}` inside `.filter`: expected one of `indexUids`, `types`, `statuses`"
+                                "Unknown field `{other}` inside `.filter`: expected one of `indexUids`, `types`, `statuses`, `targetedOnly`"
                             ),
                         })
                     }
@@ -496,6 +502,29 @@ mod tests {
         assert_eq!(code(reg.create(json!({"url": "http://a", "format": "xml"}))), Code::InvalidWebhookPayload);
         let cleared = reg.update(&hook.uuid.to_string(), json!({"filter": null})).unwrap();
         assert_eq!(cleared.filter, Filter::default());
+        assert_eq!(
+            code(reg.create(json!({"url": "http://a", "filter": {"targetedOnly": "yes"}}))),
+            Code::InvalidWebhookFilter
+        );
+    }
+
+    #[test]
+    fn a_task_that_names_a_webhook_reaches_it_whatever_its_filter() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = registry(&dir, None);
+        let filtered = reg.create(json!({"url": "http://a", "filter": {"indexUids": ["elsewhere"]}})).unwrap();
+        let dedicated = reg.create(json!({"url": "http://a", "filter": {"targetedOnly": true}})).unwrap();
+        assert_eq!(dedicated.view()["filter"]["targetedOnly"], true);
+        let mut task =
+            task_model::Task::new(Some("movies".parse().unwrap()), task_model::Operation::IndexDeletion, None);
+        assert!(!filtered.wants(&task) && !dedicated.wants(&task));
+        task.webhooks = vec![filtered.uuid];
+        assert!(filtered.wants(&task) && !dedicated.wants(&task));
+        task.webhooks = vec![dedicated.uuid];
+        assert!(!filtered.wants(&task) && dedicated.wants(&task));
+        task.index_uid = Some("elsewhere".parse().unwrap());
+        task.webhooks.clear();
+        assert!(filtered.wants(&task) && !dedicated.wants(&task), "targeted-only ignores its filter's matches");
     }
 
     #[test]

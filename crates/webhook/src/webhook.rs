@@ -46,6 +46,10 @@ pub struct Filter {
     pub index_uids: Option<Vec<String>>,
     pub types: Option<Vec<Kind>>,
     pub statuses: Option<Vec<Status>>,
+    /// Only tasks that name this webhook (`?webhooks=` at enqueue): one
+    /// endpoint per client or per job kind.
+    #[serde(default)]
+    pub targeted_only: bool,
 }
 
 impl Filter {
@@ -60,7 +64,12 @@ impl Filter {
         fn list<T: Serialize>(l: &Option<Vec<T>>) -> Value {
             l.as_ref().map_or_else(|| json!(["*"]), |l| json!(l))
         }
-        json!({"indexUids": list(&self.index_uids), "types": list(&self.types), "statuses": list(&self.statuses)})
+        json!({
+            "indexUids": list(&self.index_uids),
+            "types": list(&self.types),
+            "statuses": list(&self.statuses),
+            "targetedOnly": self.targeted_only,
+        })
     }
 }
 
@@ -78,6 +87,12 @@ impl std::fmt::Debug for StoredSecret {
 }
 
 impl Webhook {
+    /// Whether this webhook hears of `task`: it named this webhook, or (unless
+    /// the webhook takes only tasks that name it) the filter matches.
+    pub fn wants(&self, task: &Task) -> bool {
+        task.webhooks.contains(&self.uuid) || (!self.filter.targeted_only && self.filter.matches(task))
+    }
+
     /// The webhook of `--task-webhook-url` / `--task-webhook-authorization-header`.
     pub fn from_cli(url: Url, authorization: Option<String>, signing: Option<SigningSecret>) -> Self {
         let headers = authorization.into_iter().map(|a| ("Authorization".to_owned(), a)).collect();

@@ -4,7 +4,7 @@ use hyper::StatusCode;
 use serde_json::{json, Map, Value};
 use task_model::{Code, ContentId, Details, Method, Operation};
 
-use super::{blocking, enqueue, index_uid};
+use super::{blocking, enqueue, index_uid, task_params};
 use crate::http::{json_response, require_content_type};
 use crate::params::{object, opt_usize, wrong_type};
 use crate::router::{Reply, Req};
@@ -38,20 +38,25 @@ fn csv_delimiter(req: &Req, content_type: &str) -> Result<u8, Error> {
     }
 }
 
+/// How a document payload is written, from its `Content-Type`.
+pub(crate) fn payload_format(req: &Req) -> Result<PayloadFormat, Error> {
+    let content_type = require_content_type(&req.headers, PAYLOAD_TYPES)?;
+    Ok(match content_type {
+        "application/x-ndjson" => PayloadFormat::Ndjson,
+        "text/csv" => PayloadFormat::Csv { delimiter: csv_delimiter(req, content_type)? },
+        _ => {
+            csv_delimiter(req, content_type)?;
+            PayloadFormat::Json
+        }
+    })
+}
+
 /// `POST` (replace) or `PUT` (update) documents: the payload is parsed and
 /// validated now, so a malformed body is a `400` and nothing is enqueued.
 pub(crate) async fn add(mut req: Req, uid: &str, method: Method) -> Reply {
-    req.query.deny_unknown(&["primaryKey", "csvDelimiter"])?;
+    task_params(&req, &["primaryKey", "csvDelimiter"])?;
     let uid = index_uid(uid)?;
-    let content_type = require_content_type(&req.headers, PAYLOAD_TYPES)?;
-    let format = match content_type {
-        "application/x-ndjson" => PayloadFormat::Ndjson,
-        "text/csv" => PayloadFormat::Csv { delimiter: csv_delimiter(&req, content_type)? },
-        _ => {
-            csv_delimiter(&req, content_type)?;
-            PayloadFormat::Json
-        }
-    };
+    let format = payload_format(&req)?;
     let primary_key = req.query.get("primaryKey").map(String::from);
     let body = req.body().await?;
     let parsed = blocking(move || Ok(parse_payload(format, &body)?)).await?;
@@ -158,12 +163,12 @@ async fn delete_ids(req: Req, uid: &str, ids: Vec<String>) -> Reply {
 }
 
 pub(crate) async fn delete_one(req: Req, uid: &str, id: &str) -> Reply {
-    req.query.deny_unknown(&[])?;
+    task_params(&req, &[])?;
     delete_ids(req, uid, vec![id.to_owned()]).await
 }
 
 pub(crate) async fn delete_batch(mut req: Req, uid: &str) -> Reply {
-    req.query.deny_unknown(&[])?;
+    task_params(&req, &[])?;
     let body = req.json().await?;
     let ids = id_list(&body, "", Code::BadRequest)?;
     delete_ids(req, uid, ids).await
@@ -176,7 +181,7 @@ pub(crate) async fn delete_by_filter(req: Req, uid: &str) -> Reply {
 }
 
 pub(crate) async fn clear(req: Req, uid: &str) -> Reply {
-    req.query.deny_unknown(&[])?;
+    task_params(&req, &[])?;
     let uid = index_uid(uid)?;
     enqueue(&req, Some(uid), Operation::DocumentClear, Details::ClearAll { deleted_documents: None }, None).await
 }

@@ -6,7 +6,7 @@ use hyper::StatusCode;
 use serde_json::{json, Map, Value};
 use task_model::{Code, Details, IndexSwap, IndexUid, Operation};
 
-use super::{blocking, enqueue, index_uid};
+use super::{blocking, enqueue, index_uid, task_params};
 use crate::http::json_response;
 use crate::params::{object, opt_string, wrong_type};
 use crate::router::{Reply, Req};
@@ -23,7 +23,7 @@ pub(crate) async fn list(req: Req) -> Reply {
 }
 
 pub(crate) async fn create(mut req: Req) -> Reply {
-    req.query.deny_unknown(&[])?;
+    task_params(&req, &[])?;
     let body = object(req.json().await?, &["uid", "primaryKey"])?;
     let uid = match body.get("uid") {
         None => return Err(Error::new(Code::MissingIndexUid, "Missing field `uid`")),
@@ -44,7 +44,7 @@ pub(crate) async fn get(req: Req, uid: &str) -> Reply {
 }
 
 pub(crate) async fn update(mut req: Req, uid: &str) -> Reply {
-    req.query.deny_unknown(&[])?;
+    task_params(&req, &[])?;
     let uid = index_uid(uid)?;
     let body = object(req.json().await?, &["primaryKey"])?;
     let primary_key = opt_string(&body, "primaryKey", Code::InvalidIndexPrimaryKey)?;
@@ -53,7 +53,7 @@ pub(crate) async fn update(mut req: Req, uid: &str) -> Reply {
 }
 
 pub(crate) async fn delete(req: Req, uid: &str) -> Reply {
-    req.query.deny_unknown(&[])?;
+    task_params(&req, &[])?;
     let uid = index_uid(uid)?;
     enqueue(&req, Some(uid), Operation::IndexDeletion, Details::IndexDeletion { deleted_documents: None }, None).await
 }
@@ -66,7 +66,7 @@ pub(crate) async fn stats(req: Req, uid: &str) -> Reply {
 }
 
 pub(crate) async fn swap(mut req: Req) -> Reply {
-    req.query.deny_unknown(&[])?;
+    task_params(&req, &[])?;
     let body = req.json().await?;
     let Value::Array(items) = body else {
         return Err(wrong_type("", "an array", &body, Code::InvalidSwapIndexes));
@@ -187,7 +187,7 @@ pub(crate) async fn get_settings(req: Req, uid: &str) -> Reply {
 }
 
 pub(crate) async fn update_settings(mut req: Req, uid: &str) -> Reply {
-    req.query.deny_unknown(&[])?;
+    task_params(&req, &[])?;
     let uid = index_uid(uid)?;
     let settings = object(req.json().await?, SETTINGS)?;
     let details = Details::SettingsUpdate { settings: settings.clone() };

@@ -3,14 +3,37 @@
 pub(crate) mod documents;
 pub(crate) mod indexes;
 pub(crate) mod meta;
+pub(crate) mod staging;
 pub(crate) mod tasks;
 pub(crate) mod webhooks;
 
 use scheduler::NewTask;
-use task_model::{Code, Details, IndexUid, Operation};
+use task_model::{Annotations, Code, Details, IndexUid, Operation};
 
 use crate::router::{accepted, Reply, Req};
 use crate::Error;
+
+/// Query parameters every task-creating route takes besides its own.
+pub(crate) const TASK_PARAMS: &[&str] = &["customMetadata", "webhooks"];
+
+/// Refuses parameters other than the route's own and [`TASK_PARAMS`].
+pub(crate) fn task_params(req: &Req, own: &[&str]) -> Result<(), Error> {
+    req.query.deny_unknown(&[own, TASK_PARAMS].concat())
+}
+
+/// `?customMetadata=` and `?webhooks=` of a task-creating request. Every named
+/// webhook must exist now: a deleted one is `webhook_not_found`, and nothing
+/// is enqueued.
+pub(crate) fn annotations(req: &Req) -> Result<Annotations, Error> {
+    let mut webhooks = Vec::new();
+    for raw in req.query.get("webhooks").unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let uuid = req.state.webhooks.get(raw)?.uuid;
+        if !webhooks.contains(&uuid) {
+            webhooks.push(uuid);
+        }
+    }
+    Ok(Annotations { custom_metadata: req.query.get("customMetadata").map(str::to_owned), webhooks })
+}
 
 /// Registers a task (durably) and answers `202` with its summary.
 pub(crate) async fn enqueue(
@@ -20,7 +43,8 @@ pub(crate) async fn enqueue(
     details: Details,
     payload: Option<Vec<u8>>,
 ) -> Reply {
-    let new = NewTask { index_uid, operation, details: Some(details), payload };
+    let annotations = annotations(req)?;
+    let new = NewTask { index_uid, operation, details: Some(details), payload, annotations };
     accepted(&req.state.scheduler.register(new).await?)
 }
 

@@ -4,7 +4,7 @@ use hyper::StatusCode;
 use serde_json::Value;
 use task_model::{BatchId, Code, TaskFilter, TaskId};
 
-use super::blocking;
+use super::{annotations, blocking, TASK_PARAMS};
 use crate::http::json_response;
 use crate::params::{task_filter, Query, FILTER_PARAMS};
 use crate::router::{Reply, Req};
@@ -52,8 +52,9 @@ pub(crate) async fn get(req: Req, uid: &str) -> Reply {
 }
 
 /// Cancel and delete refuse to run without a filter, as Meilisearch does.
+/// The original filter is the query less the task's own annotations.
 fn required_filter(req: &Req, verb: &str) -> Result<(TaskFilter, String), Error> {
-    req.query.deny_unknown(FILTER_PARAMS)?;
+    req.query.deny_unknown(&[FILTER_PARAMS, TASK_PARAMS].concat())?;
     if !req.query.has_any(FILTER_PARAMS) {
         return Err(Error::new(
             Code::MissingTaskFilters,
@@ -68,18 +69,24 @@ fn required_filter(req: &Req, verb: &str) -> Result<(TaskFilter, String), Error>
             ),
         ));
     }
-    Ok((task_filter(&req.query)?, format!("?{}", req.query.raw)))
+    let original: Vec<&str> = req
+        .query
+        .raw
+        .split('&')
+        .filter(|pair| !TASK_PARAMS.iter().any(|p| pair.split('=').next() == Some(p)))
+        .collect();
+    Ok((task_filter(&req.query)?, format!("?{}", original.join("&"))))
 }
 
 pub(crate) async fn cancel(req: Req) -> Reply {
     let (filter, original) = required_filter(&req, "cancel")?;
-    let task = req.state.scheduler.register_cancelation(&filter, original).await?;
+    let task = req.state.scheduler.register_cancelation(&filter, original, annotations(&req)?).await?;
     Ok(json_response(StatusCode::OK, &task.summarized()))
 }
 
 pub(crate) async fn delete(req: Req) -> Reply {
     let (filter, original) = required_filter(&req, "delete")?;
-    let task = req.state.scheduler.register_deletion(&filter, original).await?;
+    let task = req.state.scheduler.register_deletion(&filter, original, annotations(&req)?).await?;
     Ok(json_response(StatusCode::OK, &task.summarized()))
 }
 

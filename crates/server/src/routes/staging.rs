@@ -1,0 +1,111 @@
+//! Staged ingestion: stage a snapshot or upserts and removals, look at what
+//! is pending, discard it, or deploy it with an `indexDeploy` task.
+//!
+//! Staging answers `200` once the operation is on disk; nothing reaches the
+//! live index before a deploy.
+
+use hyper::StatusCode;
+use serde_json::{json, Value};
+use task_model::{Code, Details, IndexUid, Operation};
+
+use super::documents::payload_format;
+use super::{blocking, enqueue, index_uid, task_params};
+use crate::http::{empty, json_response, require_content_type};
+use crate::params::{object, wrong_type};
+use crate::router::{Reply, Req};
+use crate::Error;
+use documents::{parse_payload, PayloadFormat};
+
+/// What is pending for the index, as `GET /indexes/{uid}/staging` shows it.
+fn summary(req: &Req, uid: &IndexUid) -> Reply {
+    let mut view = serde_json::to_value(req.state.store.staging_summary(uid)?)
+        .map_err(|e| Error::new(Code::Internal, e.to_string()))?;
+    if let Value::Object(map) = &mut view {
+        map.insert("indexUid".into(), json!(uid));
+    }
+    Ok(json_response(StatusCode::OK, &view))
+}
+
+/// `POST /indexes/{uid}/staging/snapshot`: a full replacement, as JSON, NDJSON or CSV.
+pub(crate) async fn snapshot(mut req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&["primaryKey", "csvDelimiter"])?;
+    let uid = index_uid(uid)?;
+    let format = payload_format(&req)?;
+    let primary_key = req.query.get("primaryKey").map(String::from);
+    let body = req.body().await?;
+    let (store, at) = (req.state.store.clone(), uid.clone());
+    blocking(move || {
+        let parsed = parse_payload(format, &body)?;
+        Ok(store.stage_snapshot(&at, primary_key.as_deref(), &parsed)?)
+    })
+    .await?;
+    summary(&req, &uid)
+}
+
+/// `POST /indexes/{uid}/staging/notify`: `{"upsert": [documents], "remove": [ids]}`.
+pub(crate) async fn notify(mut req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&["primaryKey"])?;
+    let uid = index_uid(uid)?;
+    require_content_type(&req.headers, &["application/json"])?;
+    let body = object(req.json().await?, &["upsert", "remove"])?;
+    let upserts = match body.get("upsert") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(docs)) => {
+            if let Some((i, bad)) = docs.iter().enumerate().find(|(_, d)| !d.is_object()) {
+                return Err(wrong_type(&format!(".upsert[{i}]"), "an object", bad, Code::InvalidStagingUpsert));
+            }
+            Some(Value::Array(docs.clone()))
+        }
+        Some(other) => return Err(wrong_type(".upsert", "an array", other, Code::InvalidStagingUpsert)),
+    };
+    let removals = match body.get("remove") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(ids)) => {
+            if let Some((i, bad)) =
+                ids.iter().enumerate().find(|(_, id)| !(id.is_string() || id.is_i64() || id.is_u64()))
+            {
+                return Err(wrong_type(
+                    &format!(".remove[{i}]"),
+                    "a string or an integer",
+                    bad,
+                    Code::InvalidStagingRemove,
+                ));
+            }
+            ids.clone()
+        }
+        Some(other) => return Err(wrong_type(".remove", "an array", other, Code::InvalidStagingRemove)),
+    };
+    let primary_key = req.query.get("primaryKey").map(String::from);
+    let (store, at) = (req.state.store.clone(), uid.clone());
+    blocking(move || {
+        let parsed = upserts.map(|docs| parse_payload(PayloadFormat::Json, docs.to_string().as_bytes())).transpose()?;
+        Ok(store.stage_notify(&at, primary_key.as_deref(), parsed.as_ref(), &removals)?)
+    })
+    .await?;
+    summary(&req, &uid)
+}
+
+/// `GET /indexes/{uid}/staging`.
+pub(crate) async fn get(req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let uid = index_uid(uid)?;
+    summary(&req, &uid)
+}
+
+/// `DELETE /indexes/{uid}/staging`: forget everything staged.
+pub(crate) async fn discard(req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let uid = index_uid(uid)?;
+    let store = req.state.store.clone();
+    blocking(move || Ok(store.discard_staged(&uid)?)).await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// `POST /indexes/{uid}/deploy`: an `indexDeploy` task for what is staged now.
+pub(crate) async fn deploy(req: Req, uid: &str) -> Reply {
+    task_params(&req, &[])?;
+    let uid = index_uid(uid)?;
+    let upto = req.state.store.staging_mark()?;
+    let details = Details::IndexDeploy { upserted_documents: None, removed_documents: None, replaced_all: None };
+    enqueue(&req, Some(uid), Operation::IndexDeploy { upto }, details, None).await
+}
