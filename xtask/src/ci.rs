@@ -14,6 +14,18 @@ pub fn test() -> Result<(), String> {
     sh("cargo", &["test", "--workspace"], &[("MEILI_LITE_PYTHON", &python)])
 }
 
+/// The fault suite (`tests/tests/faults.rs`) at full size, release build:
+/// a 100k-document import under a kill -9 loop, the receiver fault matrix and
+/// the bad-input matrix, each printing what it counted. `cargo xtask test`
+/// runs the same suite in a short form.
+pub fn faults() -> Result<(), String> {
+    sh(
+        "cargo",
+        &["test", "--release", "-p", "meili-lite-e2e", "--test", "faults", "--", "--nocapture", "--test-threads", "1"],
+        &[("MEILI_LITE_FAULTS", "full")],
+    )
+}
+
 /// `target/py-venv`, created and filled from tests/python/requirements.txt
 /// when missing or when the requirements changed.
 fn python_venv() -> Result<String, String> {

@@ -1,4 +1,5 @@
-//! Developer workflows: `cargo xtask ci`, `cargo xtask bench [enqueue|import|all]`.
+//! Developer workflows: `cargo xtask ci`, `cargo xtask bench [enqueue|import|webhooks|all]`,
+//! `cargo xtask faults`.
 
 mod bench;
 mod bench_webhooks;
@@ -14,9 +15,10 @@ fn main() -> ExitCode {
         Some("ci") => ci::run(),
         Some("test") => ci::test(),
         Some("bench") => bench::run(args.get(1).map(String::as_str).unwrap_or("all")),
+        Some("faults") => ci::faults(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  ci               fmt check, clippy -D warnings, all tests\n  test             all tests (provisions the Python venv)\n  bench [enqueue|import|webhooks|all]\n                   release-build benchmarks, printed with same-run ratios"
+                "usage: cargo xtask <command>\n\n  ci               fmt check, clippy -D warnings, all tests\n  test             all tests (provisions the Python venv)\n  bench [enqueue|import|webhooks|all]\n                   release-build benchmarks, printed with same-run ratios\n  faults           the fault suite at full size on a release build:\n                   crash loop, receiver faults, bad input"
             );
             return ExitCode::from(2);
         }

@@ -10,7 +10,7 @@
 
 use task_model::{Kind, TaskId};
 
-use crate::keys::Marker;
+use crate::keys::{is_priority, Marker};
 
 /// Bounds on a batch besides compatibility.
 #[derive(Debug, Clone, Copy)]
@@ -54,30 +54,37 @@ fn alone(m: &Marker) -> Plan {
 }
 
 /// The next batch, or `None` when nothing is enqueued.
-pub(crate) fn next_batch(markers: &[Marker], limits: Limits) -> Option<Plan> {
-    if let Some(cancel) = markers.iter().rev().find(|m| m.kind == Kind::TaskCancelation) {
+///
+/// `priority` holds every enqueued cancelation and deletion (few, kept apart);
+/// `queue` yields the enqueued tasks in uid order and is read only as far as
+/// the batch needs, so a long queue does not make every batch cost more.
+pub(crate) fn next_batch(priority: &[Marker], queue: impl IntoIterator<Item = Marker>, limits: Limits) -> Option<Plan> {
+    if let Some(cancel) = priority.iter().rev().find(|m| m.kind == Kind::TaskCancelation) {
         return Some(alone(cancel));
     }
-    let deletions: Vec<TaskId> = markers.iter().filter(|m| m.kind == Kind::TaskDeletion).map(|m| m.uid).collect();
+    let deletions: Vec<TaskId> = priority.iter().filter(|m| m.kind == Kind::TaskDeletion).map(|m| m.uid).collect();
     if !deletions.is_empty() {
         return Some(Plan {
             tasks: deletions,
             strategy: "stopped after the last task of type `taskDeletion` because they cannot be batched with tasks of any other type.".into(),
         });
     }
-    let first = markers.first()?;
+    let mut queue = queue.into_iter().filter(|m| !is_priority(m.kind));
+    let first = queue.next()?;
     let fam = family(first.kind);
     if fam == Family::Alone {
-        return Some(alone(first));
+        return Some(alone(&first));
     }
     let mut tasks = vec![first.uid];
     let mut bytes = first.bytes;
-    for m in &markers[1..] {
+    let mut skipped = false;
+    for m in queue {
         let stop = |why: String| Some(Plan { tasks: tasks.clone(), strategy: why });
         if m.kind == Kind::IndexSwap {
             return stop(format!("stopped before task with id {} because it swaps indexes", m.uid));
         }
         if m.index != first.index {
+            skipped = true;
             continue;
         }
         if family(m.kind) != fam {
@@ -104,7 +111,7 @@ pub(crate) fn next_batch(markers: &[Marker], limits: Limits) -> Option<Plan> {
         tasks.push(m.uid);
         bytes += m.bytes;
     }
-    let strategy = if tasks.len() == markers.len() {
+    let strategy = if !skipped {
         "batched all enqueued tasks".to_owned()
     } else {
         format!("batched all enqueued tasks for index `{}`", first.index.as_deref().unwrap_or_default())
@@ -122,6 +129,12 @@ mod tests {
         Marker { uid: TaskId(uid), kind, bytes: 10, index: index.map(String::from) }
     }
 
+    /// As the scheduler calls it: priority markers apart, the rest in order.
+    fn next(markers: &[Marker], limits: Limits) -> Option<Plan> {
+        let priority: Vec<Marker> = markers.iter().filter(|m| is_priority(m.kind)).cloned().collect();
+        next_batch(&priority, markers.iter().cloned(), limits)
+    }
+
     fn uids(plan: Option<Plan>) -> Vec<u32> {
         plan.unwrap().tasks.into_iter().map(|t| t.0).collect()
     }
@@ -130,7 +143,7 @@ mod tests {
 
     #[test]
     fn nothing_enqueued_means_no_batch() {
-        assert_eq!(next_batch(&[], NO_LIMIT), None);
+        assert_eq!(next(&[], NO_LIMIT), None);
     }
 
     #[test]
@@ -143,7 +156,7 @@ mod tests {
             m(4, SettingsUpdate, Some("a")),
             m(5, DocumentAdditionOrUpdate, Some("a")),
         ];
-        let plan = next_batch(&q, NO_LIMIT).unwrap();
+        let plan = next(&q, NO_LIMIT).unwrap();
         assert_eq!(plan.tasks, [TaskId(0), TaskId(2), TaskId(3)]);
         assert!(plan.strategy.contains("task with id 4 because it is a settings change"), "{}", plan.strategy);
     }
@@ -157,35 +170,45 @@ mod tests {
             m(3, TaskCancelation, None),
             m(4, TaskDeletion, None),
         ];
-        assert_eq!(uids(next_batch(&q, NO_LIMIT)), [3]);
-        assert_eq!(uids(next_batch(&[q[0].clone(), q[2].clone(), q[4].clone()], NO_LIMIT)), [2, 4]);
+        assert_eq!(uids(next(&q, NO_LIMIT)), [3]);
+        assert_eq!(uids(next(&[q[0].clone(), q[2].clone(), q[4].clone()], NO_LIMIT)), [2, 4]);
     }
 
     #[test]
     fn index_operations_run_alone_and_swaps_are_barriers() {
         let q = [m(0, IndexCreation, Some("a")), m(1, DocumentAdditionOrUpdate, Some("a"))];
-        assert_eq!(uids(next_batch(&q, NO_LIMIT)), [0]);
+        assert_eq!(uids(next(&q, NO_LIMIT)), [0]);
         let q = [
             m(0, DocumentAdditionOrUpdate, Some("a")),
             m(1, IndexSwap, None),
             m(2, DocumentAdditionOrUpdate, Some("a")),
         ];
-        assert_eq!(uids(next_batch(&q, NO_LIMIT)), [0]);
+        assert_eq!(uids(next(&q, NO_LIMIT)), [0]);
         let q = [m(0, SettingsUpdate, Some("a")), m(1, SettingsUpdate, Some("a"))];
-        let plan = next_batch(&q, NO_LIMIT).unwrap();
+        let plan = next(&q, NO_LIMIT).unwrap();
         assert_eq!(plan.strategy, "batched all enqueued tasks");
         assert_eq!(plan.tasks.len(), 2);
     }
 
     #[test]
+    fn the_queue_is_read_only_as_far_as_the_batch_needs() {
+        // An endless queue: choosing must stop reading on its own.
+        let endless = (0..).map(|i| m(i, DocumentAdditionOrUpdate, Some(if i % 2 == 0 { "a" } else { "b" })));
+        let plan = next_batch(&[], endless, Limits { max_tasks: 3, max_bytes: u64::MAX }).unwrap();
+        assert_eq!(plan.tasks, [TaskId(0), TaskId(2), TaskId(4)]);
+        let q = [m(0, DocumentAdditionOrUpdate, Some("a")), m(1, TaskDeletion, None)];
+        assert_eq!(uids(next_batch(&q[1..], q.iter().cloned(), NO_LIMIT)), [1], "deletions jump the queue");
+    }
+
+    #[test]
     fn limits_bound_the_batch() {
         let q: Vec<Marker> = (0..10).map(|i| m(i, DocumentAdditionOrUpdate, Some("a"))).collect();
-        let plan = next_batch(&q, Limits { max_tasks: 3, max_bytes: u64::MAX }).unwrap();
+        let plan = next(&q, Limits { max_tasks: 3, max_bytes: u64::MAX }).unwrap();
         assert_eq!(plan.tasks.len(), 3);
         assert_eq!(plan.strategy, "batched up to configured batch limit of 3 tasks");
-        let plan = next_batch(&q, Limits { max_tasks: usize::MAX, max_bytes: 45 }).unwrap();
+        let plan = next(&q, Limits { max_tasks: usize::MAX, max_bytes: 45 }).unwrap();
         assert_eq!(plan.tasks.len(), 4);
-        let plan = next_batch(&q, Limits { max_tasks: usize::MAX, max_bytes: 1 }).unwrap();
+        let plan = next(&q, Limits { max_tasks: usize::MAX, max_bytes: 1 }).unwrap();
         assert_eq!(plan.tasks.len(), 1, "one task always fits");
     }
 }

@@ -28,30 +28,32 @@ fn fail(task: &mut Task, error: ResponseError) {
     task.error = Some(error);
 }
 
-/// How many of the oldest enqueued tasks a batch is chosen from. Reading every
-/// marker made each batch cost O(queue): with 40k tasks enqueued, 40 ms a batch.
+/// The most enqueued tasks a batch is chosen from. Reading every marker made
+/// each batch cost O(queue): with 40k tasks enqueued, 40 ms a batch (measured).
 const LOOKAHEAD: usize = 10_000;
 
 impl Inner {
-    fn markers(&self, prefix: u8, limit: usize) -> Result<Vec<Marker>, Error> {
-        self.queue
-            .scan_prefix([prefix])
-            .take(limit)
-            .map(|entry| {
-                let (key, value) = entry?;
-                Marker::decode(&key, &value)
-            })
-            .collect()
-    }
-
     /// Runs the next batch if there is one; `false` when the queue is empty.
     pub(crate) fn tick(&self) -> Result<bool, Error> {
+        let decode = |entry: sled::Result<(sled::IVec, sled::IVec)>| {
+            let (key, value) = entry?;
+            Marker::decode(&key, &value)
+        };
         // Cancelations and deletions go first; they have markers of their own.
-        let mut markers = self.markers(PRIORITY, usize::MAX)?;
-        if markers.is_empty() {
-            markers = self.markers(ENQUEUED, LOOKAHEAD)?;
+        let priority = self.queue.scan_prefix([PRIORITY]).map(decode).collect::<Result<Vec<_>, _>>()?;
+        // The rest is decoded only as far as choosing the batch reads.
+        let mut broken = None;
+        let queue = self
+            .queue
+            .scan_prefix([ENQUEUED])
+            .take(LOOKAHEAD)
+            .map(decode)
+            .map_while(|m| m.map_err(|e| broken = Some(e)).ok());
+        let plan = next_batch(&priority, queue, self.limits);
+        if let Some(e) = broken {
+            return Err(e);
         }
-        match next_batch(&markers, self.limits) {
+        match plan {
             Some(plan) => self.run_batch(plan).map(|()| true),
             None => Ok(false),
         }

@@ -27,7 +27,18 @@ pub struct Received {
 }
 
 /// Answers to give first, in order: a status and an optional `Retry-After`.
+/// Besides HTTP statuses, [`RESET`], [`HANG`] and [`DRIP`] misbehave.
 pub type Script = Arc<Mutex<VecDeque<(u16, Option<u64>)>>>;
+
+/// Close the connection without answering.
+#[allow(dead_code)] // Each test crate uses its own part of this module.
+pub const RESET: u16 = 1;
+/// Never answer (a black hole once the request is in).
+#[allow(dead_code)]
+pub const HANG: u16 = 2;
+/// Answer `200` with a body trickling in at a byte every half second.
+#[allow(dead_code)]
+pub const DRIP: u16 = 3;
 
 pub struct Receiver {
     pub addr: SocketAddr,
@@ -127,8 +138,27 @@ fn serve(
         let lines = text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
         received.lock().unwrap().push(Received { method, target, headers, lines, body, at: Instant::now() });
         let (code, retry_after) = script.lock().unwrap().pop_front().unwrap_or((status.load(Ordering::SeqCst), None));
+        match code {
+            RESET => return,
+            HANG => {
+                std::thread::sleep(Duration::from_secs(120));
+                return;
+            }
+            DRIP => {
+                let _ = writer.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n");
+                for _ in 0..100 {
+                    std::thread::sleep(Duration::from_millis(500));
+                    if writer.write_all(b".").is_err() {
+                        return;
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let location = if (300..400).contains(&code) { "location: /elsewhere\r\n" } else { "" };
         let retry = retry_after.map(|s| format!("retry-after: {s}\r\n")).unwrap_or_default();
-        let answer = format!("HTTP/1.1 {code} Whatever\r\n{retry}content-length: 0\r\n\r\n");
+        let answer = format!("HTTP/1.1 {code} Whatever\r\n{retry}{location}content-length: 0\r\n\r\n");
         if writer.write_all(answer.as_bytes()).is_err() {
             return;
         }
