@@ -39,7 +39,12 @@ pub fn run(which: &str) -> Result<(), String> {
     if matches!(which, "webhooks" | "all") {
         rt.block_on(crate::bench_webhooks::run())?;
     }
-    Ok(())
+    let machine = format!(
+        "{} cores, {}; `cargo xtask bench {which}`, release build, loopback only.",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        time::OffsetDateTime::now_utc().date()
+    );
+    crate::report::write(&root().join("target/bench"), &machine)
 }
 
 /// A release meili-lite on a fresh database; killed on drop.
@@ -78,6 +83,37 @@ impl Meili {
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| format!("unexpected first line: {line}"))?;
         Ok(Meili { child, addr, dir })
+    }
+
+    /// Meilisearch itself, when `MEILI_ANCHOR_BIN` names its binary, on a
+    /// fresh database and a free loopback port; `None` without the variable.
+    /// Its webhook may reach loopback only with the allow-list set to `any`.
+    pub fn anchor(extra: &[&str]) -> Result<Option<Self>, String> {
+        let Some(bin) = std::env::var_os("MEILI_ANCHOR_BIN") else { return Ok(None) };
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?;
+        let child = Command::new(&bin)
+            .arg("--http-addr")
+            .arg(addr.to_string())
+            .arg("--db-path")
+            .arg(dir.path().join("data.ms"))
+            .args(["--no-analytics", "--experimental-allowed-ip-networks", "any"])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("starting the anchor {}: {e}", bin.to_string_lossy()))?;
+        let anchor = Meili { child, addr, dir };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(addr).is_err() {
+            if Instant::now() > deadline {
+                return Err("the anchor never listened".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Some(anchor))
     }
 
     /// Peak resident memory so far (VmHWM), in MiB.
@@ -156,24 +192,47 @@ async fn enqueue() -> Result<(), String> {
 
     eprintln!("enqueue: meili-lite (release), same load");
     let meili = Meili::start()?;
+    let body_for_anchor = body.clone();
     let run = load::run(meili.addr, CONNECTIONS, LOAD_TIME, path, None, body).await;
     let drain_started = Instant::now();
     let last = wait_task(meili.addr, run.ok.saturating_sub(1), Duration::from_secs(120)).await?;
     let drained = drain_started.elapsed();
 
     let rate = run.per_second();
-    println!("\n## enqueue: one-document additions, {CONNECTIONS} keep-alive clients, {LOAD_TIME:?}");
-    println!("| measure | value |\n|---|---|");
-    println!("| do-nothing hyper server (loopback limit) | {:.0} req/s |", baseline.per_second());
-    println!("| meili-lite durable enqueue (202 after fsync) | {rate:.0} tasks/s ({} errors) |", run.errors);
-    println!("| meili-lite / loopback limit | {:.3} |", rate / baseline.per_second());
-    println!(
+    crate::report::compare("durable enqueue, tasks/s", rate, "do-nothing hyper server", baseline.per_second());
+    crate::report::compare("durable enqueue, tasks/s", rate, "Meilisearch 1.50, reported", ANCHOR_ENQUEUE_PER_S);
+    crate::report::line(format!(
+        "\n## enqueue: one-document additions, {CONNECTIONS} keep-alive clients, {LOAD_TIME:?}"
+    ));
+    crate::report::line("| measure | value |\n|---|---|");
+    crate::report::line(format!("| do-nothing hyper server (loopback limit) | {:.0} req/s |", baseline.per_second()));
+    crate::report::line(format!(
+        "| meili-lite durable enqueue (202 after fsync) | {rate:.0} tasks/s ({} errors) |",
+        run.errors
+    ));
+    crate::report::line(format!("| meili-lite / loopback limit | {:.3} |", rate / baseline.per_second()));
+    crate::report::line(format!(
         "| meili-lite / Meilisearch 1.50 (reported {ANCHOR_ENQUEUE_PER_S:.0}/s) | {:.1}x |",
         rate / ANCHOR_ENQUEUE_PER_S
-    );
-    println!("| target ≥ 10,000 tasks/s | {} |", if rate >= 10_000.0 { "met" } else { "NOT met" });
-    println!("| queue drained after the load (last task {}) | {:.2} s |", last["status"], drained.as_secs_f64());
-    println!("| peak RSS | {:.0} MiB |", meili.peak_rss_mib());
+    ));
+    crate::report::line(format!("| target ≥ 10,000 tasks/s | {} |", if rate >= 10_000.0 { "met" } else { "NOT met" }));
+    crate::report::line(format!(
+        "| queue drained after the load (last task {}) | {:.2} s |",
+        last["status"],
+        drained.as_secs_f64()
+    ));
+    crate::report::line(format!("| peak RSS | {:.0} MiB |", meili.peak_rss_mib()));
+    drop(meili);
+    if let Some(anchor) = Meili::anchor(&[])? {
+        eprintln!("enqueue: the anchor (MEILI_ANCHOR_BIN), same load");
+        let measured = load::run(anchor.addr, CONNECTIONS, LOAD_TIME, path, None, body_for_anchor).await;
+        crate::report::line(format!(
+            "| Meilisearch (MEILI_ANCHOR_BIN), same load | {:.0} tasks/s; meili-lite / Meilisearch = {:.1}x |",
+            measured.per_second(),
+            rate / measured.per_second()
+        ));
+        crate::report::compare("durable enqueue, tasks/s", rate, "Meilisearch, this run", measured.per_second());
+    }
     Ok(())
 }
 
@@ -223,18 +282,43 @@ async fn import() -> Result<(), String> {
     }
     let rate = IMPORT_DOCS as f64 / total.as_secs_f64();
     let rss = meili.peak_rss_mib();
-    println!("\n## import: {IMPORT_DOCS} documents ({mib:.1} MiB NDJSON) in one request");
-    println!("| measure | value |\n|---|---|");
-    println!("| POST to a do-nothing server (loopback transfer) | {:.3} s |", transfer.as_secs_f64());
-    println!("| meili-lite 202 (parsed, validated, on disk) | {:.3} s |", accepted_after.as_secs_f64());
-    println!("| meili-lite until the task succeeded | {:.3} s |", total.as_secs_f64());
-    println!("| meili-lite import rate | {rate:.0} docs/s |");
-    println!(
+    crate::report::compare("import, docs/s", rate, "Meilisearch 1.50, reported", ANCHOR_IMPORT_DOCS_PER_S);
+    crate::report::line(format!("\n## import: {IMPORT_DOCS} documents ({mib:.1} MiB NDJSON) in one request"));
+    crate::report::line("| measure | value |\n|---|---|");
+    crate::report::line(format!(
+        "| POST to a do-nothing server (loopback transfer) | {:.3} s |",
+        transfer.as_secs_f64()
+    ));
+    crate::report::line(format!(
+        "| meili-lite 202 (parsed, validated, on disk) | {:.3} s |",
+        accepted_after.as_secs_f64()
+    ));
+    crate::report::line(format!("| meili-lite until the task succeeded | {:.3} s |", total.as_secs_f64()));
+    crate::report::line(format!("| meili-lite import rate | {rate:.0} docs/s |"));
+    crate::report::line(format!(
         "| meili-lite / Meilisearch 1.50 (reported {ANCHOR_IMPORT_DOCS_PER_S:.0} docs/s) | {:.1}x (target ≥ 3x: {}) |",
         rate / ANCHOR_IMPORT_DOCS_PER_S,
         if rate >= 3.0 * ANCHOR_IMPORT_DOCS_PER_S { "met" } else { "NOT met" }
-    );
-    println!("| peak RSS | {rss:.0} MiB (target ≤ 320 MiB: {}) |", if rss <= 320.0 { "met" } else { "NOT met" });
-    println!("| task duration (processing only) | {} |", task["duration"]);
+    ));
+    crate::report::line(format!(
+        "| peak RSS | {rss:.0} MiB (target ≤ 320 MiB: {}) |",
+        if rss <= 320.0 { "met" } else { "NOT met" }
+    ));
+    crate::report::line(format!("| task duration (processing only) | {} |", task["duration"]));
+    drop(meili);
+    if let Some(anchor) = Meili::anchor(&[])? {
+        eprintln!("import: the anchor (MEILI_ANCHOR_BIN), same payload");
+        let t = Instant::now();
+        let accepted = request(anchor.addr, "POST", "/indexes/bench/documents", import_payload()).await?;
+        let uid = accepted["taskUid"].as_u64().ok_or_else(|| format!("the anchor refused: {accepted}"))?;
+        wait_task(anchor.addr, uid, Duration::from_secs(1_800)).await?;
+        let anchor_rate = IMPORT_DOCS as f64 / t.elapsed().as_secs_f64();
+        crate::report::line(format!(
+            "| Meilisearch (MEILI_ANCHOR_BIN), same payload | {anchor_rate:.0} docs/s, peak RSS {:.0} MiB; meili-lite / Meilisearch = {:.1}x |",
+            anchor.peak_rss_mib(),
+            rate / anchor_rate
+        ));
+        crate::report::compare("import, docs/s", rate, "Meilisearch, this run", anchor_rate);
+    }
     Ok(())
 }

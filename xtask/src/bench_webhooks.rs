@@ -56,8 +56,8 @@ fn wanted(scenario: &str) -> bool {
 }
 
 pub async fn run() -> Result<(), String> {
-    println!("\n## webhooks: signed, durable outbox on (release build, loopback)");
-    println!("| measure | value |\n|---|---|");
+    crate::report::line("\n## webhooks: signed, durable outbox on (release build, loopback)");
+    crate::report::line("| measure | value |\n|---|---|");
 
     // 1. Latency from finishedAt to receipt (the reference for scenario 3).
     eprintln!("webhooks: latency over {TASKS} tasks");
@@ -66,7 +66,8 @@ pub async fn run() -> Result<(), String> {
     let meili = Meili::start_with(&["--task-webhook-url", &url, "--task-webhook-signing-secret", SECRET])?;
     let clean = latency_run(&meili, &sink).await?;
     let (p50, p99, max) = percentiles(&clean);
-    println!("| latency finishedAt → receipt, {} tasks | p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.1} ms (target p50 ≤ 1, p99 ≤ 2) |", clean.len());
+    crate::report::latencies("alone", &clean);
+    crate::report::line(format!("| latency finishedAt → receipt, {} tasks | p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.1} ms (target p50 ≤ 1, p99 ≤ 2) |", clean.len()));
     drop(meili);
 
     if wanted("fanout") {
@@ -107,11 +108,12 @@ async fn fanout() -> Result<(), String> {
     let elapsed = started.elapsed().as_secs_f64();
     let posts: u64 = sinks.iter().map(|s| s.posts.load(Ordering::Relaxed)).sum();
     let rate = posts as f64 / elapsed;
-    println!(
+    crate::report::compare("webhook fan-out, POST/s", rate, "loopback POST limit", limit.per_second());
+    crate::report::line(format!(
         "| fan-out: {FANOUT} receivers, {want} tasks | {posts} POSTs in {elapsed:.2} s = {rate:.0} POST/s; loopback POST limit of the same client {:.0}/s (ratio {:.3}) |",
         limit.per_second(),
         rate / limit.per_second()
-    );
+    ));
     drop(meili);
     Ok(())
 }
@@ -128,7 +130,8 @@ async fn isolation(clean_p99: f64) -> Result<(), String> {
     add_webhook(&meili, format!("http://{}/hole", black_hole.local_addr().map_err(|e| e.to_string())?)).await?;
     let noisy = latency_run(&meili, &healthy).await?;
     let (_, noisy_p99, noisy_max) = percentiles(&noisy);
-    println!("| healthy p99 beside a black-holed and a failing webhook | {noisy_p99:.2} ms (max {noisy_max:.1} ms) = {:.2}× the clean p99 |", noisy_p99 / clean_p99);
+    crate::report::latencies("beside a black hole and a 500", &noisy);
+    crate::report::line(format!("| healthy p99 beside a black-holed and a failing webhook | {noisy_p99:.2} ms (max {noisy_max:.1} ms) = {:.2}× the clean p99 |", noisy_p99 / clean_p99));
     drop(meili);
     drop(black_hole);
     Ok(())
@@ -166,12 +169,10 @@ async fn backlog() -> Result<(), String> {
     )
     .await;
     let enqueued = started_at.elapsed().as_secs_f64();
-    let last = run.ok.saturating_sub(1);
-    let _ = crate::bench::wait_task(meili.addr, last, Duration::from_secs(600)).await;
-    let processed = started_at.elapsed().as_secs_f64();
     let pending = run.ok * FANOUT as u64;
-    // Recording runs behind the queue, on the announcer thread: wait until
-    // every delivery is in the outbox, sampling memory as the backlog grows.
+    // The batches run and their deliveries are recorded behind the load:
+    // follow the outbox as it grows, sampling memory on the way.
+    let bar = progress(pending, "recording deliveries");
     let mut recorded = 0;
     let mut samples = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(900);
@@ -182,19 +183,22 @@ async fn backlog() -> Result<(), String> {
             .as_array()
             .map_or(0, |all| all.iter().filter_map(|h| h["pendingDeliveries"].as_u64()).sum());
         samples.push((recorded, meili.rss_mib()));
+        bar.set_position(recorded);
     }
+    bar.finish_and_clear();
     let recorded_in = started_at.elapsed().as_secs_f64();
     let rss = meili.peak_rss_mib();
-    for fraction in [4, 2, 1] {
-        if let Some((n, mib)) = samples.iter().find(|(n, _)| *n >= pending / fraction) {
-            eprintln!("webhooks: backlog {n} recorded, RSS {mib:.0} MiB");
-        }
-    }
-    println!(
-        "| backlog: enqueue {} tasks, run them, record {pending} deliveries | enqueued in {enqueued:.1} s, all finished at {processed:.1} s, {recorded} recorded at {recorded_in:.1} s{} |",
+    let growth: Vec<String> = [4, 2, 1]
+        .iter()
+        .filter_map(|fraction| samples.iter().find(|(n, _)| *n >= pending / fraction))
+        .map(|(n, mib)| format!("{n}: {mib:.0} MiB"))
+        .collect();
+    crate::report::line(format!(
+        "| backlog: enqueue {} tasks, run them, record {pending} deliveries | enqueued in {enqueued:.1} s, {recorded} recorded at {recorded_in:.1} s{}; RSS as the outbox grew: {} |",
         run.ok,
-        if recorded >= pending { "" } else { " (time limit reached)" }
-    );
+        if recorded >= pending { "" } else { " (time limit reached)" },
+        growth.join(", ")
+    ));
     let disk = dir_size(meili.dir.path());
     let mut receivers = Vec::new();
     for port in &ports {
@@ -203,18 +207,34 @@ async fn backlog() -> Result<(), String> {
         }
     }
     let started = Instant::now();
-    let drained =
-        until(Duration::from_secs(300), || receivers.iter().map(|s| s.received() as u64).sum::<u64>() >= pending).await;
+    let bar = progress(pending, "draining");
+    let drained = until(Duration::from_secs(300), || {
+        let got = receivers.iter().map(|s| s.received() as u64).sum::<u64>();
+        bar.set_position(got);
+        got >= pending
+    })
+    .await;
+    bar.finish_and_clear();
     let took = started.elapsed().as_secs_f64();
     let got: u64 = receivers.iter().map(|s| s.received() as u64).sum();
-    println!(
+    crate::report::line(format!(
         "| backlog: {pending} pending deliveries ({} batches × {FANOUT} webhooks, receivers down) | peak RSS {rss:.0} MiB, database {:.0} MiB; drained {got} in {took:.1} s = {:.0} deliveries/s{} |",
         run.ok,
         disk as f64 / (1024.0 * 1024.0),
         got as f64 / took,
         if drained { "" } else { " (time limit reached)" }
-    );
+    ));
     Ok(())
+}
+
+/// A progress bar on stderr for a long phase; hidden when stderr is not a terminal.
+fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} ({per_sec}, {eta})") {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_owned());
+    bar
 }
 
 async fn futures_join(n: usize) -> Vec<Sink> {

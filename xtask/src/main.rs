@@ -1,10 +1,12 @@
 //! Developer workflows: `cargo xtask ci`, `cargo xtask bench [enqueue|import|webhooks|all]`,
-//! `cargo xtask faults`.
+//! `cargo xtask faults`, `cargo xtask fuzz <target> --seconds N`.
 
 mod bench;
 mod bench_webhooks;
 mod ci;
+mod fuzz;
 mod load;
+mod report;
 mod sink;
 
 use std::process::ExitCode;
@@ -16,9 +18,10 @@ fn main() -> ExitCode {
         Some("test") => ci::test(),
         Some("bench") => bench::run(args.get(1).map(String::as_str).unwrap_or("all")),
         Some("faults") => ci::faults(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  ci               fmt check, clippy -D warnings, all tests\n  test             all tests (provisions the Python venv)\n  bench [enqueue|import|webhooks|all]\n                   release-build benchmarks, printed with same-run ratios\n  faults           the fault suite at full size on a release build:\n                   crash loop, receiver faults, bad input"
+                "usage: cargo xtask <command>\n\n  ci               fmt check, clippy -D warnings, all tests\n  test             all tests (provisions the Python venv)\n  bench [enqueue|import|webhooks|all]\n                   release-build benchmarks, printed with same-run ratios\n  faults           the fault suite at full size on a release build:\n                   crash loop, receiver faults, bad input\n  fuzz <json|ndjson|csv|flatten> [--seconds N]\n                   mutation fuzzing of the parsers and flattening"
             );
             return ExitCode::from(2);
         }

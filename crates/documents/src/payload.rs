@@ -191,6 +191,17 @@ mod tests {
     }
 
     #[test]
+    fn floats_keep_every_bit_through_normalization() {
+        // Found by `cargo xtask fuzz json`: serde_json's fast float parsing
+        // was off by one bit here, so a price changed on the way in.
+        let p = parse_payload(PayloadFormat::Json, br#"{"id": 1, "price": 1.5e93}"#).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&p.ndjson).unwrap();
+        assert_eq!(doc["price"].as_f64().unwrap().to_bits(), 1.5e93_f64.to_bits());
+        let again = parse_payload(PayloadFormat::Ndjson, &p.ndjson).unwrap();
+        assert_eq!(again.ndjson, p.ndjson, "normalizing twice changes nothing");
+    }
+
+    #[test]
     fn json_array_and_single_object() {
         let p = parse_payload(PayloadFormat::Json, br#"[{"id":1,"t":"a"}, {"id":2}]"#).unwrap();
         assert_eq!(p.documents, 2);
