@@ -69,6 +69,19 @@ pub async fn run() -> Result<(), String> {
     crate::report::latencies("alone", &clean);
     crate::report::line(format!("| latency finishedAt → receipt, {} tasks | p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.1} ms (target p50 ≤ 1, p99 ≤ 2) |", clean.len()));
     drop(meili);
+    // The same scenario against Meilisearch (unsigned: it has no signing).
+    let anchor_sink = Sink::start(200).await;
+    let anchor_url = format!("http://{}/hook", anchor_sink.addr);
+    if let Some(anchor) = Meili::anchor(&["--task-webhook-url", &anchor_url])? {
+        eprintln!("webhooks: latency of the anchor (MEILI_ANCHOR_BIN)");
+        let theirs = latency_run(&anchor, &anchor_sink).await?;
+        let (a50, a99, amax) = percentiles(&theirs);
+        crate::report::latencies("Meilisearch (anchor)", &theirs);
+        crate::report::line(format!(
+            "| Meilisearch (MEILI_ANCHOR_BIN), same scenario | p50 {a50:.2} ms, p99 {a99:.2} ms, max {amax:.1} ms; meili-lite p50 / Meilisearch p50 = {:.2} |",
+            p50 / a50
+        ));
+    }
 
     if wanted("fanout") {
         fanout().await?;
