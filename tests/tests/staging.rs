@@ -100,6 +100,11 @@ fn staged_snapshots_and_notifies_deploy_like_the_model() {
     let task = deploy(&s, "shop");
     assert_eq!(task["details"], json!({"upsertedDocuments": 0, "removedDocuments": 0, "replacedAll": false}));
     assert_eq!(live(&s, "shop"), model);
+    // Deploys are tasks like any other: filterable by type, in their own batches.
+    let deploys = s.get("/tasks?types=indexDeploy&limit=100").json();
+    assert_eq!(deploys["total"], 7);
+    let batch = s.get(&format!("/batches/{}", task["batchUid"])).json();
+    assert_eq!(batch["stats"]["types"], json!({"indexDeploy": 1}), "{batch}");
 }
 
 /// A deploy covers what was staged before it was asked for; later staging

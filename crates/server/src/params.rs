@@ -135,9 +135,9 @@ pub(crate) const FILTER_PARAMS: &[&str] = &[
     "beforeFinishedAt",
 ];
 
-/// Every task type Meilisearch knows, in its order. Filtering on one that
-/// meili-lite never creates is valid and matches nothing.
-const MEILISEARCH_TYPES: &[&str] = &[
+/// Every task type Meilisearch knows, in its order, then meili-lite's own.
+/// Filtering on one that meili-lite never creates is valid and matches nothing.
+const TASK_TYPES: &[&str] = &[
     "documentAdditionOrUpdate",
     "documentEdition",
     "documentDeletion",
@@ -153,6 +153,8 @@ const MEILISEARCH_TYPES: &[&str] = &[
     "export",
     "upgradeDatabase",
     "indexCompaction",
+    // meili-lite's own.
+    "indexDeploy",
 ];
 
 pub(crate) fn task_filter(q: &Query) -> Result<TaskFilter, Error> {
@@ -167,8 +169,8 @@ pub(crate) fn task_filter(q: &Query) -> Result<TaskFilter, Error> {
             .map(|v| v.into_iter().map(TaskId).collect()),
         types: q
             .list("types", |v| {
-                if !MEILISEARCH_TYPES.iter().any(|t| t.eq_ignore_ascii_case(v)) {
-                    return Err(Error::new(Code::InvalidTaskTypes, format!("Invalid value in parameter `types`: `{v}` is not a valid task type. Available types are {}.", backticked(MEILISEARCH_TYPES))));
+                if !TASK_TYPES.iter().any(|t| t.eq_ignore_ascii_case(v)) {
+                    return Err(Error::new(Code::InvalidTaskTypes, format!("Invalid value in parameter `types`: `{v}` is not a valid task type. Available types are {}.", backticked(TASK_TYPES))));
                 }
                 Ok(Kind::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(v)))
             })?
