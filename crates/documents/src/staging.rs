@@ -67,6 +67,7 @@ pub struct Staged {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StagingSummary {
+    pub index_uid: IndexUid,
     /// Whether a snapshot is staged; if so, it and what follows it is what a
     /// deploy will apply.
     pub snapshot: bool,
@@ -228,6 +229,7 @@ impl Store {
         let ops = self.staged(uid, u64::MAX)?;
         let from = ops.iter().rposition(|(_, op)| op.kind == StagedKind::Snapshot);
         let mut summary = StagingSummary {
+            index_uid: uid.clone(),
             snapshot: from.is_some(),
             snapshot_documents: 0,
             upserts: 0,

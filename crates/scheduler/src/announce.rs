@@ -14,7 +14,7 @@
 //! thread and moves on: a slow observer never holds up the queue.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -22,6 +22,7 @@ use task_model::{Batch, BatchId, Task};
 use tracing::{debug, error, warn};
 
 use crate::keys::{batch_key, task_key, UNANNOUNCED};
+use crate::signal::Signal;
 use crate::{BatchObserver, Error};
 
 /// How long to wait before offering a batch again to an observer that failed.
@@ -41,7 +42,7 @@ struct Shared {
     observer: RwLock<Option<Arc<dyn BatchObserver>>>,
     /// Held by whoever is announcing, so batches go out once and in order.
     turn: Mutex<()>,
-    wake: (Mutex<bool>, Condvar),
+    wake: Signal,
     stop: AtomicBool,
 }
 
@@ -51,7 +52,7 @@ impl Announcer {
             queue,
             observer: RwLock::new(None),
             turn: Mutex::new(()),
-            wake: (Mutex::new(false), Condvar::new()),
+            wake: Signal::default(),
             stop: AtomicBool::new(false),
         };
         Self { shared: Arc::new(shared), thread: Mutex::new(None) }
@@ -79,14 +80,14 @@ impl Announcer {
             Err(_) => false,
         };
         if !done {
-            self.shared.wake();
+            self.shared.wake.wake();
         }
     }
 
     /// Announces what is marked (unless the observer keeps failing), then stops.
     pub fn shutdown(&self) {
         self.shared.stop.store(true, Ordering::SeqCst);
-        self.shared.wake();
+        self.shared.wake.wake();
         if let Some(handle) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = handle.join();
         }
@@ -94,12 +95,6 @@ impl Announcer {
 }
 
 impl Shared {
-    fn wake(&self) {
-        let (lock, cvar) = &self.wake;
-        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        cvar.notify_one();
-    }
-
     fn run(&self) {
         loop {
             // Read `stop` before the pass, so that a batch marked just before
@@ -119,15 +114,7 @@ impl Shared {
             if stopping {
                 return;
             }
-            let (lock, cvar) = &self.wake;
-            let mut woken = lock.lock().unwrap_or_else(|e| e.into_inner());
-            if !*woken {
-                woken = match wait {
-                    Some(wait) => cvar.wait_timeout(woken, wait).unwrap_or_else(|e| e.into_inner()).0,
-                    None => cvar.wait(woken).unwrap_or_else(|e| e.into_inner()),
-                };
-            }
-            *woken = false;
+            self.wake.wait(wait);
         }
     }
 

@@ -30,6 +30,7 @@ mod query;
 mod recovery;
 mod register;
 mod scheduler;
+mod signal;
 
 pub use error::Error;
 pub use observer::BatchObserver;

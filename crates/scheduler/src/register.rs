@@ -36,14 +36,7 @@ impl Scheduler {
         let tasks = self.matching_uids(filter)?;
         let details =
             Details::TaskCancelation { matched_tasks: tasks.len() as u64, canceled_tasks: None, original_filter };
-        self.register(NewTask {
-            index_uid: None,
-            operation: Operation::TaskCancelation { tasks },
-            details: Some(details),
-            payload: None,
-            annotations,
-        })
-        .await
+        self.register_queue_task(Operation::TaskCancelation { tasks }, details, annotations).await
     }
 
     /// Registers a `taskDeletion` of the tasks `filter` matches now.
@@ -55,13 +48,16 @@ impl Scheduler {
     ) -> Result<Task, Error> {
         let tasks = self.matching_uids(filter)?;
         let details = Details::TaskDeletion { matched_tasks: tasks.len() as u64, deleted_tasks: None, original_filter };
-        self.register(NewTask {
-            index_uid: None,
-            operation: Operation::TaskDeletion { tasks },
-            details: Some(details),
-            payload: None,
-            annotations,
-        })
-        .await
+        self.register_queue_task(Operation::TaskDeletion { tasks }, details, annotations).await
+    }
+
+    /// A task about the queue itself: no index, no payload.
+    async fn register_queue_task(
+        &self,
+        operation: Operation,
+        details: Details,
+        annotations: Annotations,
+    ) -> Result<Task, Error> {
+        self.register(NewTask { index_uid: None, operation, details: Some(details), payload: None, annotations }).await
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ use tracing::{error, info};
 use crate::announce::Announcer;
 use crate::autobatch::Limits;
 use crate::commit::GroupCommit;
+use crate::signal::Signal;
 use crate::{BatchObserver, Error};
 
 /// How big a batch may grow.
@@ -44,7 +45,7 @@ pub(crate) struct Inner {
     /// The only writer of new tasks: numbering and writing happen in one
     /// thread, so the worker never sees task n+1 before task n.
     pub commit: GroupCommit,
-    wake: (Mutex<bool>, Condvar),
+    wake: Signal,
     /// The batch being processed, to show it and to answer `isIndexing`.
     pub processing: RwLock<Option<Batch>>,
     /// Tells the observer about finished batches, off this thread.
@@ -71,7 +72,7 @@ impl Scheduler {
             queue,
             db: db.clone(),
             store,
-            wake: (Mutex::new(false), Condvar::new()),
+            wake: Signal::default(),
             processing: RwLock::new(None),
             limits: Limits {
                 max_tasks: options.max_batched_tasks.unwrap_or(usize::MAX),
@@ -126,18 +127,7 @@ impl Scheduler {
 
 impl Inner {
     pub fn wake(&self) {
-        let (lock, cvar) = &self.wake;
-        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        cvar.notify_one();
-    }
-
-    fn wait_for_work(&self, timeout: Duration) {
-        let (lock, cvar) = &self.wake;
-        let mut pending = lock.lock().unwrap_or_else(|e| e.into_inner());
-        if !*pending {
-            pending = cvar.wait_timeout(pending, timeout).unwrap_or_else(|e| e.into_inner()).0;
-        }
-        *pending = false;
+        self.wake.wake();
     }
 
     fn run(self: Arc<Self>) {
@@ -145,7 +135,7 @@ impl Inner {
         while !self.stop.load(Ordering::SeqCst) {
             match self.tick() {
                 Ok(true) => {}
-                Ok(false) => self.wait_for_work(Duration::from_millis(500)),
+                Ok(false) => self.wake.wait(Some(Duration::from_millis(500))),
                 Err(e) => {
                     error!(error = %e, "processing a batch failed; retrying");
                     thread::sleep(Duration::from_millis(200));

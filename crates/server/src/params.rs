@@ -40,6 +40,13 @@ impl Query {
         }
     }
 
+    /// The query as received, less the parameters named in `names`.
+    pub fn raw_without(&self, names: &[&str]) -> String {
+        let kept: Vec<&str> =
+            self.raw.split('&').filter(|pair| !names.contains(&pair.split('=').next().unwrap_or_default())).collect();
+        kept.join("&")
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }

@@ -31,13 +31,10 @@ pub struct Received {
 pub type Script = Arc<Mutex<VecDeque<(u16, Option<u64>)>>>;
 
 /// Close the connection without answering.
-#[allow(dead_code)] // Each test crate uses its own part of this module.
 pub const RESET: u16 = 1;
 /// Never answer (a black hole once the request is in).
-#[allow(dead_code)]
 pub const HANG: u16 = 2;
 /// Answer `200` with a body trickling in at a byte every half second.
-#[allow(dead_code)]
 pub const DRIP: u16 = 3;
 
 pub struct Receiver {

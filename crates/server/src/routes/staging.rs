@@ -5,7 +5,7 @@
 //! live index before a deploy.
 
 use hyper::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 use task_model::{Code, Details, IndexUid, Operation};
 
 use super::documents::payload_format;
@@ -13,17 +13,11 @@ use super::{blocking, enqueue, index_uid, task_params};
 use crate::http::{empty, json_response, require_content_type};
 use crate::params::{object, wrong_type};
 use crate::router::{Reply, Req};
-use crate::Error;
 use documents::{parse_payload, PayloadFormat};
 
 /// What is pending for the index, as `GET /indexes/{uid}/staging` shows it.
 fn summary(req: &Req, uid: &IndexUid) -> Reply {
-    let mut view = serde_json::to_value(req.state.store.staging_summary(uid)?)
-        .map_err(|e| Error::new(Code::Internal, e.to_string()))?;
-    if let Value::Object(map) = &mut view {
-        map.insert("indexUid".into(), json!(uid));
-    }
-    Ok(json_response(StatusCode::OK, &view))
+    Ok(json_response(StatusCode::OK, &req.state.store.staging_summary(uid)?))
 }
 
 /// `POST /indexes/{uid}/staging/snapshot`: a full replacement, as JSON, NDJSON or CSV.
@@ -47,18 +41,18 @@ pub(crate) async fn notify(mut req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&["primaryKey"])?;
     let uid = index_uid(uid)?;
     require_content_type(&req.headers, &["application/json"])?;
-    let body = object(req.json().await?, &["upsert", "remove"])?;
-    let upserts = match body.get("upsert") {
+    let mut body = object(req.json().await?, &["upsert", "remove"])?;
+    let upserts = match body.remove("upsert") {
         None | Some(Value::Null) => None,
         Some(Value::Array(docs)) => {
             if let Some((i, bad)) = docs.iter().enumerate().find(|(_, d)| !d.is_object()) {
                 return Err(wrong_type(&format!(".upsert[{i}]"), "an object", bad, Code::InvalidStagingUpsert));
             }
-            Some(Value::Array(docs.clone()))
+            Some(Value::Array(docs))
         }
-        Some(other) => return Err(wrong_type(".upsert", "an array", other, Code::InvalidStagingUpsert)),
+        Some(other) => return Err(wrong_type(".upsert", "an array", &other, Code::InvalidStagingUpsert)),
     };
-    let removals = match body.get("remove") {
+    let removals = match body.remove("remove") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(ids)) => {
             if let Some((i, bad)) =
@@ -71,9 +65,9 @@ pub(crate) async fn notify(mut req: Req, uid: &str) -> Reply {
                     Code::InvalidStagingRemove,
                 ));
             }
-            ids.clone()
+            ids
         }
-        Some(other) => return Err(wrong_type(".remove", "an array", other, Code::InvalidStagingRemove)),
+        Some(other) => return Err(wrong_type(".remove", "an array", &other, Code::InvalidStagingRemove)),
     };
     let primary_key = req.query.get("primaryKey").map(String::from);
     let (store, at) = (req.state.store.clone(), uid.clone());
@@ -105,7 +99,9 @@ pub(crate) async fn discard(req: Req, uid: &str) -> Reply {
 pub(crate) async fn deploy(req: Req, uid: &str) -> Reply {
     task_params(&req, &[])?;
     let uid = index_uid(uid)?;
-    let upto = req.state.store.staging_mark()?;
+    // A sled id can mean a write: off the async workers, like every write.
+    let store = req.state.store.clone();
+    let upto = blocking(move || Ok(store.staging_mark()?)).await?;
     let details = Details::IndexDeploy { upserted_documents: None, removed_documents: None, replaced_all: None };
     enqueue(&req, Some(uid), Operation::IndexDeploy { upto }, details, None).await
 }

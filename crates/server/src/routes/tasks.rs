@@ -69,13 +69,7 @@ fn required_filter(req: &Req, verb: &str) -> Result<(TaskFilter, String), Error>
             ),
         ));
     }
-    let original: Vec<&str> = req
-        .query
-        .raw
-        .split('&')
-        .filter(|pair| !TASK_PARAMS.iter().any(|p| pair.split('=').next() == Some(p)))
-        .collect();
-    Ok((task_filter(&req.query)?, format!("?{}", original.join("&"))))
+    Ok((task_filter(&req.query)?, format!("?{}", req.query.raw_without(TASK_PARAMS))))
 }
 
 pub(crate) async fn cancel(req: Req) -> Reply {
