@@ -23,10 +23,14 @@ pub enum Error {
     MalformedPayload { format: &'static str, detail: String },
     #[error("A {0} payload is missing.")]
     MissingPayload(&'static str),
+    #[error("Index `{index}`: `minWordSizeForTypos` setting is invalid. `oneTypo` and `twoTypos` fields should be between `0` and `255`, and `twoTypos` should be greater or equals to `oneTypo` but found `oneTypo: {one}` and twoTypos: {two}`.")]
+    InvalidMinWordSizeForTypos { index: IndexUid, one: u64, two: u64 },
     #[error("internal storage error: {0}")]
     Storage(#[from] sled::Error),
     #[error("internal error: corrupted record: {0}")]
     Corrupted(#[from] serde_json::Error),
+    #[error("internal error: the search index could not follow: {0}")]
+    Follower(crate::FollowError),
 }
 
 /// Meilisearch words CSV errors slightly differently from JSON ones.
@@ -51,11 +55,12 @@ impl Error {
             Error::DocumentNotFound(_) => Code::DocumentNotFound,
             Error::MalformedPayload { .. } => Code::MalformedPayload,
             Error::MissingPayload(_) => Code::MissingPayload,
+            Error::InvalidMinWordSizeForTypos { .. } => Code::InvalidSettingsTypoTolerance,
             Error::Storage(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::StorageFull => {
                 Code::NoSpaceLeftOnDevice
             }
             Error::Storage(_) => Code::IoError,
-            Error::Corrupted(_) => Code::Internal,
+            Error::Corrupted(_) | Error::Follower(_) => Code::Internal,
         }
     }
 }

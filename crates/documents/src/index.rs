@@ -15,6 +15,10 @@ pub struct IndexMeta {
     pub updated_at: OffsetDateTime,
     /// Names the sled tree of documents; swapping two indexes swaps these.
     pub tree: u64,
+    /// Counts the commits to this index's documents and indexing settings, so
+    /// that a [`crate::Follower`] can record which state it reflects.
+    #[serde(default)]
+    pub version: u64,
     /// Settings as last set; they do not change how documents are stored.
     pub settings: Map<String, Value>,
 }

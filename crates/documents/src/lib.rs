@@ -10,11 +10,15 @@
 //! Staged ingestion ([`staging`]) keeps snapshots, upserts and removals aside
 //! until a deploy switches the index to its next documents in one step.
 //!
+//! A [`Follower`] (the search index) hears of every committed change at the
+//! point in each write where the two must agree.
+//!
 //! Must not know: tasks, queues, HTTP. The scheduler decides *when* to write;
 //! this crate decides *what* the write does.
 
 mod error;
 mod fields;
+mod follow;
 mod index;
 mod payload;
 mod primary_key;
@@ -24,6 +28,7 @@ mod writer;
 
 pub use error::Error;
 pub use fields::Fields;
+pub use follow::{Changes, FollowError, Follower};
 pub use index::{IndexMeta, IndexStats};
 pub use payload::{parse_payload, Parsed, PayloadFormat};
 pub use primary_key::{document_id, infer_primary_key};

@@ -322,6 +322,10 @@ impl Store {
         let retired = live.as_ref().map(|m| m.tree);
         meta.tree = next_id;
         meta.updated_at = task_model::now();
+        meta.version += 1;
+        // The follower builds from the new tree before it goes live, so that
+        // the switch carries both.
+        self.follow(|f| f.rebuild(&meta))?;
         let meta_bytes = serde_json::to_vec(&meta)?;
         let report_bytes = serde_json::to_vec(&report)?;
         // The switch: the index names its new tree, the deployed rows go and
@@ -350,8 +354,12 @@ impl Store {
     /// resolved the index before the switch have had time to finish.
     pub(crate) fn retire(&self, tree: u64) {
         let db = self.db.clone();
+        let follower = self.follower.clone();
         let spawned = std::thread::Builder::new().name("retire".into()).spawn(move || {
             std::thread::sleep(RETIRE_AFTER);
+            if let Some(follower) = follower {
+                follower.dropped(tree);
+            }
             if let Err(e) = db.drop_tree(format!("documents/{tree}")) {
                 tracing::warn!(tree, error = %e, "dropping a replaced documents tree failed; it goes at the next start");
             }

@@ -2,11 +2,12 @@
 //! tree of its own keyed by document id.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use task_model::IndexUid;
 
-use crate::{Document, Error, Fields, IndexMeta, IndexStats, IndexWriter};
+use crate::{Document, Error, Fields, Follower, IndexMeta, IndexStats, IndexWriter};
 
 /// Key of the document count inside a documents tree. Document ids are ASCII
 /// alphanumerics, `-` and `_`, so no id can start with `0xff`.
@@ -21,15 +22,44 @@ pub struct Store {
     pub(crate) indexes: sled::Tree,
     /// Operations staged for a later deploy (see [`crate::staging`]).
     pub(crate) staging: sled::Tree,
+    /// Hears of every committed change (see [`Follower`]).
+    pub(crate) follower: Option<Arc<dyn Follower>>,
 }
 
 impl Store {
     /// Opens the store inside `db`, which other crates may share, and drops
     /// documents trees that no index names (left by a crash mid-deploy).
     pub fn open(db: &sled::Db) -> Result<Self, Error> {
-        let store = Self { db: db.clone(), indexes: db.open_tree("indexes")?, staging: db.open_tree("staging")? };
+        let store = Self {
+            db: db.clone(),
+            indexes: db.open_tree("indexes")?,
+            staging: db.open_tree("staging")?,
+            follower: None,
+        };
         store.drop_orphan_trees()?;
         Ok(store)
+    }
+
+    /// The same store, telling `follower` of every change from now on.
+    pub fn with_follower(mut self, follower: Arc<dyn Follower>) -> Self {
+        self.follower = Some(follower);
+        self
+    }
+
+    pub(crate) fn follow(&self, f: impl FnOnce(&dyn Follower) -> Result<(), crate::FollowError>) -> Result<(), Error> {
+        match &self.follower {
+            Some(follower) => f(follower.as_ref()).map_err(Error::Follower),
+            None => Ok(()),
+        }
+    }
+
+    /// Every document of the index `meta` names, in id order.
+    pub fn scan(&self, meta: &IndexMeta) -> Result<impl Iterator<Item = Result<(String, sled::IVec), Error>>, Error> {
+        let tree = self.documents_tree(meta)?;
+        Ok(tree.range(..DOCS_END).map(|entry| {
+            let (key, value) = entry?;
+            Ok((String::from_utf8_lossy(&key).into_owned(), value))
+        }))
     }
 
     pub(crate) fn documents_tree(&self, meta: &IndexMeta) -> Result<sled::Tree, Error> {
@@ -66,6 +96,7 @@ impl Store {
             created_at: now,
             updated_at: now,
             tree: self.db.generate_id()?,
+            version: 0,
             settings: Map::new(),
         })
     }
@@ -102,6 +133,9 @@ impl Store {
         // half-deleted index.
         self.indexes.remove(uid.as_str())?;
         self.db.drop_tree(format!("documents/{}", meta.tree))?;
+        if let Some(follower) = &self.follower {
+            follower.dropped(meta.tree);
+        }
         Ok(count)
     }
 
@@ -127,22 +161,59 @@ impl Store {
         Ok(())
     }
 
-    /// Merges `settings` into the index's (a `null` resets a setting), creating
-    /// the index if needed as Meilisearch does.
+    /// Merges `settings` into the index's, creating the index if needed as
+    /// Meilisearch does. A `null` resets a setting. As in Meilisearch,
+    /// `typoTolerance`, `faceting`, `pagination` and `embedders` are merged
+    /// field by field (and `typoTolerance.minWordSizeForTypos` and each
+    /// embedder too), a `null` field resetting that field; every other setting
+    /// is replaced whole. Refused, changing nothing, if the result has
+    /// `oneTypo` above `twoTypos` (defaults 5 and 9).
     pub fn update_settings(&self, uid: &IndexUid, settings: &Map<String, Value>) -> Result<(), Error> {
-        let mut meta = match self.get_index(uid)? {
+        fn merge(stored: &mut Map<String, Value>, patch: &Map<String, Value>, parent: &str) {
+            for (key, value) in patch {
+                let nested = matches!(
+                    (parent, key.as_str()),
+                    ("", "typoTolerance" | "faceting" | "pagination" | "embedders")
+                        | ("typoTolerance", "minWordSizeForTypos")
+                        | ("embedders", _)
+                );
+                match value {
+                    Value::Null => {
+                        stored.remove(key);
+                    }
+                    Value::Object(fields) if nested => {
+                        let entry = stored.entry(key.clone()).or_insert_with(|| Value::Object(Map::new()));
+                        if !entry.is_object() {
+                            *entry = Value::Object(Map::new());
+                        }
+                        if let Value::Object(inner) = entry {
+                            merge(inner, fields, if parent == "embedders" { "embedder" } else { key });
+                        }
+                    }
+                    _ => {
+                        stored.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        let old = match self.get_index(uid)? {
             Some(meta) => meta,
             None => self.new_meta(uid, None)?,
         };
-        for (key, value) in settings {
-            if value.is_null() {
-                meta.settings.remove(key);
-            } else {
-                meta.settings.insert(key.clone(), value.clone());
-            }
+        let mut meta = old.clone();
+        merge(&mut meta.settings, settings, "");
+        let sizes = meta.settings.get("typoTolerance").and_then(|t| t.get("minWordSizeForTypos"));
+        let size = |key: &str, default: u64| sizes.and_then(|s| s.get(key)).and_then(Value::as_u64).unwrap_or(default);
+        let (one, two) = (size("oneTypo", 5), size("twoTypos", 9));
+        if settings.contains_key("typoTolerance") && one > two {
+            return Err(Error::InvalidMinWordSizeForTypos { index: uid.clone(), one, two });
         }
         meta.updated_at = task_model::now();
-        self.put_meta(&meta)
+        // The version first: a crash before the follower is done leaves it
+        // visibly behind.
+        meta.version += 1;
+        self.put_meta(&meta)?;
+        self.follow(|f| f.settings_changed(&old, &meta))
     }
 
     /// A writer for one batch of document operations. With `create`, a

@@ -7,7 +7,7 @@ use task_model::Method;
 
 use crate::primary_key::{document_id, infer_primary_key};
 use crate::store::{be_u64, COUNT_KEY, DOCS_END};
-use crate::{Document, Error, IndexMeta, Store};
+use crate::{Changes, Document, Error, IndexMeta, Store};
 
 /// Collects operations in memory, in order, so that later operations of a
 /// batch see earlier ones; [`IndexWriter::commit`] writes them all at once.
@@ -125,6 +125,7 @@ impl IndexWriter {
     /// (replace, merge, delete, clear) it ends in the same state.
     pub fn commit(mut self) -> Result<IndexMeta, Error> {
         self.meta.updated_at = task_model::now();
+        self.meta.version += 1;
         self.store.put_meta(&self.meta)?;
         let mut count = self.tree.get(COUNT_KEY)?.map_or(0, |v| be_u64(&v));
         let mut chunk = Chunk::default();
@@ -136,12 +137,12 @@ impl IndexWriter {
                 chunk.apply_if_full(&self.tree, count)?;
             }
         }
-        for (id, doc) in std::mem::take(&mut self.overlay) {
+        for (id, doc) in &self.overlay {
             let present = !self.cleared && self.tree.contains_key(id.as_bytes())?;
             match doc {
                 Some(bytes) => {
                     count += u64::from(!present);
-                    chunk.batch.insert(id.as_bytes(), bytes);
+                    chunk.batch.insert(id.as_bytes(), bytes.as_slice());
                 }
                 None => {
                     count -= u64::from(present);
@@ -153,6 +154,8 @@ impl IndexWriter {
         }
         debug_assert_eq!(count, self.count, "the count computed while staging");
         chunk.apply(&self.tree, count)?;
+        let changes = Changes { cleared: self.cleared, documents: &self.overlay };
+        self.store.follow(|f| f.documents_changed(&self.meta, &changes))?;
         Ok(self.meta)
     }
 }

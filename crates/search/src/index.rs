@@ -1,0 +1,266 @@
+//! One search index on disk: a tantivy index fed with pre-positioned words,
+//! and the map of attribute paths to the ids its positions name.
+//!
+//! Every word of a document sits in one tantivy field, `words`, at position
+//! `field_id << 16 | word_position`: proximity, attribute and word-position
+//! ranking all read these positions, and `searchableAttributes` only chooses
+//! at query time which field ids count, so changing it needs no re-indexing.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STRING};
+use tantivy::tokenizer::{PreTokenizedString, Token};
+use tantivy::{DocId, DocSet, SegmentReader, TERMINATED};
+use tantivy::{IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tracing::debug;
+
+use crate::analyzer::Analyzer;
+use crate::document::{flatten, leaf_text, positioned_words, MAX_POSITION};
+use crate::{Error, Settings};
+
+/// Counts each attribute's words, for "the attribute is exactly the query":
+/// this term sits at `field_id << 16 | number_of_words` of every field that
+/// has words.
+pub(crate) const COUNT_MARK: &str = "\u{0}";
+
+/// Bytes of indexing memory tantivy may use per indexing thread.
+const MEMORY_PER_THREAD: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub words: Field,
+    /// Order of first insertion, kept when a document is replaced: ties
+    /// between equally ranked documents go to the older, as in Meilisearch.
+    pub seq: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let id = builder.add_text_field("id", STRING | FAST);
+    let words = builder.add_text_field(
+        "words",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("raw")
+                .set_fieldnorms(false)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        ),
+    );
+    let seq = builder.add_u64_field("seq", FAST);
+    (builder.build(), Fields { id, words, seq })
+}
+
+/// What a commit records beside the documents: the documents version it
+/// reflects and the attribute paths in order of first appearance.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Payload {
+    pub version: u64,
+    pub fields: Vec<String>,
+    /// The `seq` of the next new document.
+    pub next_seq: u64,
+}
+
+/// One index's search structures; shared by readers and the one writer.
+pub struct SearchIndex {
+    dir: PathBuf,
+    index: tantivy::Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    pub(crate) fields: Fields,
+    /// As of the last commit; attribute ids only ever grow.
+    state: RwLock<Arc<Payload>>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").field("dir", &self.dir).finish_non_exhaustive()
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating an empty one if there is none.
+    pub fn open(dir: &Path) -> Result<Self, Error> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema();
+        let mmap = tantivy::directory::MmapDirectory::open(dir)?;
+        let index = tantivy::Index::open_or_create(mmap, schema.clone())?;
+        if index.schema() != schema {
+            return Err(Error::Damaged(format!("{}: unexpected schema", dir.display())));
+        }
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+        let writer = index.writer_with_num_threads(threads, threads * MEMORY_PER_THREAD)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let payload = match index.load_metas()?.payload {
+            Some(json) => serde_json::from_str(&json).map_err(|e| Error::Damaged(e.to_string()))?,
+            None => Payload::default(),
+        };
+        Ok(Self {
+            dir: dir.to_owned(),
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            state: RwLock::new(Arc::new(payload)),
+        })
+    }
+
+    /// The documents version the last commit reflects (0: never written).
+    pub fn version(&self) -> u64 {
+        self.payload().version
+    }
+
+    pub(crate) fn payload(&self) -> Arc<Payload> {
+        self.state.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(crate) fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
+    }
+
+    /// Applies one batch of changes and commits them as `version`; readers
+    /// see all of it or none. With `clear`, every document goes first. Each
+    /// change is a document id and the document as it now stands (its JSON),
+    /// or `None` if it was deleted.
+    pub fn apply<S: AsRef<str>, B: AsRef<[u8]>>(
+        &self,
+        version: u64,
+        settings: &Settings,
+        clear: bool,
+        changes: impl IntoIterator<Item = (S, Option<B>)>,
+    ) -> Result<(), Error> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut payload = Payload::clone(&self.payload());
+        let result = (|| {
+            if clear {
+                writer.delete_all_documents()?;
+            }
+            let analyzer = Analyzer::new(settings);
+            // The committed state, where replaced documents find their `seq`.
+            let before = self.reader.searcher();
+            let mut field_ids: HashMap<String, u32> =
+                payload.fields.iter().enumerate().map(|(i, f)| (f.clone(), i as u32)).collect();
+            analyzer.with(|tokenizer| -> Result<(), Error> {
+                for (id, document) in changes {
+                    let id = id.as_ref();
+                    let term = Term::from_field_text(self.fields.id, id);
+                    if !clear {
+                        writer.delete_term(term.clone());
+                    }
+                    if let Some(document) = document {
+                        let document: Map<String, Value> = serde_json::from_slice(document.as_ref())
+                            .map_err(|e| Error::Damaged(format!("document `{id}`: {e}")))?;
+                        let seq = match self.seq_of(&before, &term)? {
+                            Some(seq) => seq,
+                            None => {
+                                payload.next_seq += 1;
+                                payload.next_seq - 1
+                            }
+                        };
+                        let doc = self.document(id, seq, &document, tokenizer, &mut payload.fields, &mut field_ids);
+                        writer.add_document(doc)?;
+                    }
+                }
+                Ok(())
+            })?;
+            payload.version = version;
+            let mut commit = writer.prepare_commit()?;
+            commit.set_payload(&serde_json::to_string(&payload).map_err(|e| Error::Damaged(e.to_string()))?);
+            commit.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            // Back to the last commit, so that the next batch starts clean.
+            writer.rollback()?;
+            return Err(e);
+        }
+        self.reader.reload()?;
+        *self.state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(payload);
+        debug!(dir = %self.dir.display(), version, "search index committed");
+        Ok(())
+    }
+
+    /// The `seq` of the live document `term` names in `searcher`, if any.
+    fn seq_of(&self, searcher: &tantivy::Searcher, term: &Term) -> Result<Option<u64>, Error> {
+        for segment in searcher.segment_readers() {
+            if let Some(doc) = live_doc(segment, self.fields.id, term)? {
+                return Ok(segment.fast_fields().u64("seq")?.first(doc));
+            }
+        }
+        Ok(None)
+    }
+
+    fn document(
+        &self,
+        id: &str,
+        seq: u64,
+        document: &Map<String, Value>,
+        tokenizer: &charabia::Tokenizer<'_>,
+        fields: &mut Vec<String>,
+        field_ids: &mut HashMap<String, u32>,
+    ) -> TantivyDocument {
+        let token = |position: u32, text: String| Token {
+            offset_from: 0,
+            offset_to: 0,
+            position: position as usize,
+            text,
+            position_length: 1,
+        };
+        let mut tokens: Vec<Token> = Vec::new();
+        for attribute in flatten(document) {
+            let field_id = *field_ids.entry(attribute.path.clone()).or_insert_with(|| {
+                fields.push(attribute.path.clone());
+                fields.len() as u32 - 1
+            });
+            if field_id > u32::from(u16::MAX) {
+                continue;
+            }
+            let base = field_id << 16;
+            let mut count = 0u32;
+            let texts: Vec<_> = attribute.values.iter().map(|v| leaf_text(v)).collect();
+            positioned_words(tokenizer, texts.iter().map(|t| t.as_ref()), |position, word| {
+                count += 1;
+                tokens.push(token(base | position, word.lemma().to_owned()));
+            });
+            if count > 0 {
+                tokens.push(token(base | count.min(MAX_POSITION), COUNT_MARK.to_owned()));
+            }
+        }
+        // tantivy delta-encodes positions: they must come in order.
+        tokens.sort_by_key(|t| t.position);
+        let mut doc = TantivyDocument::default();
+        doc.add_text(self.fields.id, id);
+        doc.add_u64(self.fields.seq, seq);
+        doc.add_pre_tokenized_text(self.fields.words, PreTokenizedString { text: String::new(), tokens });
+        doc
+    }
+
+    /// Number of live documents in the last commit.
+    pub fn number_of_documents(&self) -> u64 {
+        self.searcher().num_docs()
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// The live document holding `term` (a unique id) in `segment`.
+pub(crate) fn live_doc(segment: &SegmentReader, field: Field, term: &Term) -> Result<Option<DocId>, Error> {
+    let inverted = segment.inverted_index(field)?;
+    let Some(mut postings) = inverted.read_postings(term, IndexRecordOption::Basic)? else {
+        return Ok(None);
+    };
+    let mut doc = postings.doc();
+    while doc != TERMINATED {
+        if !segment.is_deleted(doc) {
+            return Ok(Some(doc));
+        }
+        doc = postings.advance();
+    }
+    Ok(None)
+}

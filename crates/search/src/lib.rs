@@ -1,0 +1,36 @@
+//! meili-lite's search index: Meilisearch's search, on tantivy and charabia.
+//!
+//! Owns: turning documents into positioned words ([`document`], with
+//! charabia through [`analyzer`]), one tantivy index per documents tree
+//! ([`SearchIndex`], held by the [`Engine`]), reading queries ([`query`]),
+//! finding candidates with typo tolerance and prefixes ([`derive`],
+//! [`candidates`]), ranking them as Meilisearch's ranking rules do, each rule
+//! breaking the ties of the rules before it ([`rank`]), and building hits
+//! with `_formatted`, highlights, crops and match positions ([`format`]).
+//!
+//! Must not know: tasks, HTTP, where documents are stored. Callers feed each
+//! index the documents a batch changed ([`SearchIndex::apply`]) and read
+//! documents themselves for the hits a search returns.
+
+pub mod analyzer;
+mod candidates;
+mod derive;
+pub mod document;
+mod engine;
+mod error;
+
+mod index;
+pub mod query;
+pub mod rank;
+mod search;
+pub mod settings;
+
+pub use engine::Engine;
+pub use error::Error;
+pub use index::SearchIndex;
+pub use rank::RankingRule;
+pub use search::{MatchingStrategy, Ranked, ScoredHit, SearchRequest};
+pub use settings::Settings;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,453 @@
+//! Meilisearch's ranking rules. Each rule gives every candidate a [`Rank`]
+//! (higher is better); hits are ordered by the ranks of the rules in order,
+//! so that each rule only breaks the ties of the rules before it, exactly as
+//! Meilisearch's bucket sort does. Ties left at the end go to the document
+//! inserted first.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::{json, Map, Value};
+
+use crate::candidates::{Candidate, FieldRanks, Occurrence};
+use crate::query::Term;
+
+/// A rule of `rankingRules`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RankingRule {
+    Words,
+    Typo,
+    Proximity,
+    /// `attributeRank` then `wordPosition`, reported as one rule.
+    Attribute,
+    AttributeRank,
+    WordPosition,
+    Sort,
+    Exactness,
+    Asc(String),
+    Desc(String),
+}
+
+impl FromStr for RankingRule {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Ok(match s {
+            "words" => Self::Words,
+            "typo" => Self::Typo,
+            "proximity" => Self::Proximity,
+            "attribute" => Self::Attribute,
+            "attributeRank" => Self::AttributeRank,
+            "wordPosition" => Self::WordPosition,
+            "sort" => Self::Sort,
+            "exactness" => Self::Exactness,
+            custom => match custom.rsplit_once(':') {
+                Some((field, "asc")) if !field.is_empty() => Self::Asc(field.to_owned()),
+                Some((field, "desc")) if !field.is_empty() => Self::Desc(field.to_owned()),
+                _ => return Err(()),
+            },
+        })
+    }
+}
+
+impl fmt::Display for RankingRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Words => f.write_str("words"),
+            Self::Typo => f.write_str("typo"),
+            Self::Proximity => f.write_str("proximity"),
+            Self::Attribute => f.write_str("attribute"),
+            Self::AttributeRank => f.write_str("attributeRank"),
+            Self::WordPosition => f.write_str("wordPosition"),
+            Self::Sort => f.write_str("sort"),
+            Self::Exactness => f.write_str("exactness"),
+            Self::Asc(field) => write!(f, "{field}:asc"),
+            Self::Desc(field) => write!(f, "{field}:desc"),
+        }
+    }
+}
+
+/// A rule's verdict: `1 <= rank <= max`, higher is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rank {
+    pub rank: u32,
+    pub max: u32,
+}
+
+impl Rank {
+    fn from_cost(cost: u32, max_cost: u32) -> Self {
+        Self { rank: max_cost + 1 - cost.min(max_cost), max: max_cost + 1 }
+    }
+    pub fn score(self) -> f64 {
+        f64::from(self.rank) / f64::from(self.max)
+    }
+}
+
+/// Meilisearch's `_rankingScore`: the ranks merged as digits of a mixed-radix
+/// number, the first rule the most significant, so the score orders hits as
+/// the rules do.
+pub fn global_score(ranks: impl IntoIterator<Item = Rank>) -> f64 {
+    let (mut rank, mut max) = (1f64, 1f64);
+    for r in ranks {
+        rank = (rank - 1.0) * f64::from(r.max) + f64::from(r.rank);
+        max *= f64::from(r.max);
+    }
+    rank / max
+}
+
+/// How a document's best attribute compares with the query as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MatchType {
+    NoExactMatch = 1,
+    MatchesStart = 2,
+    ExactMatch = 3,
+}
+
+/// What one rule says of one document.
+#[derive(Debug, Clone)]
+pub(crate) enum Verdict {
+    Words { matching: u32, max: u32 },
+    Typo { count: u32, max: u32 },
+    Proximity(Rank),
+    AttributeRank(Rank),
+    WordPosition(Rank),
+    Attribute { fid: Rank, position: Rank },
+    Exactness { kind: MatchType, words: Rank },
+}
+
+impl Verdict {
+    /// The ranks this verdict contributes to the score and the order.
+    pub fn ranks(&self) -> Vec<Rank> {
+        match *self {
+            Self::Words { matching, max } => vec![Rank { rank: matching, max }],
+            Self::Typo { count, max } => vec![Rank::from_cost(count, max)],
+            Self::Proximity(r) | Self::AttributeRank(r) | Self::WordPosition(r) => vec![r],
+            Self::Attribute { fid, position } => vec![fid, position],
+            Self::Exactness { kind, words } => vec![Rank { rank: kind as u32, max: 3 }, words],
+        }
+    }
+
+    /// `_rankingScoreDetails` entry: its key and value.
+    pub fn details(&self, order: usize) -> (&'static str, Value) {
+        let score = global_score(self.ranks());
+        match *self {
+            Self::Words { matching, max } => {
+                ("words", json!({"order": order, "matchingWords": matching, "maxMatchingWords": max, "score": score}))
+            }
+            Self::Typo { count, max } => {
+                ("typo", json!({"order": order, "typoCount": count, "maxTypoCount": max, "score": score}))
+            }
+            Self::Proximity(_) => ("proximity", json!({"order": order, "score": score})),
+            Self::AttributeRank(_) => ("attributeRank", json!({"order": order, "score": score})),
+            Self::WordPosition(_) => ("wordPosition", json!({"order": order, "score": score})),
+            Self::Attribute { fid, position } => (
+                "attribute",
+                json!({"order": order, "attributeRankingOrderScore": fid.score(),
+                       "queryWordDistanceScore": position.score(), "score": score}),
+            ),
+            Self::Exactness { kind, words } => {
+                let mut map = Map::new();
+                map.insert("order".into(), json!(order));
+                let (name, score) = match kind {
+                    MatchType::ExactMatch => ("exactMatch", 1.0),
+                    MatchType::MatchesStart => ("matchesStart", 2.0 / 3.0),
+                    MatchType::NoExactMatch => ("noExactMatch", score),
+                };
+                map.insert("matchType".into(), json!(name));
+                if kind == MatchType::NoExactMatch {
+                    map.insert("matchingWords".into(), json!(words.rank - 1));
+                    map.insert("maxMatchingWords".into(), json!(words.max - 1));
+                }
+                map.insert("score".into(), json!(score));
+                ("exactness", Value::Object(map))
+            }
+        }
+    }
+}
+
+/// The rules a query is ranked by, as Meilisearch instantiates them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rule {
+    Words,
+    Typo,
+    Proximity,
+    AttributeRank,
+    WordPosition,
+    Attribute,
+    Exactness,
+}
+
+/// Resolves `rankingRules` for a query: `words` comes before the first
+/// query rule if missing, and goes when every word is required; duplicates
+/// count once. Sort and custom rules are left to the caller.
+pub(crate) fn query_rules(rules: &[RankingRule], all_required: bool) -> Vec<Rule> {
+    let mut out = Vec::new();
+    for rule in rules {
+        let rule = match rule {
+            RankingRule::Words => Rule::Words,
+            RankingRule::Typo => Rule::Typo,
+            RankingRule::Proximity => Rule::Proximity,
+            RankingRule::Attribute => Rule::Attribute,
+            RankingRule::AttributeRank => Rule::AttributeRank,
+            RankingRule::WordPosition => Rule::WordPosition,
+            RankingRule::Exactness => Rule::Exactness,
+            RankingRule::Sort | RankingRule::Asc(_) | RankingRule::Desc(_) => continue,
+        };
+        if !all_required && rule != Rule::Words && !out.contains(&Rule::Words) {
+            out.push(Rule::Words);
+        }
+        if !(out.contains(&rule) || all_required && rule == Rule::Words) {
+            out.push(rule);
+        }
+    }
+    out
+}
+
+/// Maximal cost a term's typos can add (a word without typos could still be
+/// a split word, which costs one).
+fn max_typo_cost(term: &Term, allowed: u8) -> u32 {
+    match (term.is_phrase(), allowed) {
+        (true, _) => 0,
+        (false, 0) => 1,
+        (false, n) => u32::from(n),
+    }
+}
+
+/// Everything about a query the rules need besides the candidate.
+///
+/// A phrase is one term: the words rule counts its words, every other rule
+/// counts it once, as Meilisearch does.
+#[derive(Debug)]
+pub(crate) struct Ranker<'a> {
+    pub terms: &'a [Term],
+    pub rules: Vec<Rule>,
+    /// Removable terms, in the order the words rule drops them.
+    pub removal: Vec<usize>,
+    pub allowed_typos: Vec<u8>,
+    /// Whether each term's literal word is in the index (or it is a phrase).
+    pub exact_form: Vec<bool>,
+    pub fields: &'a FieldRanks,
+    pub max_weight: u32,
+    pub proximity_by_attribute: bool,
+}
+
+impl Ranker<'_> {
+    /// The terms the document is ranked on (the words rule's bucket), or
+    /// `None` if even the most reduced query does not match it.
+    pub fn kept(&self, c: &Candidate) -> Option<Vec<bool>> {
+        let mut kept = vec![true; self.terms.len()];
+        for dropped in 0..=self.removal.len() {
+            if (0..self.terms.len()).all(|t| !kept[t] || c.has(t)) {
+                return Some(kept);
+            }
+            if let Some(&t) = self.removal.get(dropped) {
+                kept[t] = false;
+            }
+        }
+        None
+    }
+
+    pub fn verdicts(&self, c: &Candidate, kept: &[bool]) -> Vec<Verdict> {
+        let kept_terms: Vec<usize> = (0..self.terms.len()).filter(|&t| kept[t]).collect();
+        let len = |t: usize| self.terms[t].len();
+        self.rules
+            .iter()
+            .map(|rule| match rule {
+                Rule::Words => Verdict::Words {
+                    matching: kept_terms.iter().map(|&t| len(t)).sum(),
+                    max: (0..self.terms.len()).map(len).sum(),
+                },
+                Rule::Typo => Verdict::Typo {
+                    count: kept_terms.iter().map(|&t| u32::from(c.best_typos(t).unwrap_or(0))).sum(),
+                    max: kept_terms.iter().map(|&t| max_typo_cost(&self.terms[t], self.allowed_typos[t])).sum(),
+                },
+                Rule::Proximity => Verdict::Proximity(self.proximity(c, &kept_terms)),
+                Rule::AttributeRank => Verdict::AttributeRank(self.attribute_rank(c, &kept_terms)),
+                Rule::WordPosition => Verdict::WordPosition(self.word_position(c, &kept_terms)),
+                Rule::Attribute => Verdict::Attribute {
+                    fid: self.attribute_rank(c, &kept_terms),
+                    position: self.word_position(c, &kept_terms),
+                },
+                Rule::Exactness => self.exactness(c, &kept_terms),
+            })
+            .collect()
+    }
+
+    /// Each pair of terms next to each other in the query costs 0 when
+    /// adjacent in one attribute, up to 3 when far apart or in different
+    /// attributes; the reversed order costs one more.
+    fn proximity(&self, c: &Candidate, kept: &[usize]) -> Rank {
+        let mut cost = 0;
+        let mut pairs = 0;
+        for pair in kept.windows(2) {
+            let (l, r) = (pair[0], pair[1]);
+            if self.terms[l].end() != self.terms[r].position {
+                continue;
+            }
+            pairs += 1;
+            cost += self.pair_cost(&c.terms[l], &c.terms[r], self.terms[l].is_phrase() || self.terms[r].is_phrase());
+        }
+        Rank::from_cost(cost, 3 * pairs)
+    }
+
+    fn pair_cost(&self, left: &[Occurrence], right: &[Occurrence], phrase: bool) -> u32 {
+        let mut best = 3;
+        for l in left {
+            for r in right.iter().filter(|r| r.field() == l.field()) {
+                let cost = if self.proximity_by_attribute {
+                    0
+                } else {
+                    let l_end = l.word() + l.len - 1;
+                    if r.word() > l_end {
+                        r.word() - l_end - 1
+                    } else if !phrase && l.word() > r.word() {
+                        l.word() - r.word()
+                    } else {
+                        3
+                    }
+                };
+                best = best.min(cost);
+                if best == 0 {
+                    return 0;
+                }
+            }
+        }
+        best
+    }
+
+    /// The weight (place in `searchableAttributes`) of the best attribute
+    /// each term occurs in.
+    fn attribute_rank(&self, c: &Candidate, kept: &[usize]) -> Rank {
+        let mut cost = 0;
+        for &t in kept {
+            let weight = c.terms[t].iter().filter_map(|o| self.fields.rank(o.field())).min().unwrap_or(0);
+            cost += u32::from(weight);
+        }
+        Rank::from_cost(cost, self.max_weight * kept.len() as u32)
+    }
+
+    /// How far each term (a phrase by its first word) is from where it
+    /// stands in the query.
+    fn word_position(&self, c: &Candidate, kept: &[usize]) -> Rank {
+        let mut cost = 0;
+        for &t in kept {
+            let at = self.terms[t].position;
+            let best = c.terms[t].iter().map(|o| cost_from_distance(bucketed(o.word()).abs_diff(at))).min();
+            cost += best.unwrap_or(10);
+        }
+        Rank::from_cost(cost, 10 * kept.len() as u32)
+    }
+
+    /// An attribute that is the query, or starts with it; then how many terms
+    /// are there exactly as typed.
+    fn exactness(&self, c: &Candidate, kept: &[usize]) -> Verdict {
+        let inexact = kept.iter().filter(|&&t| !c.terms[t].iter().any(|o| o.exact)).count();
+        let words = Rank::from_cost(inexact as u32, kept.len() as u32);
+        Verdict::Exactness { kind: self.match_type(c, kept), words }
+    }
+
+    fn match_type(&self, c: &Candidate, kept: &[usize]) -> MatchType {
+        let exact: Vec<usize> = kept.iter().copied().filter(|&t| self.exact_form[t]).collect();
+        let consecutive = exact.iter().enumerate().all(|(i, &t)| i == t);
+        if exact.is_empty() || !consecutive {
+            return MatchType::NoExactMatch;
+        }
+        let covered: u32 = exact.iter().map(|&t| self.terms[t].len()).sum();
+        let mut best = MatchType::NoExactMatch;
+        // A field where every exact term sits where it sits in the query.
+        let first = &c.terms[exact[0]];
+        for field in first.iter().filter(|o| o.exact).map(Occurrence::field) {
+            let starts = exact.iter().all(|&t| {
+                c.terms[t]
+                    .iter()
+                    .any(|o| o.exact && o.field() == field && bucketed(o.word()) == bucketed(self.terms[t].position))
+            });
+            if !starts {
+                continue;
+            }
+            if c.word_count(field) == Some(covered) {
+                return MatchType::ExactMatch;
+            }
+            best = MatchType::MatchesStart;
+        }
+        best
+    }
+}
+
+/// Meilisearch keeps word positions exactly up to 16, then in buckets.
+fn bucketed(position: u32) -> u32 {
+    match position {
+        0..16 => position,
+        16..24 => 24,
+        p => p.next_power_of_two(),
+    }
+}
+
+fn cost_from_distance(distance: u32) -> u32 {
+    match distance {
+        0 => 0,
+        1 => 1,
+        2..=4 => 2,
+        5..=7 => 3,
+        8..=11 => 4,
+        12..=16 => 5,
+        17..=24 => 6,
+        25..=64 => 7,
+        65..=256 => 8,
+        257..=1024 => 9,
+        _ => 10,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_parse_and_print_back() {
+        for rule in [
+            "words",
+            "typo",
+            "proximity",
+            "attribute",
+            "attributeRank",
+            "wordPosition",
+            "sort",
+            "exactness",
+            "year:desc",
+            "a.b:asc",
+        ] {
+            assert_eq!(rule.parse::<RankingRule>().unwrap().to_string(), rule);
+        }
+        for bad in ["foo", "title:up", ":asc", "Words"] {
+            assert!(bad.parse::<RankingRule>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn global_score_matches_meilisearch_figures() {
+        // q "batman gotham" on "The Dark Knight" (ms-api capture): 0.8657407407407407.
+        let ranks = [
+            Rank { rank: 2, max: 2 },
+            Rank { rank: 3, max: 3 },
+            Rank { rank: 1, max: 4 },
+            Rank { rank: 1, max: 1 },
+            Rank { rank: 17, max: 21 },
+            Rank { rank: 1, max: 3 },
+            Rank { rank: 3, max: 3 },
+        ];
+        assert!((global_score(ranks) - 0.8657407407407407).abs() < 1e-12);
+    }
+
+    #[test]
+    fn words_is_implied_and_dropped_when_all_words_are_required() {
+        let rules: Vec<RankingRule> = ["typo", "exactness", "typo"].iter().map(|r| r.parse().unwrap()).collect();
+        assert_eq!(query_rules(&rules, false), [Rule::Words, Rule::Typo, Rule::Exactness]);
+        assert_eq!(query_rules(&rules, true), [Rule::Typo, Rule::Exactness]);
+    }
+
+    #[test]
+    fn positions_bucket_and_cost() {
+        assert_eq!((bucketed(9), bucketed(17), bucketed(33), bucketed(100)), (9, 24, 64, 128));
+        assert_eq!((cost_from_distance(8), cost_from_distance(300)), (4, 9));
+    }
+}

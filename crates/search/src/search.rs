@@ -1,0 +1,207 @@
+//! One search on one index: parse the query, collect candidates segment by
+//! segment, rank them, and return the requested window of hits.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+use tantivy::DocId;
+
+use crate::analyzer::Analyzer;
+use crate::candidates::{collect, Candidate, FieldRanks};
+use crate::derive::allowed_typos;
+use crate::query::{parse, Query};
+use crate::rank::{global_score, query_rules, Rank, Ranker, Verdict};
+use crate::{Error, SearchIndex, Settings};
+
+/// Which query terms a hit may lack (`matchingStrategy`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MatchingStrategy {
+    /// Drop terms from the end of the query until documents match.
+    #[default]
+    Last,
+    /// Every term is required.
+    All,
+    /// Drop the most frequent terms first.
+    Frequency,
+}
+
+/// What to search for and which hits to return.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub q: Option<String>,
+    pub offset: usize,
+    pub limit: usize,
+    pub matching_strategy: MatchingStrategy,
+    /// Only these attributes (and what is nested under them) are searched.
+    pub attributes_to_search_on: Option<Vec<String>>,
+    pub ranking_score_threshold: Option<f64>,
+}
+
+/// A hit: the document's id and how it ranked.
+#[derive(Debug, Clone)]
+pub struct ScoredHit {
+    pub id: String,
+    pub score: f64,
+    /// `_rankingScoreDetails`.
+    pub details: Map<String, Value>,
+}
+
+/// The outcome of a search.
+#[derive(Debug)]
+pub struct Ranked {
+    pub hits: Vec<ScoredHit>,
+    /// Documents matching the query (before `maxTotalHits`).
+    pub candidates: usize,
+    /// The query as read, for formatting hits.
+    pub query: Query,
+}
+
+/// A candidate with what it ranked on.
+struct Scored {
+    segment: u32,
+    doc: DocId,
+    seq: u64,
+    ranks: Vec<u32>,
+    verdicts: Vec<Verdict>,
+}
+
+impl SearchIndex {
+    /// Runs `request` with the index's `settings`.
+    pub fn search(&self, settings: &Settings, request: &SearchRequest) -> Result<Ranked, Error> {
+        let analyzer = Analyzer::new(settings);
+        let query = analyzer.with(|t| parse(request.q.as_deref().unwrap_or(""), t, settings.prefix_search));
+        let payload = self.payload();
+        let fields = field_ranks(&payload.fields, settings, request.attributes_to_search_on.as_deref());
+        let searcher = self.searcher();
+        let window = request.offset..request.offset.saturating_add(request.limit);
+
+        let mut scored: Vec<Scored> = Vec::new();
+        if query.is_placeholder() {
+            for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+                let excluded = crate::candidates::excluded(segment, self.fields.words, &query.excluded)?;
+                let seqs = segment.fast_fields().u64("seq")?;
+                for doc in 0..segment.max_doc() {
+                    if segment.is_deleted(doc) || excluded.contains(&doc) {
+                        continue;
+                    }
+                    let seq = seqs.first(doc).unwrap_or(u64::MAX);
+                    scored.push(Scored { segment: ord as u32, doc, seq, ranks: Vec::new(), verdicts: Vec::new() });
+                }
+            }
+        } else {
+            let mut candidates: Vec<Candidate> = Vec::new();
+            let mut exact_form = vec![false; query.terms.len()];
+            for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+                let found = collect(ord as u32, segment, self.fields.words, &query, settings, &fields)?;
+                for (any, here) in exact_form.iter_mut().zip(found.exact_form) {
+                    *any |= here;
+                }
+                candidates.extend(found.candidates);
+            }
+            let ranker = Ranker {
+                terms: &query.terms,
+                rules: query_rules(&settings.ranking_rules, request.matching_strategy == MatchingStrategy::All),
+                removal: removal_order(&query, request.matching_strategy, &candidates),
+                allowed_typos: query
+                    .terms
+                    .iter()
+                    .map(|t| allowed_typos(&t.words[0], &settings.typo_tolerance))
+                    .collect(),
+                exact_form,
+                fields: &fields,
+                max_weight: settings.searchable_attributes.as_ref().map_or(0, |a| a.len().saturating_sub(1) as u32),
+                proximity_by_attribute: settings.proximity_by_attribute,
+            };
+            let seq_columns =
+                searcher.segment_readers().iter().map(|s| s.fast_fields().u64("seq")).collect::<Result<Vec<_>, _>>()?;
+            for c in &candidates {
+                let Some(kept) = ranker.kept(c) else { continue };
+                let verdicts = ranker.verdicts(c, &kept);
+                let ranks: Vec<u32> = verdicts.iter().flat_map(Verdict::ranks).map(|r| r.rank).collect();
+                let seq = seq_columns[c.segment as usize].first(c.doc).unwrap_or(u64::MAX);
+                scored.push(Scored { segment: c.segment, doc: c.doc, seq, ranks, verdicts });
+            }
+        }
+        if let Some(threshold) = request.ranking_score_threshold {
+            scored.retain(|s| score(&s.verdicts) >= threshold);
+        }
+        let candidates = scored.len();
+
+        // Best first: higher ranks rule by rule, then the older document.
+        let order = |a: &Scored, b: &Scored| b.ranks.cmp(&a.ranks).then(a.seq.cmp(&b.seq));
+        let end = window.end.min(scored.len());
+        if end > 0 && end < scored.len() {
+            scored.select_nth_unstable_by(end - 1, order);
+            scored.truncate(end);
+        }
+        scored.sort_unstable_by(order);
+
+        let segments = searcher.segment_readers();
+        let mut hits = Vec::new();
+        for s in scored.into_iter().skip(window.start).take(window.len()) {
+            let ids = segments[s.segment as usize]
+                .fast_fields()
+                .str("id")?
+                .ok_or_else(|| Error::Damaged("no id column".into()))?;
+            let mut id = String::new();
+            if let Some(ord) = ids.term_ords(s.doc).next() {
+                ids.ord_to_str(ord, &mut id)?;
+            }
+            let details = s.verdicts.iter().enumerate().map(|(i, v)| {
+                let (k, v) = v.details(i);
+                (k.to_owned(), v)
+            });
+            hits.push(ScoredHit { id, score: score(&s.verdicts), details: details.collect() });
+        }
+        Ok(Ranked { hits, candidates, query })
+    }
+}
+
+fn score(verdicts: &[Verdict]) -> f64 {
+    global_score(verdicts.iter().flat_map(Verdict::ranks).collect::<Vec<Rank>>())
+}
+
+/// Which terms the words rule may drop, in the order it drops them.
+/// Phrases are never dropped; without a phrase, the last term standing
+/// (the first for `last`, the rarest for `frequency`) stays.
+fn removal_order(query: &Query, strategy: MatchingStrategy, candidates: &[Candidate]) -> Vec<usize> {
+    let removable: Vec<usize> = (0..query.terms.len()).filter(|&t| !query.terms[t].is_phrase()).collect();
+    let mut order: Vec<usize> = match strategy {
+        MatchingStrategy::All => return Vec::new(),
+        MatchingStrategy::Last => removable.into_iter().rev().collect(),
+        MatchingStrategy::Frequency => {
+            let frequency = |t: usize| match candidates.iter().filter(|c| c.has(t)).count() {
+                0 => usize::MAX,
+                n => n,
+            };
+            let mut order = removable;
+            order.sort_by_key(|&t| std::cmp::Reverse(frequency(t)));
+            order
+        }
+    };
+    if order.len() == query.terms.len() {
+        order.pop();
+    }
+    order
+}
+
+/// Ranks of the index's fields: their place in `searchableAttributes`
+/// (all 0 for `["*"]`), `None` for a field not searched.
+fn field_ranks(fields: &[String], settings: &Settings, search_on: Option<&[String]>) -> FieldRanks {
+    let under = |path: &str, attribute: &str| {
+        attribute == "*" || path == attribute || path.strip_prefix(attribute).is_some_and(|r| r.starts_with('.'))
+    };
+    let ranks = fields
+        .iter()
+        .map(|path| {
+            let rank = match &settings.searchable_attributes {
+                None => Some(0),
+                Some(list) => list.iter().position(|a| under(path, a)).map(|i| i as u16),
+            };
+            rank.filter(|_| search_on.is_none_or(|on| on.iter().any(|a| under(path, a))))
+        })
+        .collect();
+    let no_typos: HashSet<&str> = settings.typo_tolerance.disable_on_attributes.iter().map(String::as_str).collect();
+    let no_typos = fields.iter().map(|path| no_typos.iter().any(|a| under(path, a))).collect();
+    FieldRanks { ranks, no_typos }
+}

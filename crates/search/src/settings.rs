@@ -1,0 +1,138 @@
+//! The settings search acts on, read from an index's stored settings (the
+//! Meilisearch JSON object, validated when it was set).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::RankingRule;
+
+/// What search and indexing read from an index's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// `None`: every attribute (`["*"]`), ranked in order of first appearance.
+    pub searchable_attributes: Option<Vec<String>>,
+    /// `None`: every attribute.
+    pub displayed_attributes: Option<Vec<String>>,
+    pub ranking_rules: Vec<RankingRule>,
+    pub stop_words: BTreeSet<String>,
+    pub non_separator_tokens: BTreeSet<String>,
+    pub separator_tokens: BTreeSet<String>,
+    pub dictionary: BTreeSet<String>,
+    pub synonyms: BTreeMap<String, Vec<String>>,
+    pub typo_tolerance: TypoTolerance,
+    pub max_total_hits: usize,
+    pub proximity_by_attribute: bool,
+    pub search_cutoff_ms: Option<u64>,
+    pub prefix_search: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TypoTolerance {
+    pub enabled: bool,
+    pub min_word_size_for_typos: MinWordSize,
+    pub disable_on_words: BTreeSet<String>,
+    pub disable_on_attributes: BTreeSet<String>,
+    pub disable_on_numbers: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MinWordSize {
+    pub one_typo: u8,
+    pub two_typos: u8,
+}
+
+impl Default for MinWordSize {
+    fn default() -> Self {
+        Self { one_typo: 5, two_typos: 9 }
+    }
+}
+
+impl Default for TypoTolerance {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            min_word_size_for_typos: MinWordSize::default(),
+            disable_on_words: BTreeSet::new(),
+            disable_on_attributes: BTreeSet::new(),
+            disable_on_numbers: false,
+        }
+    }
+}
+
+/// Meilisearch's default ranking rules, in order.
+pub const DEFAULT_RANKING_RULES: &[&str] = &["words", "typo", "proximity", "attribute", "sort", "exactness"];
+
+/// `pagination.maxTotalHits` when unset.
+pub const DEFAULT_MAX_TOTAL_HITS: usize = 1000;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self::from_stored(&Map::new())
+    }
+}
+
+impl Settings {
+    /// Reads the stored settings object; a missing or `null` key is the default.
+    pub fn from_stored(stored: &Map<String, Value>) -> Self {
+        let get = |key: &str| stored.get(key).filter(|v| !v.is_null());
+        let list = |key: &str| -> Option<Vec<String>> {
+            let items: Vec<String> = serde_json::from_value(get(key)?.clone()).ok()?;
+            (!items.iter().any(|a| a == "*")).then_some(items)
+        };
+        let set = |key: &str| -> BTreeSet<String> {
+            get(key).and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default()
+        };
+        let ranking_rules = get("rankingRules")
+            .and_then(|v| serde_json::from_value::<Vec<String>>(v.clone()).ok())
+            .unwrap_or_else(|| DEFAULT_RANKING_RULES.iter().map(|s| s.to_string()).collect())
+            .iter()
+            .filter_map(|r| r.parse().ok())
+            .collect();
+        Self {
+            searchable_attributes: list("searchableAttributes"),
+            displayed_attributes: list("displayedAttributes"),
+            ranking_rules,
+            stop_words: set("stopWords"),
+            non_separator_tokens: set("nonSeparatorTokens"),
+            separator_tokens: set("separatorTokens"),
+            dictionary: set("dictionary"),
+            synonyms: get("synonyms").and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default(),
+            typo_tolerance: get("typoTolerance")
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+                .unwrap_or_default(),
+            max_total_hits: get("pagination")
+                .and_then(|p| p.get("maxTotalHits"))
+                .and_then(Value::as_u64)
+                .map_or(DEFAULT_MAX_TOTAL_HITS, |n| n as usize),
+            proximity_by_attribute: get("proximityPrecision").and_then(Value::as_str) == Some("byAttribute"),
+            search_cutoff_ms: get("searchCutoffMs").and_then(Value::as_u64),
+            prefix_search: get("prefixSearch").and_then(Value::as_str) != Some("disabled"),
+        }
+    }
+
+    /// Whether going from `self` to `new` changes what is indexed, so that the
+    /// search index must be built again.
+    pub fn reindex_needed(&self, new: &Settings) -> bool {
+        self.searchable_attributes != new.searchable_attributes
+            || self.non_separator_tokens != new.non_separator_tokens
+            || self.separator_tokens != new.separator_tokens
+            || self.dictionary != new.dictionary
+            || self.stop_words != new.stop_words
+            || self.custom_ranking_fields() != new.custom_ranking_fields()
+    }
+
+    /// The attributes custom ranking rules (`field:asc`) sort on.
+    pub fn custom_ranking_fields(&self) -> Vec<&str> {
+        self.ranking_rules
+            .iter()
+            .filter_map(|r| match r {
+                RankingRule::Asc(f) | RankingRule::Desc(f) => Some(f.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+}
