@@ -40,7 +40,10 @@ pub(crate) fn allowed_typos(word: &str, typo: &TypoTolerance) -> u8 {
     }
 }
 
-fn builder(typos: u8) -> &'static LevenshteinAutomatonBuilder {
+/// The automaton builder for up to `typos` (1 or 2) edits, transpositions
+/// counting one, as Meilisearch builds them. Built once: a two-typo builder
+/// takes milliseconds to make.
+pub(crate) fn levenshtein(typos: u8) -> &'static LevenshteinAutomatonBuilder {
     static BUILDERS: OnceLock<[LevenshteinAutomatonBuilder; 2]> = OnceLock::new();
     let builders =
         BUILDERS.get_or_init(|| [LevenshteinAutomatonBuilder::new(1, true), LevenshteinAutomatonBuilder::new(2, true)]);
@@ -90,7 +93,7 @@ pub(crate) fn derive(
         }
         return Ok(out);
     }
-    let builder = builder(max_typos);
+    let builder = levenshtein(max_typos);
     let dfa = if prefix { builder.build_prefix_dfa(word) } else { builder.build_dfa(word) };
     let first = word.chars().next().map(|c| c.len_utf8()).map_or(&[][..], |n| &word.as_bytes()[..n]);
     let mut stream = dict.search(Lev(&dfa)).into_stream()?;

@@ -68,7 +68,6 @@ pub(crate) struct Payload {
 /// One index's search structures; shared by readers and the one writer.
 pub struct SearchIndex {
     dir: PathBuf,
-    index: tantivy::Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     pub(crate) fields: Fields,
@@ -101,7 +100,6 @@ impl SearchIndex {
         };
         Ok(Self {
             dir: dir.to_owned(),
-            index,
             reader,
             writer: Mutex::new(writer),
             fields,

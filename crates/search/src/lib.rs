@@ -18,6 +18,7 @@ mod derive;
 pub mod document;
 mod engine;
 mod error;
+pub mod format;
 
 mod index;
 pub mod query;
