@@ -247,6 +247,18 @@ impl Store {
         Ok(fields.project(serde_json::from_slice(&bytes)?))
     }
 
+    /// The documents of `meta`'s index with these ids, in the same order
+    /// (`None` where there is none: deleted since the search index saw it).
+    pub fn documents_by_id(&self, meta: &IndexMeta, ids: &[&str]) -> Result<Vec<Option<Document>>, Error> {
+        let tree = self.documents_tree(meta)?;
+        ids.iter()
+            .map(|id| match tree.get(id.as_bytes())? {
+                Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+                None => Ok(None),
+            })
+            .collect()
+    }
+
     /// A page of documents in id order, and the total. With `ids`, only those
     /// documents (missing ones are skipped).
     pub fn documents(

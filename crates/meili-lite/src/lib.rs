@@ -6,6 +6,8 @@
 //!
 //! Must not know: anything a crate below already decides.
 
+mod follow;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -29,6 +31,8 @@ enum StartError {
     Database { path: String, source: sled::Error },
     #[error("cannot open the database: {0}")]
     Store(#[from] documents::Error),
+    #[error("cannot open the search indexes: {0}")]
+    Search(documents::FollowError),
     #[error("cannot open the task queue: {0}")]
     Queue(#[from] scheduler::Error),
     #[error("cannot open the webhooks: {0}")]
@@ -76,7 +80,11 @@ async fn run(opt: Opt) -> Result<(), StartError> {
         .cache_capacity(CACHE_BYTES)
         .open()
         .map_err(|source| StartError::Database { path: opt.db_path.display().to_string(), source })?;
-    let store = Store::open(&db)?;
+    let engine = Arc::new(search::Engine::new(opt.db_path.join("search")));
+    let plain = Store::open(&db)?;
+    let follower = Arc::new(follow::SearchFollower { engine: engine.clone(), store: plain.clone() });
+    follower.check_all().map_err(StartError::Search)?;
+    let store = plain.with_follower(follower);
     let scheduler = Scheduler::open(
         &db,
         store.clone(),
@@ -107,6 +115,7 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     let state = Arc::new(AppState {
         scheduler: scheduler.clone(),
         store,
+        search: engine,
         webhooks,
         deliveries: deliverer,
         master_key: opt.master_key.clone(),

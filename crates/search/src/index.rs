@@ -6,7 +6,7 @@
 //! ranking all read these positions, and `searchableAttributes` only chooses
 //! at query time which field ids count, so changing it needs no re-indexing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -37,6 +37,8 @@ pub(crate) struct Fields {
     /// Order of first insertion, kept when a document is replaced: ties
     /// between equally ranked documents go to the older, as in Meilisearch.
     pub seq: Field,
+    /// Values to order by: see [`crate::sortkey`].
+    pub sortkeys: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -52,7 +54,8 @@ fn schema() -> (Schema, Fields) {
         ),
     );
     let seq = builder.add_u64_field("seq", FAST);
-    (builder.build(), Fields { id, words, seq })
+    let sortkeys = builder.add_bytes_field("sortkeys", FAST);
+    (builder.build(), Fields { id, words, seq, sortkeys })
 }
 
 /// What a commit records beside the documents: the documents version it
@@ -142,6 +145,7 @@ impl SearchIndex {
             let before = self.reader.searcher();
             let mut field_ids: HashMap<String, u32> =
                 payload.fields.iter().enumerate().map(|(i, f)| (f.clone(), i as u32)).collect();
+            let sorted = settings.sort_fields();
             analyzer.with(|tokenizer| -> Result<(), Error> {
                 for (id, document) in changes {
                     let id = id.as_ref();
@@ -159,7 +163,8 @@ impl SearchIndex {
                                 payload.next_seq - 1
                             }
                         };
-                        let doc = self.document(id, seq, &document, tokenizer, &mut payload.fields, &mut field_ids);
+                        let fields = (&mut payload.fields, &mut field_ids);
+                        let doc = self.document(id, seq, &document, tokenizer, fields, &sorted);
                         writer.add_document(doc)?;
                     }
                 }
@@ -198,9 +203,10 @@ impl SearchIndex {
         seq: u64,
         document: &Map<String, Value>,
         tokenizer: &charabia::Tokenizer<'_>,
-        fields: &mut Vec<String>,
-        field_ids: &mut HashMap<String, u32>,
+        (fields, field_ids): (&mut Vec<String>, &mut HashMap<String, u32>),
+        sorted: &HashSet<&str>,
     ) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
         let token = |position: u32, text: String| Token {
             offset_from: 0,
             offset_to: 0,
@@ -217,6 +223,11 @@ impl SearchIndex {
             if field_id > u32::from(u16::MAX) {
                 continue;
             }
+            if sorted.contains(attribute.path.as_str()) {
+                for entry in crate::sortkey::entries(field_id, &attribute.values) {
+                    doc.add_bytes(self.fields.sortkeys, &entry);
+                }
+            }
             let base = field_id << 16;
             let mut count = 0u32;
             let texts: Vec<_> = attribute.values.iter().map(|v| leaf_text(v)).collect();
@@ -230,7 +241,6 @@ impl SearchIndex {
         }
         // tantivy delta-encodes positions: they must come in order.
         tokens.sort_by_key(|t| t.position);
-        let mut doc = TantivyDocument::default();
         doc.add_text(self.fields.id, id);
         doc.add_u64(self.fields.seq, seq);
         doc.add_pre_tokenized_text(self.fields.words, PreTokenizedString { text: String::new(), tokens });

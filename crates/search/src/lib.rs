@@ -25,6 +25,7 @@ pub mod query;
 pub mod rank;
 mod search;
 pub mod settings;
+mod sortkey;
 
 pub use engine::Engine;
 pub use error::Error;
@@ -33,5 +34,7 @@ pub use rank::RankingRule;
 pub use search::{MatchingStrategy, Ranked, ScoredHit, SearchRequest};
 pub use settings::Settings;
 
+#[cfg(test)]
+mod props;
 #[cfg(test)]
 mod tests;

@@ -23,12 +23,13 @@ impl Term {
     pub fn is_phrase(&self) -> bool {
         self.words.len() > 1
     }
-    pub fn len(&self) -> u32 {
+    /// Its number of words.
+    pub fn word_count(&self) -> u32 {
         self.words.len() as u32
     }
     /// The query position just after the term.
     pub fn end(&self) -> u32 {
-        self.position + self.len()
+        self.position + self.word_count()
     }
 }
 

@@ -4,6 +4,7 @@
 //! Meilisearch's bucket sort does. Ties left at the end go to the document
 //! inserted first.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
@@ -11,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::candidates::{Candidate, FieldRanks, Occurrence};
 use crate::query::Term;
+use crate::sortkey::{self, End};
 
 /// A rule of `rankingRules`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,13 +107,72 @@ pub enum MatchType {
 /// What one rule says of one document.
 #[derive(Debug, Clone)]
 pub(crate) enum Verdict {
-    Words { matching: u32, max: u32 },
-    Typo { count: u32, max: u32 },
+    Words {
+        matching: u32,
+        max: u32,
+    },
+    Typo {
+        count: u32,
+        max: u32,
+    },
     Proximity(Rank),
     AttributeRank(Rank),
     WordPosition(Rank),
-    Attribute { fid: Rank, position: Rank },
-    Exactness { kind: MatchType, words: Rank },
+    Attribute {
+        fid: Rank,
+        position: Rank,
+    },
+    Exactness {
+        kind: MatchType,
+        words: Rank,
+    },
+    /// A custom rule's value for the document (not part of the score).
+    Custom {
+        rule: String,
+        key: Option<Vec<u8>>,
+        ascending: bool,
+    },
+}
+
+/// One rule's part of a document's sort key; greater is better.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum KeyPart {
+    Rank(u32),
+    Value { key: Option<Vec<u8>>, ascending: bool },
+}
+
+impl PartialOrd for KeyPart {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for KeyPart {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (KeyPart::Rank(a), KeyPart::Rank(b)) => a.cmp(b),
+            (KeyPart::Value { key: a, ascending }, KeyPart::Value { key: b, .. }) => {
+                sortkey::better(a.as_deref(), b.as_deref(), *ascending)
+            }
+            // Both keys come from the same rules: never mixed.
+            (KeyPart::Rank(_), KeyPart::Value { .. }) => Ordering::Greater,
+            (KeyPart::Value { .. }, KeyPart::Rank(_)) => Ordering::Less,
+        }
+    }
+}
+
+/// A document's sort key: its verdicts in rule order.
+pub(crate) fn sort_key(verdicts: &[Verdict]) -> Vec<KeyPart> {
+    let mut key = Vec::new();
+    for v in verdicts {
+        match v {
+            Verdict::Custom { key: value, ascending, .. } => {
+                key.push(KeyPart::Value { key: value.clone(), ascending: *ascending })
+            }
+            other => key.extend(other.ranks().into_iter().map(|r| KeyPart::Rank(r.rank))),
+        }
+    }
+    key
 }
 
 impl Verdict {
@@ -123,11 +184,17 @@ impl Verdict {
             Self::Proximity(r) | Self::AttributeRank(r) | Self::WordPosition(r) => vec![r],
             Self::Attribute { fid, position } => vec![fid, position],
             Self::Exactness { kind, words } => vec![Rank { rank: kind as u32, max: 3 }, words],
+            Self::Custom { .. } => Vec::new(),
         }
     }
 
     /// `_rankingScoreDetails` entry: its key and value.
-    pub fn details(&self, order: usize) -> (&'static str, Value) {
+    pub fn details(&self, order: usize) -> (String, Value) {
+        let (name, value) = self.detail(order);
+        (name.to_owned(), value)
+    }
+
+    fn detail(&self, order: usize) -> (&str, Value) {
         let score = global_score(self.ranks());
         match *self {
             Self::Words { matching, max } => {
@@ -160,12 +227,15 @@ impl Verdict {
                 map.insert("score".into(), json!(score));
                 ("exactness", Value::Object(map))
             }
+            Self::Custom { ref rule, ref key, .. } => {
+                (rule.as_str(), json!({"order": order, "value": key.as_deref().map(sortkey::decode)}))
+            }
         }
     }
 }
 
 /// The rules a query is ranked by, as Meilisearch instantiates them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Rule {
     Words,
     Typo,
@@ -174,15 +244,33 @@ pub(crate) enum Rule {
     WordPosition,
     Attribute,
     Exactness,
+    /// `field:asc` / `field:desc`; `field` is the attribute's id, if any
+    /// document has it.
+    Custom {
+        rule: String,
+        field: Option<u32>,
+        ascending: bool,
+    },
 }
 
 /// Resolves `rankingRules` for a query: `words` comes before the first
 /// query rule if missing, and goes when every word is required; duplicates
-/// count once. Sort and custom rules are left to the caller.
-pub(crate) fn query_rules(rules: &[RankingRule], all_required: bool) -> Vec<Rule> {
+/// count once; a placeholder search keeps only the custom rules.
+/// `field_id` names attributes by id.
+pub(crate) fn query_rules(
+    rules: &[RankingRule],
+    all_required: bool,
+    placeholder: bool,
+    field_id: impl Fn(&str) -> Option<u32>,
+) -> Vec<Rule> {
     let mut out = Vec::new();
     for rule in rules {
+        let custom =
+            |field: &str, ascending| Rule::Custom { rule: rule.to_string(), field: field_id(field), ascending };
         let rule = match rule {
+            RankingRule::Asc(field) => custom(field, true),
+            RankingRule::Desc(field) => custom(field, false),
+            _ if placeholder => continue,
             RankingRule::Words => Rule::Words,
             RankingRule::Typo => Rule::Typo,
             RankingRule::Proximity => Rule::Proximity,
@@ -190,9 +278,10 @@ pub(crate) fn query_rules(rules: &[RankingRule], all_required: bool) -> Vec<Rule
             RankingRule::AttributeRank => Rule::AttributeRank,
             RankingRule::WordPosition => Rule::WordPosition,
             RankingRule::Exactness => Rule::Exactness,
-            RankingRule::Sort | RankingRule::Asc(_) | RankingRule::Desc(_) => continue,
+            RankingRule::Sort => continue,
         };
-        if !all_required && rule != Rule::Words && !out.contains(&Rule::Words) {
+        let is_query_rule = !matches!(rule, Rule::Custom { .. });
+        if is_query_rule && !all_required && rule != Rule::Words && !out.contains(&Rule::Words) {
             out.push(Rule::Words);
         }
         if !(out.contains(&rule) || all_required && rule == Rule::Words) {
@@ -246,9 +335,10 @@ impl Ranker<'_> {
         None
     }
 
-    pub fn verdicts(&self, c: &Candidate, kept: &[bool]) -> Vec<Verdict> {
+    /// The verdict of every rule; `value` reads the document's sort keys.
+    pub fn verdicts(&self, c: &Candidate, kept: &[bool], value: &dyn Fn(u32, End) -> Option<Vec<u8>>) -> Vec<Verdict> {
         let kept_terms: Vec<usize> = (0..self.terms.len()).filter(|&t| kept[t]).collect();
-        let len = |t: usize| self.terms[t].len();
+        let len = |t: usize| self.terms[t].word_count();
         self.rules
             .iter()
             .map(|rule| match rule {
@@ -268,6 +358,7 @@ impl Ranker<'_> {
                     position: self.word_position(c, &kept_terms),
                 },
                 Rule::Exactness => self.exactness(c, &kept_terms),
+                Rule::Custom { .. } => custom_verdict(rule, value),
             })
             .collect()
     }
@@ -351,7 +442,7 @@ impl Ranker<'_> {
         if exact.is_empty() || !consecutive {
             return MatchType::NoExactMatch;
         }
-        let covered: u32 = exact.iter().map(|&t| self.terms[t].len()).sum();
+        let covered: u32 = exact.iter().map(|&t| self.terms[t].word_count()).sum();
         let mut best = MatchType::NoExactMatch;
         // A field where every exact term sits where it sits in the query.
         let first = &c.terms[exact[0]];
@@ -371,6 +462,14 @@ impl Ranker<'_> {
         }
         best
     }
+}
+
+/// A custom rule's verdict: the document's smallest value for an ascending
+/// rule, its largest for a descending one.
+pub(crate) fn custom_verdict(rule: &Rule, value: &dyn Fn(u32, End) -> Option<Vec<u8>>) -> Verdict {
+    let Rule::Custom { rule, field, ascending } = rule else { unreachable!("custom_verdict takes custom rules") };
+    let end = if *ascending { End::Min } else { End::Max };
+    Verdict::Custom { rule: rule.clone(), key: field.and_then(|f| value(f, end)), ascending: *ascending }
 }
 
 /// Meilisearch keeps word positions exactly up to 16, then in buckets.
@@ -441,8 +540,12 @@ mod tests {
     #[test]
     fn words_is_implied_and_dropped_when_all_words_are_required() {
         let rules: Vec<RankingRule> = ["typo", "exactness", "typo"].iter().map(|r| r.parse().unwrap()).collect();
-        assert_eq!(query_rules(&rules, false), [Rule::Words, Rule::Typo, Rule::Exactness]);
-        assert_eq!(query_rules(&rules, true), [Rule::Typo, Rule::Exactness]);
+        let none = |_: &str| None;
+        assert_eq!(query_rules(&rules, false, false, none), [Rule::Words, Rule::Typo, Rule::Exactness]);
+        assert_eq!(query_rules(&rules, true, false, none), [Rule::Typo, Rule::Exactness]);
+        let custom: Vec<RankingRule> = ["words", "year:desc"].iter().map(|r| r.parse().unwrap()).collect();
+        let placeholder = query_rules(&custom, false, true, |_| Some(3));
+        assert_eq!(placeholder, [Rule::Custom { rule: "year:desc".into(), field: Some(3), ascending: false }]);
     }
 
     #[test]

@@ -10,7 +10,8 @@ use crate::analyzer::Analyzer;
 use crate::candidates::{collect, Candidate, FieldRanks};
 use crate::derive::allowed_typos;
 use crate::query::{parse, Query};
-use crate::rank::{global_score, query_rules, Rank, Ranker, Verdict};
+use crate::rank::{custom_verdict, global_score, query_rules, sort_key, KeyPart, Rank, Ranker, Verdict};
+use crate::sortkey::{self, End};
 use crate::{Error, SearchIndex, Settings};
 
 /// Which query terms a hit may lack (`matchingStrategy`).
@@ -35,12 +36,17 @@ pub struct SearchRequest {
     /// Only these attributes (and what is nested under them) are searched.
     pub attributes_to_search_on: Option<Vec<String>>,
     pub ranking_score_threshold: Option<f64>,
+    /// Also return every matching document's `seq` (federated search counts
+    /// documents found by several queries once).
+    pub candidate_seqs: bool,
 }
 
 /// A hit: the document's id and how it ranked.
 #[derive(Debug, Clone)]
 pub struct ScoredHit {
     pub id: String,
+    /// The document's insertion number: stable while it lives.
+    pub seq: u64,
     pub score: f64,
     /// `_rankingScoreDetails`.
     pub details: Map<String, Value>,
@@ -54,6 +60,8 @@ pub struct Ranked {
     pub candidates: usize,
     /// The query as read, for formatting hits.
     pub query: Query,
+    /// Every matching document's `seq`, when asked for.
+    pub candidate_seqs: Vec<u64>,
 }
 
 /// A candidate with what it ranked on.
@@ -61,7 +69,7 @@ struct Scored {
     segment: u32,
     doc: DocId,
     seq: u64,
-    ranks: Vec<u32>,
+    key: Vec<KeyPart>,
     verdicts: Vec<Verdict>,
 }
 
@@ -74,18 +82,27 @@ impl SearchIndex {
         let fields = field_ranks(&payload.fields, settings, request.attributes_to_search_on.as_deref());
         let searcher = self.searcher();
         let window = request.offset..request.offset.saturating_add(request.limit);
+        let field_id = |name: &str| payload.fields.iter().position(|f| f == name).map(|i| i as u32);
+        let rules = query_rules(
+            &settings.ranking_rules,
+            request.matching_strategy == MatchingStrategy::All,
+            query.is_placeholder(),
+            field_id,
+        );
+        let columns = Columns::open(&searcher)?;
 
         let mut scored: Vec<Scored> = Vec::new();
         if query.is_placeholder() {
             for (ord, segment) in searcher.segment_readers().iter().enumerate() {
                 let excluded = crate::candidates::excluded(segment, self.fields.words, &query.excluded)?;
-                let seqs = segment.fast_fields().u64("seq")?;
                 for doc in 0..segment.max_doc() {
                     if segment.is_deleted(doc) || excluded.contains(&doc) {
                         continue;
                     }
-                    let seq = seqs.first(doc).unwrap_or(u64::MAX);
-                    scored.push(Scored { segment: ord as u32, doc, seq, ranks: Vec::new(), verdicts: Vec::new() });
+                    let values = columns.values(ord as u32, doc);
+                    let verdicts: Vec<Verdict> = rules.iter().map(|r| custom_verdict(r, &values)).collect();
+                    let seq = columns.seq(ord as u32, doc);
+                    scored.push(Scored { segment: ord as u32, doc, seq, key: sort_key(&verdicts), verdicts });
                 }
             }
         } else {
@@ -100,7 +117,7 @@ impl SearchIndex {
             }
             let ranker = Ranker {
                 terms: &query.terms,
-                rules: query_rules(&settings.ranking_rules, request.matching_strategy == MatchingStrategy::All),
+                rules,
                 removal: removal_order(&query, request.matching_strategy, &candidates),
                 allowed_typos: query
                     .terms
@@ -112,23 +129,21 @@ impl SearchIndex {
                 max_weight: settings.searchable_attributes.as_ref().map_or(0, |a| a.len().saturating_sub(1) as u32),
                 proximity_by_attribute: settings.proximity_by_attribute,
             };
-            let seq_columns =
-                searcher.segment_readers().iter().map(|s| s.fast_fields().u64("seq")).collect::<Result<Vec<_>, _>>()?;
             for c in &candidates {
                 let Some(kept) = ranker.kept(c) else { continue };
-                let verdicts = ranker.verdicts(c, &kept);
-                let ranks: Vec<u32> = verdicts.iter().flat_map(Verdict::ranks).map(|r| r.rank).collect();
-                let seq = seq_columns[c.segment as usize].first(c.doc).unwrap_or(u64::MAX);
-                scored.push(Scored { segment: c.segment, doc: c.doc, seq, ranks, verdicts });
+                let verdicts = ranker.verdicts(c, &kept, &columns.values(c.segment, c.doc));
+                let seq = columns.seq(c.segment, c.doc);
+                scored.push(Scored { segment: c.segment, doc: c.doc, seq, key: sort_key(&verdicts), verdicts });
             }
         }
         if let Some(threshold) = request.ranking_score_threshold {
             scored.retain(|s| score(&s.verdicts) >= threshold);
         }
         let candidates = scored.len();
+        let candidate_seqs = if request.candidate_seqs { scored.iter().map(|s| s.seq).collect() } else { Vec::new() };
 
         // Best first: higher ranks rule by rule, then the older document.
-        let order = |a: &Scored, b: &Scored| b.ranks.cmp(&a.ranks).then(a.seq.cmp(&b.seq));
+        let order = |a: &Scored, b: &Scored| b.key.cmp(&a.key).then(a.seq.cmp(&b.seq));
         let end = window.end.min(scored.len());
         if end > 0 && end < scored.len() {
             scored.select_nth_unstable_by(end - 1, order);
@@ -147,13 +162,45 @@ impl SearchIndex {
             if let Some(ord) = ids.term_ords(s.doc).next() {
                 ids.ord_to_str(ord, &mut id)?;
             }
-            let details = s.verdicts.iter().enumerate().map(|(i, v)| {
-                let (k, v) = v.details(i);
-                (k.to_owned(), v)
-            });
-            hits.push(ScoredHit { id, score: score(&s.verdicts), details: details.collect() });
+            let details = s.verdicts.iter().enumerate().map(|(i, v)| v.details(i));
+            hits.push(ScoredHit { id, seq: s.seq, score: score(&s.verdicts), details: details.collect() });
         }
-        Ok(Ranked { hits, candidates, query })
+        Ok(Ranked { hits, candidates, query, candidate_seqs })
+    }
+}
+
+/// The per-segment columns a search reads besides postings.
+struct Columns {
+    seqs: Vec<tantivy::columnar::Column<u64>>,
+    sortkeys: Vec<Option<tantivy::columnar::BytesColumn>>,
+}
+
+impl Columns {
+    fn open(searcher: &tantivy::Searcher) -> Result<Self, Error> {
+        let segments = searcher.segment_readers();
+        Ok(Self {
+            seqs: segments.iter().map(|s| s.fast_fields().u64("seq")).collect::<Result<_, _>>()?,
+            sortkeys: segments.iter().map(|s| s.fast_fields().bytes("sortkeys")).collect::<Result<_, _>>()?,
+        })
+    }
+
+    fn seq(&self, segment: u32, doc: DocId) -> u64 {
+        self.seqs[segment as usize].first(doc).unwrap_or(u64::MAX)
+    }
+
+    /// Reads a document's sort keys by field and end.
+    fn values(&self, segment: u32, doc: DocId) -> impl Fn(u32, End) -> Option<Vec<u8>> + '_ {
+        let entries: Vec<Vec<u8>> = match &self.sortkeys[segment as usize] {
+            Some(column) => column
+                .term_ords(doc)
+                .filter_map(|ord| {
+                    let mut bytes = Vec::new();
+                    column.ord_to_bytes(ord, &mut bytes).ok().map(|_| bytes)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        move |field, end| sortkey::find(&entries, field, end).map(<[u8]>::to_vec)
     }
 }
 

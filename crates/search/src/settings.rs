@@ -64,7 +64,8 @@ impl Default for TypoTolerance {
 }
 
 /// Meilisearch's default ranking rules, in order.
-pub const DEFAULT_RANKING_RULES: &[&str] = &["words", "typo", "proximity", "attribute", "sort", "exactness"];
+pub const DEFAULT_RANKING_RULES: &[&str] =
+    &["words", "typo", "proximity", "attributeRank", "sort", "wordPosition", "exactness"];
 
 /// `pagination.maxTotalHits` when unset.
 pub const DEFAULT_MAX_TOTAL_HITS: usize = 1000;
@@ -123,6 +124,12 @@ impl Settings {
             || self.dictionary != new.dictionary
             || self.stop_words != new.stop_words
             || self.custom_ranking_fields() != new.custom_ranking_fields()
+    }
+
+    /// The attributes documents can be ordered by: those of custom ranking
+    /// rules.
+    pub fn sort_fields(&self) -> std::collections::HashSet<&str> {
+        self.custom_ranking_fields().into_iter().collect()
     }
 
     /// The attributes custom ranking rules (`field:asc`) sort on.

@@ -103,3 +103,67 @@ fn typos_and_attributes_to_search_on() {
     let found: Vec<String> = index.search(&settings, &request).unwrap().hits.into_iter().map(|h| h.id).collect();
     assert_eq!(found, ["5", "4"]);
 }
+
+fn ranked(docs: &[Value], settings: &Settings, q: &str) -> Vec<String> {
+    let (_dir, index) = index_of(docs, settings);
+    let request = SearchRequest { q: Some(q.into()), limit: 20, ..Default::default() };
+    index.search(settings, &request).unwrap().hits.into_iter().map(|h| h.id).collect()
+}
+
+fn with_rules(rules: &[&str], searchable: Option<&[&str]>) -> Settings {
+    let mut stored = serde_json::Map::new();
+    stored.insert("rankingRules".into(), json!(rules));
+    if let Some(searchable) = searchable {
+        stored.insert("searchableAttributes".into(), json!(searchable));
+    }
+    Settings::from_stored(&stored)
+}
+
+/// Each rule decides alone: the document a rule prefers is inserted last,
+/// so that without the rule the tie-break (oldest first) would put it last.
+#[test]
+fn each_rule_decides_in_its_own_corpus() {
+    let default = Settings::default();
+    let words = [json!({"id": 1, "t": "red"}), json!({"id": 2, "t": "red car"})];
+    assert_eq!(ranked(&words, &default, "red car"), ["2", "1"], "more words first");
+    let typo = [json!({"id": 1, "t": "hallo"}), json!({"id": 2, "t": "hello"})];
+    assert_eq!(ranked(&typo, &default, "hello"), ["2", "1"], "fewer typos first");
+    let proximity = [json!({"id": 1, "t": "quick red slow brown"}), json!({"id": 2, "t": "quick brown"})];
+    assert_eq!(ranked(&proximity, &default, "quick brown"), ["2", "1"], "closer words first");
+    let attribute = [json!({"id": 1, "title": "x", "body": "rust"}), json!({"id": 2, "title": "rust", "body": "x"})];
+    let searchable = with_rules(crate::settings::DEFAULT_RANKING_RULES, Some(&["title", "body"]));
+    assert_eq!(ranked(&attribute, &searchable, "rust"), ["2", "1"], "earlier attribute first");
+    assert_eq!(ranked(&attribute, &default, "rust"), ["1", "2"], "with `*` every attribute ranks the same");
+    let position = [json!({"id": 1, "t": "a b c d e f g rust"}), json!({"id": 2, "t": "rust"})];
+    assert_eq!(ranked(&position, &default, "rust"), ["2", "1"], "earlier word first");
+    let exact = [json!({"id": 1, "t": "rustacean"}), json!({"id": 2, "t": "rust"})];
+    assert_eq!(ranked(&exact, &default, "rust"), ["2", "1"], "exact before prefix");
+    // The rules' order matters: exactness first puts the exact match first
+    // even with fewer words.
+    let order = [json!({"id": 1, "t": "big red car"}), json!({"id": 2, "t": "big"})];
+    assert_eq!(ranked(&order, &default, "big red"), ["1", "2"]);
+    let exactness_first = with_rules(&["exactness", "words"], None);
+    assert_eq!(ranked(&order, &exactness_first, "big"), ["2", "1"], "exact attribute match first");
+}
+
+#[test]
+fn custom_ranking_rules_order_ties_and_placeholder_searches() {
+    let docs = [
+        json!({"id": 1, "t": "film", "year": 1999}),
+        json!({"id": 2, "t": "film", "year": 2010}),
+        json!({"id": 3, "t": "film"}),
+        json!({"id": 4, "t": "film", "year": "unknown"}),
+        json!({"id": 5, "t": "film", "year": [1980, 2020]}),
+    ];
+    let desc = with_rules(&["words", "typo", "year:desc"], None);
+    // Numbers (largest of each document) first, then strings, then missing.
+    assert_eq!(ranked(&docs, &desc, "film"), ["5", "2", "1", "4", "3"]);
+    assert_eq!(ranked(&docs, &desc, ""), ["5", "2", "1", "4", "3"], "placeholder searches sort too");
+    let asc = with_rules(&["year:asc", "words"], None);
+    assert_eq!(ranked(&docs, &asc, "film"), ["5", "1", "2", "4", "3"], "smallest value of each document");
+    let (_dir, index) = index_of(&docs, &desc);
+    let request = SearchRequest { q: Some("film".into()), limit: 1, ..Default::default() };
+    let hit = &index.search(&desc, &request).unwrap().hits[0];
+    assert_eq!(hit.details["year:desc"], json!({"order": 2, "value": 2020.0}));
+    assert!((hit.score - 1.0).abs() < 1e-9, "custom rules are not scored: {}", hit.score);
+}

@@ -14,6 +14,12 @@ pub enum Error {
     Documents(#[from] documents::Error),
     #[error(transparent)]
     Webhook(#[from] webhook::Error),
+    #[error(transparent)]
+    Search(search::Error),
+    /// One query of a multi-search failed: Meilisearch names the query and
+    /// answers `400` whatever the error.
+    #[error("Inside `.queries[{query}]`: {source}")]
+    InQuery { query: usize, source: Box<Error> },
 }
 
 impl Error {
@@ -28,6 +34,23 @@ impl Error {
             Error::Scheduler(e) => e.into(),
             Error::Documents(e) => e.into(),
             Error::Webhook(e) => e.into(),
+            Error::Search(e) => ResponseError::new(Code::Internal, e.to_string()),
+            Error::InQuery { query, source } => {
+                let inner = source.response_error();
+                ResponseError { message: format!("Inside `.queries[{query}]`: {}", inner.message), ..inner }
+            }
         }
+    }
+
+    /// The HTTP status of the answer.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::InQuery { .. } => 400,
+            e => e.response_error().http_status(),
+        }
+    }
+
+    pub(crate) fn in_query(query: usize, source: Error) -> Self {
+        Error::InQuery { query, source: Box::new(source) }
     }
 }

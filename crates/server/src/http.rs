@@ -28,8 +28,10 @@ pub(crate) fn empty(status: StatusCode) -> Response<Body> {
     res
 }
 
-pub(crate) fn error_response(error: &ResponseError) -> Response<Body> {
-    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+/// The error object, answered with `status` (its code's own, except where
+/// Meilisearch answers otherwise, as in multi-search).
+pub(crate) fn error_response(status: u16, error: &ResponseError) -> Response<Body> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     json_response(status, error)
 }
 

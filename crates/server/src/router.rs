@@ -11,7 +11,7 @@ use tracing::error;
 
 use crate::http::{error_response, parse_json, read_body, require_content_type, Body};
 use crate::params::Query;
-use crate::routes::{documents, indexes, meta, staging, tasks, webhooks};
+use crate::routes::{documents, indexes, meta, search, staging, tasks, webhooks};
 use crate::serve::AppState;
 use crate::{auth, Error};
 
@@ -49,10 +49,11 @@ pub(crate) async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Resp
         Ok(response) => response,
         Err(e) => {
             let body = e.response_error();
-            if body.http_status() >= 500 {
+            let status = e.status();
+            if status >= 500 {
                 error!(method = %parts.method, path, error = %body, "request failed");
             }
-            error_response(&body)
+            error_response(status, &body)
         }
     }
 }
@@ -107,8 +108,28 @@ async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
             _ => wrong_method(),
         },
         ["indexes", uid, "settings"] => match *method {
-            M::GET => indexes::get_settings(req, uid).await,
-            M::PATCH => indexes::update_settings(req, uid).await,
+            M::GET => crate::routes::settings::get_all(req, uid).await,
+            M::PATCH => crate::routes::settings::update_all(req, uid).await,
+            M::DELETE => crate::routes::settings::reset_all(req, uid).await,
+            _ => wrong_method(),
+        },
+        ["indexes", uid, "settings", route] => match crate::settings::by_route(route) {
+            None => Err(not_found(method, path)),
+            Some(setting) => match *method {
+                M::GET => crate::routes::settings::get(req, uid, setting).await,
+                M::PATCH if setting.patch => crate::routes::settings::update(req, uid, setting).await,
+                M::PUT if !setting.patch => crate::routes::settings::update(req, uid, setting).await,
+                M::DELETE => crate::routes::settings::reset(req, uid, setting).await,
+                _ => wrong_method(),
+            },
+        },
+        ["indexes", uid, "search"] => match *method {
+            M::GET => search::search_get(req, uid).await,
+            M::POST => search::search_post(req, uid).await,
+            _ => wrong_method(),
+        },
+        ["multi-search"] => match *method {
+            M::POST => search::multi_search(req).await,
             _ => wrong_method(),
         },
         ["indexes", uid, "staging"] => match *method {

@@ -20,6 +20,8 @@ use tracing::{debug, info, warn};
 pub struct AppState {
     pub scheduler: Scheduler,
     pub store: Store,
+    /// Every index's search index, by documents tree.
+    pub search: Arc<search::Engine>,
     pub webhooks: Arc<webhook::Registry>,
     pub deliveries: webhook::Deliverer,
     pub master_key: Option<Secret>,

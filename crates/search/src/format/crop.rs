@@ -74,7 +74,9 @@ fn window(text: &str, tokens: &Tokens<'_>, matches: &[Match], crop: usize) -> (u
 /// distinct terms, then lies closest together, then keeps query order; the
 /// first such run wins ties.
 fn best_interval(matches: &[Match], crop: usize) -> Option<(usize, usize)> {
-    let mut best: Option<((usize, i64, usize), (usize, usize))> = None;
+    // (distinct terms, -distance, pairs in query order) and the interval.
+    type Best = ((usize, i64, usize), (usize, usize));
+    let mut best: Option<Best> = None;
     for i in 0..matches.len() {
         for j in i..matches.len() {
             if matches[j].last - matches[i].first >= crop {

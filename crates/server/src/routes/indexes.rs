@@ -1,9 +1,9 @@
-//! Indexes, their stats and settings, and swaps.
+//! Indexes, their stats, and swaps (settings: [`super::settings`]).
 
 use std::collections::BTreeMap;
 
 use hyper::StatusCode;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use task_model::{Code, Details, IndexSwap, IndexUid, Operation};
 
 use super::{blocking, enqueue, index_uid, task_params};
@@ -122,74 +122,4 @@ pub(crate) async fn swap(mut req: Req) -> Reply {
     }
     let details = Details::IndexSwap { swaps: swaps.clone() };
     enqueue(&req, None, Operation::IndexSwap { swaps }, details, None).await
-}
-
-/// Settings meili-lite stores and returns; they do not change indexing yet.
-const SETTINGS: &[&str] = &[
-    "displayedAttributes",
-    "searchableAttributes",
-    "filterableAttributes",
-    "sortableAttributes",
-    "rankingRules",
-    "stopWords",
-    "nonSeparatorTokens",
-    "separatorTokens",
-    "dictionary",
-    "synonyms",
-    "distinctAttribute",
-    "proximityPrecision",
-    "typoTolerance",
-    "faceting",
-    "pagination",
-    "embedders",
-    "searchCutoffMs",
-    "localizedAttributes",
-    "facetSearch",
-    "prefixSearch",
-];
-
-fn default_settings() -> Map<String, Value> {
-    let defaults = json!({
-        "displayedAttributes": ["*"],
-        "searchableAttributes": ["*"],
-        "filterableAttributes": [],
-        "sortableAttributes": [],
-        "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness"],
-        "stopWords": [],
-        "nonSeparatorTokens": [],
-        "separatorTokens": [],
-        "dictionary": [],
-        "synonyms": {},
-        "distinctAttribute": null,
-        "proximityPrecision": "byWord",
-        "typoTolerance": {"enabled": true, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}, "disableOnWords": [], "disableOnAttributes": []},
-        "faceting": {"maxValuesPerFacet": 100, "sortFacetValuesBy": {"*": "alpha"}},
-        "pagination": {"maxTotalHits": 1000},
-        "embedders": {},
-        "searchCutoffMs": null,
-        "localizedAttributes": null,
-        "facetSearch": true,
-        "prefixSearch": "indexingTime",
-    });
-    match defaults {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
-}
-
-pub(crate) async fn get_settings(req: Req, uid: &str) -> Reply {
-    req.query.deny_unknown(&[])?;
-    let uid = index_uid(uid)?;
-    let meta = req.state.store.index(&uid)?;
-    let mut settings = default_settings();
-    settings.extend(meta.settings);
-    Ok(json_response(StatusCode::OK, &settings))
-}
-
-pub(crate) async fn update_settings(mut req: Req, uid: &str) -> Reply {
-    task_params(&req, &[])?;
-    let uid = index_uid(uid)?;
-    let settings = object(req.json().await?, SETTINGS)?;
-    let details = Details::SettingsUpdate { settings: settings.clone() };
-    enqueue(&req, Some(uid), Operation::SettingsUpdate { settings }, details, None).await
 }

@@ -3,6 +3,8 @@
 pub(crate) mod documents;
 pub(crate) mod indexes;
 pub(crate) mod meta;
+pub(crate) mod search;
+pub(crate) mod settings;
 pub(crate) mod staging;
 pub(crate) mod tasks;
 pub(crate) mod webhooks;

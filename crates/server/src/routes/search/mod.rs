@@ -1,0 +1,234 @@
+//! `POST`/`GET /indexes/{uid}/search` and `POST /multi-search`.
+
+mod multi;
+mod params;
+
+pub(crate) use multi::multi_search;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use hyper::StatusCode;
+use serde_json::{json, Map, Value};
+use task_model::{Code, IndexUid};
+
+use crate::http::json_response;
+use crate::router::{Reply, Req};
+use crate::routes::{blocking, index_uid};
+use crate::serve::AppState;
+use crate::settings::json::Path;
+use crate::Error;
+use params::SearchParams;
+use search::format::{FormatOptions, Formatter};
+use search::{Ranked, SearchRequest, Settings};
+
+pub(crate) async fn search_post(mut req: Req, uid: &str) -> Reply {
+    req.query.deny_unknown(&[])?;
+    let uid = index_uid(uid)?;
+    let body = req.json().await?;
+    let Value::Object(map) = &body else {
+        return Err(crate::params::wrong_type("", "an object", &body, Code::BadRequest));
+    };
+    let params = SearchParams::from_json(map, &Path::root(), &[], |_, _, _| Ok(()))?;
+    respond(req.state, uid, params).await
+}
+
+pub(crate) async fn search_get(req: Req, uid: &str) -> Reply {
+    let uid = index_uid(uid)?;
+    let params = SearchParams::from_query(&req.query)?;
+    respond(req.state, uid, params).await
+}
+
+async fn respond(state: Arc<AppState>, uid: IndexUid, params: SearchParams) -> Reply {
+    let started = Instant::now();
+    let mut result = blocking(move || {
+        let found = Found::search(&state, &uid, &params, false)?;
+        Ok(found.response(&params))
+    })
+    .await?;
+    result.insert("processingTimeMs".into(), json!(started.elapsed().as_millis() as u64));
+    result.insert("requestUid".into(), json!(uuid::Uuid::now_v7()));
+    Ok(json_response(StatusCode::OK, &reorder(result)))
+}
+
+/// Meilisearch's order of a response's fields.
+fn reorder(mut result: Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for key in [
+        "indexUid",
+        "hits",
+        "query",
+        "processingTimeMs",
+        "limit",
+        "offset",
+        "estimatedTotalHits",
+        "hitsPerPage",
+        "page",
+        "totalPages",
+        "totalHits",
+        "requestUid",
+    ] {
+        if let Some(v) = result.remove(key) {
+            out.insert(key.into(), v);
+        }
+    }
+    out
+}
+
+/// The window of hits a request asks for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    pub offset: usize,
+    pub limit: usize,
+    /// `Some((page, hitsPerPage))` in page mode.
+    pub page: Option<(usize, usize)>,
+}
+
+impl Window {
+    pub fn of(params: &SearchParams) -> Self {
+        if params.page.is_some() || params.hits_per_page.is_some() {
+            let (page, per) = (params.page.unwrap_or(1), params.hits_per_page.unwrap_or(20));
+            let offset = page.saturating_sub(1).saturating_mul(per);
+            Window { offset, limit: if page == 0 { 0 } else { per }, page: Some((page, per)) }
+        } else {
+            Window { offset: params.offset.unwrap_or(0), limit: params.limit.unwrap_or(20), page: None }
+        }
+    }
+
+    /// Never past `maxTotalHits`.
+    pub fn capped(self, max: usize) -> (usize, usize) {
+        let offset = self.offset.min(max);
+        (offset, self.limit.min(max - offset))
+    }
+}
+
+/// One search's outcome, before it is shown.
+pub(crate) struct Found {
+    pub settings: Settings,
+    pub ranked: Ranked,
+    /// The hits' documents, in hit order (`None`: deleted meanwhile).
+    pub documents: Vec<Option<Map<String, Value>>>,
+    pub window: Window,
+}
+
+impl Found {
+    pub fn search(state: &AppState, uid: &IndexUid, params: &SearchParams, federated: bool) -> Result<Self, Error> {
+        params.check_supported()?;
+        let meta = state.store.index(uid)?;
+        let settings = Settings::from_stored(&meta.settings);
+        check_search_on(uid, &settings, params.attributes_to_search_on.as_deref())?;
+        let window = Window::of(params);
+        let (offset, limit) =
+            if federated { (0, window.offset + window.limit) } else { window.capped(settings.max_total_hits) };
+        let request = SearchRequest {
+            q: params.q.clone(),
+            offset,
+            limit,
+            matching_strategy: params.matching_strategy,
+            attributes_to_search_on: params.attributes_to_search_on.clone(),
+            ranking_score_threshold: params.ranking_score_threshold,
+            candidate_seqs: federated,
+        };
+        let ranked =
+            state.search.index(meta.tree).map_err(Error::Search)?.search(&settings, &request).map_err(Error::Search)?;
+        let ids: Vec<&str> = ranked.hits.iter().map(|h| h.id.as_str()).collect();
+        let documents = state.store.documents_by_id(&meta, &ids)?;
+        Ok(Found { settings, ranked, documents, window })
+    }
+
+    /// The hits as shown, each with its score.
+    pub fn hits(&self, params: &SearchParams) -> Vec<(Map<String, Value>, f64)> {
+        let formatter = Formatter::new(&self.ranked.query, &self.settings, format_options(params));
+        let displayed = |key: &str| patterns_hold(self.settings.displayed_attributes.as_deref(), key);
+        let retrieved = |key: &str| displayed(key) && patterns_hold(params.attributes_to_retrieve.as_deref(), key);
+        let mut hits = Vec::new();
+        for (hit, document) in self.ranked.hits.iter().zip(&self.documents) {
+            let Some(document) = document else { continue };
+            let shown: Map<String, Value> =
+                document.iter().filter(|(k, _)| displayed(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let mut out: Map<String, Value> =
+                shown.iter().filter(|(k, _)| retrieved(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let keys: Vec<&str> = shown.keys().map(String::as_str).collect();
+            if formatter.wants_formatted(&keys) {
+                out.insert("_formatted".into(), Value::Object(formatter.formatted(&shown, &retrieved)));
+            }
+            if params.show_matches_position {
+                out.insert("_matchesPosition".into(), Value::Object(formatter.matches_position(&shown)));
+            }
+            if params.show_ranking_score {
+                out.insert("_rankingScore".into(), json!(hit.score));
+            }
+            if params.show_ranking_score_details {
+                out.insert("_rankingScoreDetails".into(), Value::Object(hit.details.clone()));
+            }
+            hits.push((out, hit.score));
+        }
+        hits
+    }
+
+    fn response(&self, params: &SearchParams) -> Map<String, Value> {
+        let hits: Vec<Value> = self.hits(params).into_iter().map(|(h, _)| Value::Object(h)).collect();
+        let mut out = Map::new();
+        out.insert("hits".into(), Value::Array(hits));
+        out.insert("query".into(), json!(params.q.as_deref().unwrap_or("")));
+        out.extend(counts(self.window, self.ranked.candidates));
+        out
+    }
+}
+
+/// `limit`, `offset`, `estimatedTotalHits`, or the page-mode counts.
+pub(crate) fn counts(window: Window, total: usize) -> Map<String, Value> {
+    let mut out = Map::new();
+    match window.page {
+        None => {
+            out.insert("limit".into(), json!(window.limit));
+            out.insert("offset".into(), json!(window.offset));
+            out.insert("estimatedTotalHits".into(), json!(total));
+        }
+        Some((page, per)) => {
+            out.insert("hitsPerPage".into(), json!(per));
+            out.insert("page".into(), json!(page));
+            out.insert("totalPages".into(), json!(if per == 0 { 0 } else { total.div_ceil(per) }));
+            out.insert("totalHits".into(), json!(total));
+        }
+    }
+    out
+}
+
+fn format_options(params: &SearchParams) -> FormatOptions {
+    let crop = params.attributes_to_crop.iter().flatten().map(|a| match a.rsplit_once(':') {
+        Some((name, n)) => (name.to_owned(), n.parse().ok()),
+        None => (a.clone(), None),
+    });
+    FormatOptions {
+        attributes_to_highlight: params.attributes_to_highlight.clone().unwrap_or_default(),
+        attributes_to_crop: crop.collect(),
+        crop_length: params.crop_length,
+        crop_marker: params.crop_marker.clone(),
+        highlight_pre_tag: params.highlight_pre_tag.clone(),
+        highlight_post_tag: params.highlight_post_tag.clone(),
+    }
+}
+
+/// Whether a top-level `key` is named by `patterns` (`None`: all of them):
+/// `*`, the key itself, or an attribute nested in it.
+fn patterns_hold(patterns: Option<&[String]>, key: &str) -> bool {
+    let Some(patterns) = patterns else { return true };
+    patterns.iter().any(|p| p == "*" || p == key || p.strip_prefix(key).is_some_and(|r| r.starts_with('.')))
+}
+
+/// `attributesToSearchOn` may only name searchable attributes.
+fn check_search_on(uid: &IndexUid, settings: &Settings, on: Option<&[String]>) -> Result<(), Error> {
+    let (Some(on), Some(searchable)) = (on, &settings.searchable_attributes) else { return Ok(()) };
+    let under = |a: &str, s: &str| a == s || a.strip_prefix(s).is_some_and(|r| r.starts_with('.'));
+    if let Some(bad) = on.iter().find(|a| !searchable.iter().any(|s| under(a, s))) {
+        let available = searchable.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+        return Err(Error::new(
+            Code::InvalidSearchAttributesToSearchOn,
+            format!(
+                "Index `{uid}`: Attribute `{bad}` is not searchable. Available searchable attributes are: {available}."
+            ),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! Search end to end: the search index follows the documents through
+//! updates, deletions, settings, swaps, deploys, restarts and kill -9.
+
+#![allow(clippy::unwrap_used)] // Test code: a panic is a failure report.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::Server;
+use serde_json::{json, Value};
+
+fn search(s: &Server, index: &str, body: Value) -> Value {
+    let resp = s.post_json(&format!("/indexes/{index}/search"), &body);
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    resp.json()
+}
+
+fn ids(result: &Value) -> Vec<String> {
+    result["hits"].as_array().unwrap().iter().map(|h| h["id"].to_string().trim_matches('"').to_owned()).collect()
+}
+
+fn add(s: &Server, index: &str, method: &str, docs: Value) -> Value {
+    let uid =
+        s.enqueue(method, &format!("/indexes/{index}/documents"), "application/json", docs.to_string().as_bytes());
+    let task = s.wait_task(uid);
+    assert_eq!(task["status"], "succeeded", "{task}");
+    task
+}
+
+fn settle(s: &Server, resp: common::Resp) -> Value {
+    assert_eq!(resp.status, 202, "{}", String::from_utf8_lossy(&resp.body));
+    let task = s.wait_task(resp.json()["taskUid"].as_u64().unwrap());
+    assert_eq!(task["status"], "succeeded", "{task}");
+    task
+}
+
+/// A word of four letters for `i`: too short for typos, so that it finds
+/// its own document only.
+fn word(i: u64) -> String {
+    (0..4).map(|k| char::from(b'a' + (i / 26u64.pow(k) % 26) as u8)).collect()
+}
+
+/// Documents `from..to`: each has a word of its own and a word all share.
+fn numbered(from: u64, to: u64) -> String {
+    (from..to).map(|i| format!("{{\"id\":{i},\"text\":\"common {} words\"}}\n", word(i))).collect()
+}
+
+#[test]
+fn the_index_follows_updates_deletions_and_settings() {
+    let s = Server::start();
+    add(
+        &s,
+        "books",
+        "POST",
+        json!([
+            {"id": 1, "title": "Dune", "text": "desert planet spice"},
+            {"id": 2, "title": "Emma", "text": "village matchmaking"},
+        ]),
+    );
+    assert_eq!(ids(&search(&s, "books", json!({"q": "spice"}))), ["1"]);
+    // A partial update is searched as merged; the old words go.
+    add(&s, "books", "PUT", json!([{"id": 1, "text": "sandworms"}]));
+    assert!(ids(&search(&s, "books", json!({"q": "spice"}))).is_empty());
+    assert_eq!(ids(&search(&s, "books", json!({"q": "sandworms dune"}))), ["1"]);
+    settle(&s, s.delete("/indexes/books/documents/1"));
+    assert!(ids(&search(&s, "books", json!({"q": "sandworms"}))).is_empty());
+    // Stop words change what is indexed: the index is rebuilt within the task.
+    settle(&s, s.send_json("PUT", "/indexes/books/settings/stop-words", &json!(["village"])));
+    let all = search(&s, "books", json!({"q": "village matchmaking", "matchingStrategy": "all"}));
+    assert_eq!(ids(&all), ["2"], "the stop word is not required");
+    settle(&s, s.delete("/indexes/books/documents"));
+    assert_eq!(search(&s, "books", json!({}))["estimatedTotalHits"], 0);
+    settle(&s, s.delete("/indexes/books"));
+    s.post_json("/indexes/books/search", &json!({"q": "x"})).assert_error(404, "index_not_found");
+}
+
+#[test]
+fn swaps_and_deploys_carry_the_search_index() {
+    let s = Server::start();
+    add(&s, "a", "POST", json!([{"id": 1, "t": "alpha"}]));
+    add(&s, "b", "POST", json!([{"id": 2, "t": "beta"}]));
+    settle(&s, s.post_json("/swap-indexes", &json!([{"indexes": ["a", "b"]}])));
+    assert_eq!(ids(&search(&s, "a", json!({"q": "beta"}))), ["2"]);
+    assert_eq!(ids(&search(&s, "b", json!({"q": "alpha"}))), ["1"]);
+    // A deploy replaces the documents and their search index in one switch.
+    let staged = s.request(
+        "POST",
+        "/indexes/a/staging/snapshot",
+        &[("Content-Type", "application/json")],
+        json!([{"id": 3, "t": "gamma"}]).to_string().as_bytes(),
+    );
+    assert_eq!(staged.status, 200, "{}", String::from_utf8_lossy(&staged.body));
+    settle(&s, s.request("POST", "/indexes/a/deploy", &[], b""));
+    assert_eq!(ids(&search(&s, "a", json!({"q": "gamma"}))), ["3"]);
+    assert!(ids(&search(&s, "a", json!({"q": "beta"}))).is_empty());
+}
+
+/// After kill -9 at any point of a large import, the re-run batch leaves
+/// documents and search index identical: every document is found by its own
+/// word, and the counts agree.
+#[test]
+fn kill9_during_indexing_leaves_documents_and_search_identical() {
+    let mut s = Server::start();
+    add(&s, "crash", "POST", json!([{"id": 0, "text": "seed"}]));
+    let n = 30_000;
+    let big = s.enqueue("POST", "/indexes/crash/documents", "application/x-ndjson", numbered(1, n).as_bytes());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s.get(&format!("/tasks/{big}")).json()["status"] != "processing" {
+        assert!(Instant::now() < deadline, "the import never started");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    s.kill9();
+    s.launch();
+    assert_eq!(s.wait_task(big)["status"], "succeeded");
+    let check = |s: &Server| {
+        let documents = s.get("/indexes/crash/stats").json()["numberOfDocuments"].as_u64().unwrap();
+        assert_eq!(documents, n);
+        assert_eq!(search(s, "crash", json!({"limit": 0}))["estimatedTotalHits"], documents);
+        assert_eq!(search(s, "crash", json!({"q": "common", "limit": 0}))["estimatedTotalHits"], documents - 1);
+        for i in [1, 777, 12_345, n - 1] {
+            // A trailing space: the word is whole, not a prefix.
+            assert_eq!(ids(&search(s, "crash", json!({"q": format!("{} ", word(i))}))), [i.to_string()]);
+        }
+    };
+    check(&s);
+    // And again after a clean stop and start, from what is on disk.
+    assert!(s.terminate().success());
+    s.launch();
+    check(&s);
+}
