@@ -84,8 +84,12 @@ pub(crate) struct Collected {
 
 enum Alternative {
     Word(Vec<Derivation>),
-    /// Words that must follow each other, matched exactly.
-    Phrase(Vec<Option<tantivy::postings::TermInfo>>),
+    /// Words that must follow each other, matched exactly; `exact` unless
+    /// it stands for a synonym.
+    Phrase {
+        infos: Vec<Option<tantivy::postings::TermInfo>>,
+        exact: bool,
+    },
 }
 
 /// Collects the candidates of `query` in one segment.
@@ -107,7 +111,8 @@ pub(crate) fn collect(
     let alive = segment.alive_bitset();
     let excluded = excluded_docs(&inverted, &query.excluded)?;
 
-    let mut slots: HashMap<DocId, usize> = HashMap::new();
+    // Document → its candidate, dense: a hash map cost more than the postings.
+    let mut slots: Vec<u32> = vec![u32::MAX; segment.max_doc() as usize];
     let mut candidates: Vec<Candidate> = Vec::new();
     let n = query.terms.len();
     let mut positions = Vec::new();
@@ -121,16 +126,17 @@ pub(crate) fn collect(
                 if occurrence.typos > 0 && fields.no_typos.get(occurrence.field() as usize) == Some(&true) {
                     return;
                 }
-                let slot = *slots.entry(doc).or_insert_with(|| {
+                let slot = &mut slots[doc as usize];
+                if *slot == u32::MAX {
+                    *slot = candidates.len() as u32;
                     candidates.push(Candidate {
                         segment: segment_ord,
                         doc,
                         terms: vec![Vec::new(); n],
                         counts: Vec::new(),
                     });
-                    candidates.len() - 1
-                });
-                candidates[slot].terms[t].push(occurrence);
+                }
+                candidates[*slot as usize].terms[t].push(occurrence);
             };
             match alternative {
                 Alternative::Word(derivations) => {
@@ -147,10 +153,10 @@ pub(crate) fn collect(
                         }
                     }
                 }
-                Alternative::Phrase(infos) => {
+                Alternative::Phrase { infos, exact } => {
                     for (doc, starts) in phrase_starts(&inverted, infos)? {
                         for position in starts {
-                            add(doc, Occurrence { position, len: infos.len() as u32, typos: 0, exact: true });
+                            add(doc, Occurrence { position, len: infos.len() as u32, typos: 0, exact: *exact });
                         }
                     }
                 }
@@ -188,7 +194,15 @@ fn derive_all(inverted: &InvertedIndexReader, query: &Query, settings: &Settings
         for synonym in synonyms(term, settings) {
             let words: Vec<String> = synonym.split_whitespace().map(crate::analyzer::normalize_word).collect();
             let term = Term { words, position: term.position, prefix: false };
-            alts.push(alternative(inverted, &term, &Settings { typo_tolerance: no_typos(), ..settings.clone() })?);
+            // A synonym costs no typo but is not the word typed.
+            let synonym =
+                match alternative(inverted, &term, &Settings { typo_tolerance: no_typos(), ..settings.clone() })? {
+                    Alternative::Word(derivations) => {
+                        Alternative::Word(derivations.into_iter().map(|d| Derivation { exact: false, ..d }).collect())
+                    }
+                    Alternative::Phrase { infos, .. } => Alternative::Phrase { infos, exact: false },
+                };
+            alts.push(synonym);
         }
         alternatives.push(alts);
     }
@@ -202,7 +216,7 @@ fn no_typos() -> crate::settings::TypoTolerance {
 fn alternative(inverted: &InvertedIndexReader, term: &Term, settings: &Settings) -> Result<Alternative, Error> {
     let dict = inverted.terms();
     Ok(if term.is_phrase() {
-        Alternative::Phrase(term.words.iter().map(|w| dict.get(w)).collect::<Result<_, _>>()?)
+        Alternative::Phrase { infos: term.words.iter().map(|w| dict.get(w)).collect::<Result<_, _>>()?, exact: true }
     } else {
         let word = &term.words[0];
         Alternative::Word(derive(dict, word, term.prefix, allowed_typos(word, &settings.typo_tolerance))?)

@@ -13,6 +13,7 @@
 //! documents themselves for the hits a search returns.
 
 pub mod analyzer;
+mod bucket;
 mod candidates;
 mod derive;
 pub mod document;

@@ -134,57 +134,71 @@ pub(crate) enum Verdict {
     },
 }
 
-/// One rule's part of a document's sort key; greater is better.
+/// One rule's verdict as a sort key; greater is better. Keys of one rule
+/// are of one kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum KeyPart {
-    Rank(u32),
+pub(crate) enum RuleKey {
+    Ranks([u32; 2]),
     Value { key: Option<Vec<u8>>, ascending: bool },
 }
 
-impl PartialOrd for KeyPart {
+impl PartialOrd for RuleKey {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl Ord for KeyPart {
+impl Ord for RuleKey {
     fn cmp(&self, other: &Self) -> Ordering {
         match (self, other) {
-            (KeyPart::Rank(a), KeyPart::Rank(b)) => a.cmp(b),
-            (KeyPart::Value { key: a, ascending }, KeyPart::Value { key: b, .. }) => {
+            (RuleKey::Ranks(a), RuleKey::Ranks(b)) => a.cmp(b),
+            (RuleKey::Value { key: a, ascending }, RuleKey::Value { key: b, .. }) => {
                 sortkey::better(a.as_deref(), b.as_deref(), *ascending)
             }
-            // Both keys come from the same rules: never mixed.
-            (KeyPart::Rank(_), KeyPart::Value { .. }) => Ordering::Greater,
-            (KeyPart::Value { .. }, KeyPart::Rank(_)) => Ordering::Less,
+            (RuleKey::Ranks(_), RuleKey::Value { .. }) => Ordering::Greater,
+            (RuleKey::Value { .. }, RuleKey::Ranks(_)) => Ordering::Less,
         }
     }
 }
 
-/// A document's sort key: its verdicts in rule order.
-pub(crate) fn sort_key(verdicts: &[Verdict]) -> Vec<KeyPart> {
-    let mut key = Vec::new();
-    for v in verdicts {
-        match v {
-            Verdict::Custom { key: value, ascending, .. } => {
-                key.push(KeyPart::Value { key: value.clone(), ascending: *ascending })
-            }
-            other => key.extend(other.ranks().into_iter().map(|r| KeyPart::Rank(r.rank))),
+/// The terms a document is ranked on: a bit per query term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Kept(u16);
+
+impl Kept {
+    /// The kept terms' indices, in query order, in `buf`.
+    fn terms(self, n: usize, buf: &mut [usize; crate::query::MAX_TERMS]) -> &[usize] {
+        let mut len = 0;
+        for t in (0..n).filter(|t| self.0 & (1 << t) != 0) {
+            buf[len] = t;
+            len += 1;
         }
+        &buf[..len]
     }
-    key
 }
 
 impl Verdict {
     /// The ranks this verdict contributes to the score and the order.
-    pub fn ranks(&self) -> Vec<Rank> {
-        match *self {
-            Self::Words { matching, max } => vec![Rank { rank: matching, max }],
-            Self::Typo { count, max } => vec![Rank::from_cost(count, max)],
-            Self::Proximity(r) | Self::AttributeRank(r) | Self::WordPosition(r) => vec![r],
-            Self::Attribute { fid, position } => vec![fid, position],
-            Self::Exactness { kind, words } => vec![Rank { rank: kind as u32, max: 3 }, words],
-            Self::Custom { .. } => Vec::new(),
+    pub fn ranks(&self) -> impl Iterator<Item = Rank> + Clone {
+        let pair = match *self {
+            Self::Words { matching, max } => [Some(Rank { rank: matching, max }), None],
+            Self::Typo { count, max } => [Some(Rank::from_cost(count, max)), None],
+            Self::Proximity(r) | Self::AttributeRank(r) | Self::WordPosition(r) => [Some(r), None],
+            Self::Attribute { fid, position } => [Some(fid), Some(position)],
+            Self::Exactness { kind, words } => [Some(Rank { rank: kind as u32, max: 3 }), Some(words)],
+            Self::Custom { .. } => [None, None],
+        };
+        pair.into_iter().flatten()
+    }
+
+    /// This verdict as a part of the sort key; greater is better.
+    pub fn key(&self) -> RuleKey {
+        match self {
+            Self::Custom { key, ascending, .. } => RuleKey::Value { key: key.clone(), ascending: *ascending },
+            other => {
+                let mut ranks = other.ranks().map(|r| r.rank);
+                RuleKey::Ranks([ranks.next().unwrap_or(0), ranks.next().unwrap_or(0)])
+            }
         }
     }
 
@@ -322,45 +336,54 @@ pub(crate) struct Ranker<'a> {
 impl Ranker<'_> {
     /// The terms the document is ranked on (the words rule's bucket), or
     /// `None` if even the most reduced query does not match it.
-    pub fn kept(&self, c: &Candidate) -> Option<Vec<bool>> {
-        let mut kept = vec![true; self.terms.len()];
-        for dropped in 0..=self.removal.len() {
-            if (0..self.terms.len()).all(|t| !kept[t] || c.has(t)) {
-                return Some(kept);
+    pub fn kept(&self, c: &Candidate) -> Option<Kept> {
+        let mut kept: u16 = (1 << self.terms.len()) - 1;
+        for step in 0..=self.removal.len() {
+            if (0..self.terms.len()).all(|t| kept & (1 << t) == 0 || c.has(t)) {
+                return Some(Kept(kept));
             }
-            if let Some(&t) = self.removal.get(dropped) {
-                kept[t] = false;
+            if let Some(&t) = self.removal.get(step) {
+                kept &= !(1 << t);
             }
         }
         None
     }
 
     /// The verdict of every rule; `value` reads the document's sort keys.
-    pub fn verdicts(&self, c: &Candidate, kept: &[bool], value: &dyn Fn(u32, End) -> Option<Vec<u8>>) -> Vec<Verdict> {
-        let kept_terms: Vec<usize> = (0..self.terms.len()).filter(|&t| kept[t]).collect();
+    pub fn verdicts(&self, c: &Candidate, kept: Kept, value: &dyn Fn(u32, End) -> Option<Vec<u8>>) -> Vec<Verdict> {
+        self.rules.iter().map(|rule| self.verdict(rule, c, kept, value)).collect()
+    }
+
+    /// One rule's verdict.
+    pub fn verdict(
+        &self,
+        rule: &Rule,
+        c: &Candidate,
+        kept: Kept,
+        value: &dyn Fn(u32, End) -> Option<Vec<u8>>,
+    ) -> Verdict {
+        let mut buf = [0; crate::query::MAX_TERMS];
+        let kept_terms = kept.terms(self.terms.len(), &mut buf);
         let len = |t: usize| self.terms[t].word_count();
-        self.rules
-            .iter()
-            .map(|rule| match rule {
-                Rule::Words => Verdict::Words {
-                    matching: kept_terms.iter().map(|&t| len(t)).sum(),
-                    max: (0..self.terms.len()).map(len).sum(),
-                },
-                Rule::Typo => Verdict::Typo {
-                    count: kept_terms.iter().map(|&t| u32::from(c.best_typos(t).unwrap_or(0))).sum(),
-                    max: kept_terms.iter().map(|&t| max_typo_cost(&self.terms[t], self.allowed_typos[t])).sum(),
-                },
-                Rule::Proximity => Verdict::Proximity(self.proximity(c, &kept_terms)),
-                Rule::AttributeRank => Verdict::AttributeRank(self.attribute_rank(c, &kept_terms)),
-                Rule::WordPosition => Verdict::WordPosition(self.word_position(c, &kept_terms)),
-                Rule::Attribute => Verdict::Attribute {
-                    fid: self.attribute_rank(c, &kept_terms),
-                    position: self.word_position(c, &kept_terms),
-                },
-                Rule::Exactness => self.exactness(c, &kept_terms),
-                Rule::Custom { .. } => custom_verdict(rule, value),
-            })
-            .collect()
+        match rule {
+            Rule::Words => Verdict::Words {
+                matching: kept_terms.iter().map(|&t| len(t)).sum(),
+                max: (0..self.terms.len()).map(len).sum(),
+            },
+            Rule::Typo => Verdict::Typo {
+                count: kept_terms.iter().map(|&t| u32::from(c.best_typos(t).unwrap_or(0))).sum(),
+                max: kept_terms.iter().map(|&t| max_typo_cost(&self.terms[t], self.allowed_typos[t])).sum(),
+            },
+            Rule::Proximity => Verdict::Proximity(self.proximity(c, kept_terms)),
+            Rule::AttributeRank => Verdict::AttributeRank(self.attribute_rank(c, kept_terms)),
+            Rule::WordPosition => Verdict::WordPosition(self.word_position(c, kept_terms)),
+            Rule::Attribute => Verdict::Attribute {
+                fid: self.attribute_rank(c, kept_terms),
+                position: self.word_position(c, kept_terms),
+            },
+            Rule::Exactness => self.exactness(c, kept_terms),
+            Rule::Custom { .. } => custom_verdict(rule, value),
+        }
     }
 
     /// Each pair of terms next to each other in the query costs 0 when

@@ -7,10 +7,11 @@ use serde_json::{Map, Value};
 use tantivy::DocId;
 
 use crate::analyzer::Analyzer;
+use crate::bucket::{bucket_sort, Entry};
 use crate::candidates::{collect, Candidate, FieldRanks};
 use crate::derive::allowed_typos;
 use crate::query::{parse, Query};
-use crate::rank::{custom_verdict, global_score, query_rules, sort_key, KeyPart, Rank, Ranker, Verdict};
+use crate::rank::{custom_verdict, global_score, query_rules, Rank, Ranker, Rule, RuleKey, Verdict};
 use crate::sortkey::{self, End};
 use crate::{Error, SearchIndex, Settings};
 
@@ -64,15 +65,6 @@ pub struct Ranked {
     pub candidate_seqs: Vec<u64>,
 }
 
-/// A candidate with what it ranked on.
-struct Scored {
-    segment: u32,
-    doc: DocId,
-    seq: u64,
-    key: Vec<KeyPart>,
-    verdicts: Vec<Verdict>,
-}
-
 impl SearchIndex {
     /// Runs `request` with the index's `settings`.
     pub fn search(&self, settings: &Settings, request: &SearchRequest) -> Result<Ranked, Error> {
@@ -91,23 +83,18 @@ impl SearchIndex {
         );
         let columns = Columns::open(&searcher)?;
 
-        let mut scored: Vec<Scored> = Vec::new();
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut exact_form = vec![false; query.terms.len()];
+        let mut entries: Vec<Entry> = Vec::new();
         if query.is_placeholder() {
             for (ord, segment) in searcher.segment_readers().iter().enumerate() {
                 let excluded = crate::candidates::excluded(segment, self.fields.words, &query.excluded)?;
-                for doc in 0..segment.max_doc() {
-                    if segment.is_deleted(doc) || excluded.contains(&doc) {
-                        continue;
-                    }
-                    let values = columns.values(ord as u32, doc);
-                    let verdicts: Vec<Verdict> = rules.iter().map(|r| custom_verdict(r, &values)).collect();
+                for doc in (0..segment.max_doc()).filter(|&d| !segment.is_deleted(d) && !excluded.contains(&d)) {
                     let seq = columns.seq(ord as u32, doc);
-                    scored.push(Scored { segment: ord as u32, doc, seq, key: sort_key(&verdicts), verdicts });
+                    entries.push(Entry { segment: ord as u32, doc, seq, candidate: None });
                 }
             }
         } else {
-            let mut candidates: Vec<Candidate> = Vec::new();
-            let mut exact_form = vec![false; query.terms.len()];
             for (ord, segment) in searcher.segment_readers().iter().enumerate() {
                 let found = collect(ord as u32, segment, self.fields.words, &query, settings, &fields)?;
                 for (any, here) in exact_form.iter_mut().zip(found.exact_form) {
@@ -115,57 +102,61 @@ impl SearchIndex {
                 }
                 candidates.extend(found.candidates);
             }
-            let ranker = Ranker {
-                terms: &query.terms,
-                rules,
-                removal: removal_order(&query, request.matching_strategy, &candidates),
-                allowed_typos: query
-                    .terms
-                    .iter()
-                    .map(|t| allowed_typos(&t.words[0], &settings.typo_tolerance))
-                    .collect(),
-                exact_form,
-                fields: &fields,
-                max_weight: settings.searchable_attributes.as_ref().map_or(0, |a| a.len().saturating_sub(1) as u32),
-                proximity_by_attribute: settings.proximity_by_attribute,
-            };
-            for c in &candidates {
-                let Some(kept) = ranker.kept(c) else { continue };
-                let verdicts = ranker.verdicts(c, &kept, &columns.values(c.segment, c.doc));
+        }
+        let ranker = Ranker {
+            terms: &query.terms,
+            rules,
+            removal: removal_order(&query, request.matching_strategy, &candidates),
+            allowed_typos: query.terms.iter().map(|t| allowed_typos(&t.words[0], &settings.typo_tolerance)).collect(),
+            exact_form,
+            fields: &fields,
+            max_weight: settings.searchable_attributes.as_ref().map_or(0, |a| a.len().saturating_sub(1) as u32),
+            proximity_by_attribute: settings.proximity_by_attribute,
+        };
+        for (i, c) in candidates.iter().enumerate() {
+            if let Some(kept) = ranker.kept(c) {
                 let seq = columns.seq(c.segment, c.doc);
-                scored.push(Scored { segment: c.segment, doc: c.doc, seq, key: sort_key(&verdicts), verdicts });
+                entries.push(Entry { segment: c.segment, doc: c.doc, seq, candidate: Some((i as u32, kept)) });
             }
         }
+        let verdicts = |e: &Entry| -> Vec<Verdict> {
+            let values = columns.values(e.segment, e.doc);
+            match &e.candidate {
+                Some((i, kept)) => ranker.verdicts(&candidates[*i as usize], *kept, &values),
+                None => ranker.rules.iter().map(|r| custom_verdict(r, &values)).collect(),
+            }
+        };
         if let Some(threshold) = request.ranking_score_threshold {
-            scored.retain(|s| score(&s.verdicts) >= threshold);
+            entries.retain(|e| score(&verdicts(e)) >= threshold);
         }
-        let candidates = scored.len();
-        let candidate_seqs = if request.candidate_seqs { scored.iter().map(|s| s.seq).collect() } else { Vec::new() };
+        let total = entries.len();
+        let candidate_seqs = if request.candidate_seqs { entries.iter().map(|e| e.seq).collect() } else { Vec::new() };
 
-        // Best first: higher ranks rule by rule, then the older document.
-        let order = |a: &Scored, b: &Scored| b.key.cmp(&a.key).then(a.seq.cmp(&b.seq));
-        let end = window.end.min(scored.len());
-        if end > 0 && end < scored.len() {
-            scored.select_nth_unstable_by(end - 1, order);
-            scored.truncate(end);
-        }
-        scored.sort_unstable_by(order);
+        let key = |rule: &Rule, e: &Entry| -> RuleKey {
+            let values = columns.values(e.segment, e.doc);
+            match &e.candidate {
+                Some((i, kept)) => ranker.verdict(rule, &candidates[*i as usize], *kept, &values).key(),
+                None => custom_verdict(rule, &values).key(),
+            }
+        };
+        bucket_sort(&mut entries, &ranker.rules, window.end, key);
 
         let segments = searcher.segment_readers();
         let mut hits = Vec::new();
-        for s in scored.into_iter().skip(window.start).take(window.len()) {
-            let ids = segments[s.segment as usize]
+        for e in entries.iter().skip(window.start).take(window.len()) {
+            let ids = segments[e.segment as usize]
                 .fast_fields()
                 .str("id")?
                 .ok_or_else(|| Error::Damaged("no id column".into()))?;
             let mut id = String::new();
-            if let Some(ord) = ids.term_ords(s.doc).next() {
+            if let Some(ord) = ids.term_ords(e.doc).next() {
                 ids.ord_to_str(ord, &mut id)?;
             }
-            let details = s.verdicts.iter().enumerate().map(|(i, v)| v.details(i));
-            hits.push(ScoredHit { id, seq: s.seq, score: score(&s.verdicts), details: details.collect() });
+            let verdicts = verdicts(e);
+            let details = verdicts.iter().enumerate().map(|(i, v)| v.details(i));
+            hits.push(ScoredHit { id, seq: e.seq, score: score(&verdicts), details: details.collect() });
         }
-        Ok(Ranked { hits, candidates, query, candidate_seqs })
+        Ok(Ranked { hits, candidates: total, query, candidate_seqs })
     }
 }
 
@@ -188,19 +179,19 @@ impl Columns {
         self.seqs[segment as usize].first(doc).unwrap_or(u64::MAX)
     }
 
-    /// Reads a document's sort keys by field and end.
+    /// Reads a document's sort keys by field and end, when asked.
     fn values(&self, segment: u32, doc: DocId) -> impl Fn(u32, End) -> Option<Vec<u8>> + '_ {
-        let entries: Vec<Vec<u8>> = match &self.sortkeys[segment as usize] {
-            Some(column) => column
+        move |field, end| {
+            let column = self.sortkeys[segment as usize].as_ref()?;
+            let entries: Vec<Vec<u8>> = column
                 .term_ords(doc)
                 .filter_map(|ord| {
                     let mut bytes = Vec::new();
                     column.ord_to_bytes(ord, &mut bytes).ok().map(|_| bytes)
                 })
-                .collect(),
-            None => Vec::new(),
-        };
-        move |field, end| sortkey::find(&entries, field, end).map(<[u8]>::to_vec)
+                .collect();
+            sortkey::find(&entries, field, end).map(<[u8]>::to_vec)
+        }
     }
 }
 
