@@ -30,7 +30,8 @@ fn the_official_python_client_drives_meili_lite() {
     );
     let key = "python-client-master-key-0123456789";
     let s = common::Server::with_key(key);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/test_client.py");
+    // Every file of tests/python: the client basics, search and settings.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
     let out = Command::new(&python)
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
         .arg(&script)

@@ -19,6 +19,10 @@ pub(crate) struct Occurrence {
     pub len: u32,
     pub typos: u8,
     pub exact: bool,
+    /// A typo in an attribute of `disableOnAttributes`: no match, but its
+    /// position still counts for `wordPosition`, as Meilisearch's position
+    /// database holds it regardless of the attribute.
+    pub blocked: bool,
 }
 
 impl Occurrence {
@@ -42,11 +46,15 @@ pub(crate) struct Candidate {
 }
 
 impl Candidate {
+    /// Where `term` matches (typos in typo-free attributes left out).
+    pub fn live(&self, term: usize) -> impl Iterator<Item = &Occurrence> + Clone {
+        self.terms[term].iter().filter(|o| !o.blocked)
+    }
     pub fn has(&self, term: usize) -> bool {
-        !self.terms[term].is_empty()
+        self.live(term).next().is_some()
     }
     pub fn best_typos(&self, term: usize) -> Option<u8> {
-        self.terms[term].iter().map(|o| o.typos).min()
+        self.live(term).map(|o| o.typos).min()
     }
     pub fn word_count(&self, field: u32) -> Option<u32> {
         self.counts.iter().find(|c| *c >> 16 == field).map(|c| c & 0xffff)
@@ -118,13 +126,13 @@ pub(crate) fn collect(
     let mut positions = Vec::new();
     for (t, alternatives) in derived.alternatives.iter().enumerate() {
         for alternative in alternatives {
-            let mut add = |doc: DocId, occurrence: Occurrence| {
+            let mut add = |doc: DocId, mut occurrence: Occurrence| {
                 if alive.is_some_and(|a| !a.is_alive(doc)) || excluded.contains(&doc) {
                     return;
                 }
                 let Some(_) = fields.rank(occurrence.field()) else { return };
                 if occurrence.typos > 0 && fields.no_typos.get(occurrence.field() as usize) == Some(&true) {
-                    return;
+                    occurrence.blocked = true;
                 }
                 let slot = &mut slots[doc as usize];
                 if *slot == u32::MAX {
@@ -147,7 +155,10 @@ pub(crate) fn collect(
                         while doc != TERMINATED {
                             postings.positions(&mut positions);
                             for &position in &positions {
-                                add(doc, Occurrence { position, len: 1, typos: d.typos, exact: d.exact });
+                                add(
+                                    doc,
+                                    Occurrence { position, len: 1, typos: d.typos, exact: d.exact, blocked: false },
+                                );
                             }
                             doc = postings.advance();
                         }
@@ -156,7 +167,8 @@ pub(crate) fn collect(
                 Alternative::Phrase { infos, exact } => {
                     for (doc, starts) in phrase_starts(&inverted, infos)? {
                         for position in starts {
-                            add(doc, Occurrence { position, len: infos.len() as u32, typos: 0, exact: *exact });
+                            let len = infos.len() as u32;
+                            add(doc, Occurrence { position, len, typos: 0, exact: *exact, blocked: false });
                         }
                     }
                 }

@@ -372,7 +372,7 @@ impl Ranker<'_> {
             },
             Rule::Typo => Verdict::Typo {
                 count: kept_terms.iter().map(|&t| u32::from(c.best_typos(t).unwrap_or(0))).sum(),
-                max: kept_terms.iter().map(|&t| max_typo_cost(&self.terms[t], self.allowed_typos[t])).sum(),
+                max: kept_terms.iter().map(|&t| self.max_typos(c, t)).sum(),
             },
             Rule::Proximity => Verdict::Proximity(self.proximity(c, kept_terms)),
             Rule::AttributeRank => Verdict::AttributeRank(self.attribute_rank(c, kept_terms)),
@@ -383,6 +383,20 @@ impl Ranker<'_> {
             },
             Rule::Exactness => self.exactness(c, kept_terms),
             Rule::Custom { .. } => custom_verdict(rule, value),
+        }
+    }
+
+    /// The most typos term `t` could cost this document. After the
+    /// exactness rule, a term the document holds exactly loses its typo
+    /// derivations (Meilisearch's bucket keeps only the exact word; a word
+    /// too short for typos keeps the cost of a split, as there).
+    fn max_typos(&self, c: &Candidate, t: usize) -> u32 {
+        let exactness_first =
+            self.rules.iter().position(|r| *r == Rule::Exactness) < self.rules.iter().position(|r| *r == Rule::Typo);
+        if exactness_first && self.allowed_typos[t] > 0 && c.live(t).any(|o| o.exact) {
+            0
+        } else {
+            max_typo_cost(&self.terms[t], self.allowed_typos[t])
         }
     }
 
@@ -398,15 +412,20 @@ impl Ranker<'_> {
                 continue;
             }
             pairs += 1;
-            cost += self.pair_cost(&c.terms[l], &c.terms[r], self.terms[l].is_phrase() || self.terms[r].is_phrase());
+            cost += self.pair_cost(c.live(l), c.live(r), self.terms[l].is_phrase() || self.terms[r].is_phrase());
         }
         Rank::from_cost(cost, 3 * pairs)
     }
 
-    fn pair_cost(&self, left: &[Occurrence], right: &[Occurrence], phrase: bool) -> u32 {
+    fn pair_cost<'o>(
+        &self,
+        left: impl Iterator<Item = &'o Occurrence>,
+        right: impl Iterator<Item = &'o Occurrence> + Clone,
+        phrase: bool,
+    ) -> u32 {
         let mut best = 3;
         for l in left {
-            for r in right.iter().filter(|r| r.field() == l.field()) {
+            for r in right.clone().filter(|r| r.field() == l.field()) {
                 let cost = if self.proximity_by_attribute {
                     0
                 } else {
@@ -433,7 +452,7 @@ impl Ranker<'_> {
     fn attribute_rank(&self, c: &Candidate, kept: &[usize]) -> Rank {
         let mut cost = 0;
         for &t in kept {
-            let weight = c.terms[t].iter().filter_map(|o| self.fields.rank(o.field())).min().unwrap_or(0);
+            let weight = c.live(t).filter_map(|o| self.fields.rank(o.field())).min().unwrap_or(0);
             cost += u32::from(weight);
         }
         Rank::from_cost(cost, self.max_weight * kept.len() as u32)
@@ -454,7 +473,7 @@ impl Ranker<'_> {
     /// An attribute that is the query, or starts with it; then how many terms
     /// are there exactly as typed.
     fn exactness(&self, c: &Candidate, kept: &[usize]) -> Verdict {
-        let inexact = kept.iter().filter(|&&t| !c.terms[t].iter().any(|o| o.exact)).count();
+        let inexact = kept.iter().filter(|&&t| !c.live(t).any(|o| o.exact)).count();
         let words = Rank::from_cost(inexact as u32, kept.len() as u32);
         Verdict::Exactness { kind: self.match_type(c, kept), words }
     }
@@ -468,11 +487,10 @@ impl Ranker<'_> {
         let covered: u32 = exact.iter().map(|&t| self.terms[t].word_count()).sum();
         let mut best = MatchType::NoExactMatch;
         // A field where every exact term sits where it sits in the query.
-        let first = &c.terms[exact[0]];
-        for field in first.iter().filter(|o| o.exact).map(Occurrence::field) {
+        let first = c.live(exact[0]);
+        for field in first.filter(|o| o.exact).map(Occurrence::field) {
             let starts = exact.iter().all(|&t| {
-                c.terms[t]
-                    .iter()
+                c.live(t)
                     .any(|o| o.exact && o.field() == field && bucketed(o.word()) == bucketed(self.terms[t].position))
             });
             if !starts {
