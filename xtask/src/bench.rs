@@ -1,4 +1,4 @@
-//! `cargo xtask bench [enqueue|import|all]`: release build, loopback only,
+//! `cargo xtask bench [enqueue|import|webhooks|search|all]`: release build, loopback only,
 //! every loop bounded in time; each figure printed with a ratio measured in
 //! the same run.
 
@@ -25,10 +25,13 @@ const LOAD_TIME: Duration = Duration::from_secs(5);
 const IMPORT_DOCS: u64 = 100_000;
 
 pub fn run(which: &str) -> Result<(), String> {
-    if !matches!(which, "enqueue" | "import" | "webhooks" | "all") {
-        return Err(format!("unknown benchmark `{which}`: expected enqueue, import, webhooks or all"));
+    if !matches!(which, "enqueue" | "import" | "webhooks" | "search" | "all") {
+        return Err(format!("unknown benchmark `{which}`: expected enqueue, import, webhooks, search or all"));
     }
-    sh("cargo", &["build", "--release", "-p", "meili-lite"], &[])?;
+    // BENCH_BIN names the build to run, so there is nothing to build.
+    if std::env::var_os("BENCH_BIN").is_none() && (which != "search" || crate::bench_search::builds_meili_lite()) {
+        sh("cargo", &["build", "--release", "-p", "meili-lite"], &[])?;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     if matches!(which, "enqueue" | "all") {
         rt.block_on(enqueue())?;
@@ -38,6 +41,9 @@ pub fn run(which: &str) -> Result<(), String> {
     }
     if matches!(which, "webhooks" | "all") {
         rt.block_on(crate::bench_webhooks::run())?;
+    }
+    if matches!(which, "search" | "all") {
+        rt.block_on(crate::bench_search::run())?;
     }
     let machine = format!(
         "{} cores, {}; `cargo xtask bench {which}`, release build, loopback only.",
