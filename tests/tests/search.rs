@@ -75,6 +75,18 @@ fn the_index_follows_updates_deletions_and_settings() {
     s.post_json("/indexes/books/search", &json!({"q": "x"})).assert_error(404, "index_not_found");
 }
 
+/// Documents tied on every rule come in the order they were first added
+/// (Meilisearch's insertion order), not in id order, and keep their place
+/// when replaced.
+#[test]
+fn ties_go_to_the_document_added_first() {
+    let s = Server::start();
+    add(&s, "ties", "POST", json!([{"id": "c", "t": "same"}, {"id": "a", "t": "same"}]));
+    add(&s, "ties", "POST", json!([{"id": "b", "t": "same"}, {"id": "c", "t": "same", "n": 1}]));
+    assert_eq!(ids(&search(&s, "ties", json!({"q": "same"}))), ["c", "a", "b"]);
+    assert_eq!(ids(&search(&s, "ties", json!({}))), ["c", "a", "b"]);
+}
+
 #[test]
 fn swaps_and_deploys_carry_the_search_index() {
     let s = Server::start();

@@ -13,6 +13,15 @@ pub struct Changes<'a> {
     pub cleared: bool,
     /// By document id: the document as it now stands (`Some`), or deleted.
     pub documents: &'a std::collections::BTreeMap<String, Option<Vec<u8>>>,
+    /// The ids of `documents` in the order the batch first changed them.
+    pub arrival: &'a [String],
+}
+
+impl Changes<'_> {
+    /// Each changed document (`None`: deleted), in arrival order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Option<&[u8]>)> {
+        self.arrival.iter().map(|id| (id.as_str(), self.documents.get(id).and_then(|d| d.as_deref())))
+    }
 }
 
 /// A follower's failure; it fails the write that called it.

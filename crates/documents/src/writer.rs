@@ -21,6 +21,9 @@ pub struct IndexWriter {
     tree: sled::Tree,
     /// `Some(bytes)`: the document after this batch; `None`: deleted.
     overlay: BTreeMap<String, Option<Vec<u8>>>,
+    /// The overlay's ids in the order this batch first changed them: the
+    /// order a follower meets new documents in (Meilisearch's insertion order).
+    arrival: Vec<String>,
     cleared: bool,
     count: u64,
 }
@@ -29,7 +32,7 @@ impl IndexWriter {
     pub(crate) fn new(store: Store, meta: IndexMeta) -> Result<Self, Error> {
         let tree = store.documents_tree(&meta)?;
         let count = tree.get(COUNT_KEY)?.map_or(0, |v| be_u64(&v));
-        Ok(Self { store, meta, tree, overlay: BTreeMap::new(), cleared: false, count })
+        Ok(Self { store, meta, tree, overlay: BTreeMap::new(), arrival: Vec::new(), cleared: false, count })
     }
 
     pub fn meta(&self) -> &IndexMeta {
@@ -84,12 +87,19 @@ impl IndexWriter {
             if !self.exists(&id)? {
                 self.count += 1;
             }
-            self.overlay.insert(id, Some(bytes));
+            self.change(id, Some(bytes));
         }
         if self.meta.primary_key.is_none() {
             self.meta.primary_key = pk;
         }
         Ok(indexed)
+    }
+
+    fn change(&mut self, id: String, doc: Option<Vec<u8>>) {
+        if !self.overlay.contains_key(&id) {
+            self.arrival.push(id.clone());
+        }
+        self.overlay.insert(id, doc);
     }
 
     /// Deletes documents by id; returns how many existed.
@@ -100,7 +110,7 @@ impl IndexWriter {
                 deleted += 1;
                 self.count -= 1;
             }
-            self.overlay.insert(id.clone(), None);
+            self.change(id.clone(), None);
         }
         Ok(deleted)
     }
@@ -109,6 +119,7 @@ impl IndexWriter {
     pub fn clear(&mut self) -> Result<u64, Error> {
         let deleted = self.count;
         self.overlay.clear();
+        self.arrival.clear();
         self.cleared = true;
         self.count = 0;
         Ok(deleted)
@@ -154,7 +165,7 @@ impl IndexWriter {
         }
         debug_assert_eq!(count, self.count, "the count computed while staging");
         chunk.apply(&self.tree, count)?;
-        let changes = Changes { cleared: self.cleared, documents: &self.overlay };
+        let changes = Changes { cleared: self.cleared, documents: &self.overlay, arrival: &self.arrival };
         self.store.follow(|f| f.documents_changed(&self.meta, &changes))?;
         Ok(self.meta)
     }

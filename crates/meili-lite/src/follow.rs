@@ -62,8 +62,7 @@ impl Follower for SearchFollower {
     fn documents_changed(&self, meta: &IndexMeta, changes: &Changes<'_>) -> Result<(), FollowError> {
         let index = self.engine.index(meta.tree)?;
         let settings = Settings::from_stored(&meta.settings);
-        let documents = changes.documents.iter().map(|(id, doc)| (id, doc.as_deref()));
-        index.apply(meta.version, &settings, changes.cleared, documents)?;
+        index.apply(meta.version, &settings, changes.cleared, changes.iter())?;
         Ok(())
     }
 

@@ -6,20 +6,16 @@
 //! ranking all read these positions, and `searchableAttributes` only chooses
 //! at query time which field ids count, so changing it needs no re-indexing.
 
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STRING};
-use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{DocId, DocSet, SegmentReader, TERMINATED};
-use tantivy::{IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{IndexReader, IndexWriter, ReloadPolicy, Term};
 use tracing::debug;
 
-use crate::analyzer::Analyzer;
-use crate::document::{flatten, leaf_text, positioned_words, MAX_POSITION};
+use crate::indexer::Indexer;
 use crate::{Error, Settings};
 
 /// Counts each attribute's words, for "the attribute is exactly the query":
@@ -127,7 +123,7 @@ impl SearchIndex {
     /// see all of it or none. With `clear`, every document goes first. Each
     /// change is a document id and the document as it now stands (its JSON),
     /// or `None` if it was deleted.
-    pub fn apply<S: AsRef<str>, B: AsRef<[u8]>>(
+    pub fn apply<S: AsRef<str> + Send + Sync, B: AsRef<[u8]> + Send + Sync>(
         &self,
         version: u64,
         settings: &Settings,
@@ -140,36 +136,16 @@ impl SearchIndex {
             if clear {
                 writer.delete_all_documents()?;
             }
-            let analyzer = Analyzer::new(settings);
-            // The committed state, where replaced documents find their `seq`.
-            let before = self.reader.searcher();
-            let mut field_ids: HashMap<String, u32> =
-                payload.fields.iter().enumerate().map(|(i, f)| (f.clone(), i as u32)).collect();
-            let sorted = settings.sort_fields();
-            analyzer.with(|tokenizer| -> Result<(), Error> {
-                for (id, document) in changes {
-                    let id = id.as_ref();
-                    let term = Term::from_field_text(self.fields.id, id);
-                    if !clear {
-                        writer.delete_term(term.clone());
-                    }
-                    if let Some(document) = document {
-                        let document: Map<String, Value> = serde_json::from_slice(document.as_ref())
-                            .map_err(|e| Error::Damaged(format!("document `{id}`: {e}")))?;
-                        let seq = match self.seq_of(&before, &term)? {
-                            Some(seq) => seq,
-                            None => {
-                                payload.next_seq += 1;
-                                payload.next_seq - 1
-                            }
-                        };
-                        let fields = (&mut payload.fields, &mut field_ids);
-                        let doc = self.document(id, seq, &document, tokenizer, fields, &sorted);
-                        writer.add_document(doc)?;
-                    }
-                }
-                Ok(())
-            })?;
+            let indexer = Indexer::new(
+                self.fields,
+                &writer,
+                self.reader.searcher(),
+                settings,
+                clear,
+                (std::mem::take(&mut payload.fields), payload.next_seq),
+            );
+            indexer.run(changes)?;
+            (payload.fields, payload.next_seq) = indexer.finish();
             payload.version = version;
             let mut commit = writer.prepare_commit()?;
             commit.set_payload(&serde_json::to_string(&payload).map_err(|e| Error::Damaged(e.to_string()))?);
@@ -185,66 +161,6 @@ impl SearchIndex {
         *self.state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(payload);
         debug!(dir = %self.dir.display(), version, "search index committed");
         Ok(())
-    }
-
-    /// The `seq` of the live document `term` names in `searcher`, if any.
-    fn seq_of(&self, searcher: &tantivy::Searcher, term: &Term) -> Result<Option<u64>, Error> {
-        for segment in searcher.segment_readers() {
-            if let Some(doc) = live_doc(segment, self.fields.id, term)? {
-                return Ok(segment.fast_fields().u64("seq")?.first(doc));
-            }
-        }
-        Ok(None)
-    }
-
-    fn document(
-        &self,
-        id: &str,
-        seq: u64,
-        document: &Map<String, Value>,
-        tokenizer: &charabia::Tokenizer<'_>,
-        (fields, field_ids): (&mut Vec<String>, &mut HashMap<String, u32>),
-        sorted: &HashSet<&str>,
-    ) -> TantivyDocument {
-        let mut doc = TantivyDocument::default();
-        let token = |position: u32, text: String| Token {
-            offset_from: 0,
-            offset_to: 0,
-            position: position as usize,
-            text,
-            position_length: 1,
-        };
-        let mut tokens: Vec<Token> = Vec::new();
-        for attribute in flatten(document) {
-            let field_id = *field_ids.entry(attribute.path.clone()).or_insert_with(|| {
-                fields.push(attribute.path.clone());
-                fields.len() as u32 - 1
-            });
-            if field_id > u32::from(u16::MAX) {
-                continue;
-            }
-            if sorted.contains(attribute.path.as_str()) {
-                for entry in crate::sortkey::entries(field_id, &attribute.values) {
-                    doc.add_bytes(self.fields.sortkeys, &entry);
-                }
-            }
-            let base = field_id << 16;
-            let mut count = 0u32;
-            let texts: Vec<_> = attribute.values.iter().map(|v| leaf_text(v)).collect();
-            positioned_words(tokenizer, texts.iter().map(|t| t.as_ref()), |position, word| {
-                count += 1;
-                tokens.push(token(base | position, word.lemma().to_owned()));
-            });
-            if count > 0 {
-                tokens.push(token(base | count.min(MAX_POSITION), COUNT_MARK.to_owned()));
-            }
-        }
-        // tantivy delta-encodes positions: they must come in order.
-        tokens.sort_by_key(|t| t.position);
-        doc.add_text(self.fields.id, id);
-        doc.add_u64(self.fields.seq, seq);
-        doc.add_pre_tokenized_text(self.fields.words, PreTokenizedString { text: String::new(), tokens });
-        doc
     }
 
     /// Number of live documents in the last commit.

@@ -22,6 +22,7 @@ mod error;
 pub mod format;
 
 mod index;
+mod indexer;
 pub mod query;
 pub mod rank;
 mod search;
