@@ -1,14 +1,14 @@
 //! The documents a query matches, with every place each query term occurs in
 //! them: what the ranking rules read.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tantivy::postings::Postings;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, InvertedIndexReader, SegmentReader, TERMINATED};
 
 use crate::derive::{allowed_typos, derive, Derivation};
-use crate::query::{Query, Term};
+use crate::query::{Query, Term, MAX_TERMS};
 use crate::{Error, Settings};
 
 /// Where a term occurs in a document: `position` is `field_id << 16 | word`.
@@ -23,6 +23,8 @@ pub(crate) struct Occurrence {
     /// position still counts for `wordPosition`, as Meilisearch's position
     /// database holds it regardless of the attribute.
     pub blocked: bool,
+    /// The query term it stands for.
+    pub term: u8,
 }
 
 impl Occurrence {
@@ -34,21 +36,72 @@ impl Occurrence {
     }
 }
 
-/// One matching document and where each query term occurs in it (empty for
-/// a term it lacks), occurrences sorted by position.
-#[derive(Debug)]
+/// One matching document; where its terms occur is kept in
+/// [`Candidates`]' arena, so that a search allocates per query, not per
+/// document.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Candidate {
     pub segment: u32,
     pub doc: DocId,
-    pub terms: Vec<Vec<Occurrence>>,
-    /// `field_id << 16 | number_of_words` of each field with words.
-    pub counts: Vec<u32>,
+    /// Its occurrences in the arena, by term then position.
+    start: u32,
+    /// Where each term's occurrences end, from `start`.
+    ends: [u32; MAX_TERMS],
+    /// Its word counts in the counts arena.
+    counts: (u32, u32),
 }
 
-impl Candidate {
+/// Every candidate of a search, and their occurrences.
+#[derive(Debug, Default)]
+pub(crate) struct Candidates {
+    pub list: Vec<Candidate>,
+    occurrences: Vec<Occurrence>,
+    /// `field_id << 16 | number_of_words` of each field with words.
+    counts: Vec<u32>,
+}
+
+impl Candidates {
+    pub fn view(&self, i: usize) -> View<'_> {
+        let c = &self.list[i];
+        // Ends only grow: the last is the candidate's length.
+        let end = c.start + c.ends[MAX_TERMS - 1];
+        View {
+            occurrences: &self.occurrences[c.start as usize..end as usize],
+            ends: &c.ends,
+            counts: &self.counts[c.counts.0 as usize..c.counts.1 as usize],
+        }
+    }
+
+    /// Takes in another segment's candidates.
+    pub fn append(&mut self, mut other: Candidates) {
+        let (occurrences, counts) = (self.occurrences.len() as u32, self.counts.len() as u32);
+        for c in &mut other.list {
+            c.start += occurrences;
+            c.counts = (c.counts.0 + counts, c.counts.1 + counts);
+        }
+        self.list.append(&mut other.list);
+        self.occurrences.append(&mut other.occurrences);
+        self.counts.append(&mut other.counts);
+    }
+}
+
+/// One candidate, as the ranking rules read it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct View<'a> {
+    occurrences: &'a [Occurrence],
+    ends: &'a [u32; MAX_TERMS],
+    counts: &'a [u32],
+}
+
+impl<'a> View<'a> {
+    /// Every place `term` occurs, sorted by position.
+    pub fn all(&self, term: usize) -> &'a [Occurrence] {
+        let start = if term == 0 { 0 } else { self.ends[term - 1] };
+        &self.occurrences[start as usize..self.ends[term] as usize]
+    }
     /// Where `term` matches (typos in typo-free attributes left out).
-    pub fn live(&self, term: usize) -> impl Iterator<Item = &Occurrence> + Clone {
-        self.terms[term].iter().filter(|o| !o.blocked)
+    pub fn live(&self, term: usize) -> impl Iterator<Item = &'a Occurrence> + Clone {
+        self.all(term).iter().filter(|o| !o.blocked)
     }
     pub fn has(&self, term: usize) -> bool {
         self.live(term).next().is_some()
@@ -85,7 +138,7 @@ struct Derived {
 /// What one segment holds for a query.
 #[derive(Debug, Default)]
 pub(crate) struct Collected {
-    pub candidates: Vec<Candidate>,
+    pub candidates: Candidates,
     /// Per term: its literal word is in this segment's dictionary.
     pub exact_form: Vec<bool>,
 }
@@ -119,32 +172,21 @@ pub(crate) fn collect(
     let alive = segment.alive_bitset();
     let excluded = excluded_docs(&inverted, &query.excluded)?;
 
-    // Document → its candidate, dense: a hash map cost more than the postings.
-    let mut slots: Vec<u32> = vec![u32::MAX; segment.max_doc() as usize];
-    let mut candidates: Vec<Candidate> = Vec::new();
-    let n = query.terms.len();
+    // Every occurrence, then grouped by document below.
+    let mut raw: Vec<(DocId, Occurrence)> = Vec::new();
     let mut positions = Vec::new();
     for (t, alternatives) in derived.alternatives.iter().enumerate() {
         for alternative in alternatives {
             let mut add = |doc: DocId, mut occurrence: Occurrence| {
-                if alive.is_some_and(|a| !a.is_alive(doc)) || excluded.contains(&doc) {
+                if alive.is_some_and(|a| !a.is_alive(doc)) || (!excluded.is_empty() && excluded.contains(&doc)) {
                     return;
                 }
                 let Some(_) = fields.rank(occurrence.field()) else { return };
                 if occurrence.typos > 0 && fields.no_typos.get(occurrence.field() as usize) == Some(&true) {
                     occurrence.blocked = true;
                 }
-                let slot = &mut slots[doc as usize];
-                if *slot == u32::MAX {
-                    *slot = candidates.len() as u32;
-                    candidates.push(Candidate {
-                        segment: segment_ord,
-                        doc,
-                        terms: vec![Vec::new(); n],
-                        counts: Vec::new(),
-                    });
-                }
-                candidates[*slot as usize].terms[t].push(occurrence);
+                occurrence.term = t as u8;
+                raw.push((doc, occurrence));
             };
             match alternative {
                 Alternative::Word(derivations) => {
@@ -155,10 +197,8 @@ pub(crate) fn collect(
                         while doc != TERMINATED {
                             postings.positions(&mut positions);
                             for &position in &positions {
-                                add(
-                                    doc,
-                                    Occurrence { position, len: 1, typos: d.typos, exact: d.exact, blocked: false },
-                                );
+                                let (typos, exact) = (d.typos, d.exact);
+                                add(doc, Occurrence { position, len: 1, typos, exact, blocked: false, term: 0 });
                             }
                             doc = postings.advance();
                         }
@@ -168,32 +208,72 @@ pub(crate) fn collect(
                     for (doc, starts) in phrase_starts(&inverted, infos)? {
                         for position in starts {
                             let len = infos.len() as u32;
-                            add(doc, Occurrence { position, len, typos: 0, exact: *exact, blocked: false });
+                            add(doc, Occurrence { position, len, typos: 0, exact: *exact, blocked: false, term: 0 });
                         }
                     }
                 }
             }
         }
     }
-    for candidate in &mut candidates {
-        for occurrences in &mut candidate.terms {
-            occurrences.sort_unstable_by_key(|o| (o.position, o.typos));
-            occurrences.dedup_by_key(|o| o.position);
-        }
-    }
-    candidates.sort_unstable_by_key(|c| c.doc);
+    let mut candidates = group(segment_ord, segment.max_doc(), raw);
     read_counts(&inverted, &mut candidates)?;
     Ok(Collected { candidates, exact_form })
 }
 
+/// Groups occurrences by document (a counting sort: candidates come out in
+/// document order), each document's by term then position.
+fn group(segment: u32, max_doc: DocId, raw: Vec<(DocId, Occurrence)>) -> Candidates {
+    let mut cursor = vec![0u32; max_doc as usize];
+    for (doc, _) in &raw {
+        cursor[*doc as usize] += 1;
+    }
+    let mut list = Vec::new();
+    let mut offset = 0u32;
+    for (doc, slot) in cursor.iter_mut().enumerate() {
+        if *slot > 0 {
+            let count = *slot;
+            list.push(Candidate {
+                segment,
+                doc: doc as DocId,
+                start: offset,
+                ends: [count; MAX_TERMS],
+                counts: (0, 0),
+            });
+            *slot = offset;
+            offset += count;
+        }
+    }
+    let empty = Occurrence { position: 0, len: 0, typos: 0, exact: false, blocked: false, term: 0 };
+    let mut occurrences = vec![empty; raw.len()];
+    for (doc, occurrence) in raw {
+        let at = &mut cursor[doc as usize];
+        occurrences[*at as usize] = occurrence;
+        *at += 1;
+    }
+    for c in &mut list {
+        let mine = &mut occurrences[c.start as usize..(c.start + c.ends[0]) as usize];
+        mine.sort_unstable_by_key(|o| (o.term, o.position, o.typos));
+        let mut end = 0;
+        for t in 0..MAX_TERMS {
+            end += mine[end..].iter().take_while(|o| usize::from(o.term) == t).count();
+            c.ends[t] = end as u32;
+        }
+    }
+    Candidates { list, occurrences, counts: Vec::new() }
+}
+
 /// Fills each candidate's word counts from the count marks.
-fn read_counts(inverted: &InvertedIndexReader, candidates: &mut [Candidate]) -> Result<(), Error> {
+fn read_counts(inverted: &InvertedIndexReader, candidates: &mut Candidates) -> Result<(), Error> {
     let Some(info) = inverted.terms().get(crate::index::COUNT_MARK)? else { return Ok(()) };
     let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqsAndPositions)?;
-    for candidate in candidates {
-        if postings.seek(candidate.doc) == candidate.doc {
-            postings.positions(&mut candidate.counts);
+    let mut positions = Vec::new();
+    for c in &mut candidates.list {
+        let start = candidates.counts.len() as u32;
+        if postings.seek(c.doc) == c.doc {
+            postings.positions(&mut positions);
+            candidates.counts.extend_from_slice(&positions);
         }
+        c.counts = (start, candidates.counts.len() as u32);
     }
     Ok(())
 }
@@ -283,15 +363,12 @@ pub(crate) fn excluded(
     segment: &SegmentReader,
     words: tantivy::schema::Field,
     excluded: &[Vec<String>],
-) -> Result<std::collections::HashSet<DocId>, Error> {
+) -> Result<HashSet<DocId>, Error> {
     excluded_docs(segment.inverted_index(words)?.as_ref(), excluded)
 }
 
-fn excluded_docs(
-    inverted: &InvertedIndexReader,
-    excluded: &[Vec<String>],
-) -> Result<std::collections::HashSet<DocId>, Error> {
-    let mut out = std::collections::HashSet::new();
+fn excluded_docs(inverted: &InvertedIndexReader, excluded: &[Vec<String>]) -> Result<HashSet<DocId>, Error> {
+    let mut out = HashSet::new();
     for words in excluded {
         let infos: Vec<_> = words.iter().map(|w| inverted.terms().get(w)).collect::<Result<_, _>>()?;
         out.extend(phrase_starts(inverted, &infos)?.into_keys());

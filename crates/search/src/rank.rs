@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use serde_json::{json, Map, Value};
 
-use crate::candidates::{Candidate, FieldRanks, Occurrence};
+use crate::candidates::{FieldRanks, Occurrence, View};
 use crate::query::Term;
 use crate::sortkey::{self, End};
 
@@ -138,8 +138,12 @@ pub(crate) enum Verdict {
 /// are of one kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum RuleKey {
-    Ranks([u32; 2]),
-    Value { key: Option<Vec<u8>>, ascending: bool },
+    /// A rule's one or two ranks, the first in the high bits.
+    Ranks(u64),
+    Value {
+        key: Option<Vec<u8>>,
+        ascending: bool,
+    },
 }
 
 impl PartialOrd for RuleKey {
@@ -196,8 +200,8 @@ impl Verdict {
         match self {
             Self::Custom { key, ascending, .. } => RuleKey::Value { key: key.clone(), ascending: *ascending },
             other => {
-                let mut ranks = other.ranks().map(|r| r.rank);
-                RuleKey::Ranks([ranks.next().unwrap_or(0), ranks.next().unwrap_or(0)])
+                let mut ranks = other.ranks().map(|r| u64::from(r.rank));
+                RuleKey::Ranks(ranks.next().unwrap_or(0) << 32 | ranks.next().unwrap_or(0))
             }
         }
     }
@@ -336,7 +340,7 @@ pub(crate) struct Ranker<'a> {
 impl Ranker<'_> {
     /// The terms the document is ranked on (the words rule's bucket), or
     /// `None` if even the most reduced query does not match it.
-    pub fn kept(&self, c: &Candidate) -> Option<Kept> {
+    pub fn kept(&self, c: &View<'_>) -> Option<Kept> {
         let mut kept: u16 = (1 << self.terms.len()) - 1;
         for step in 0..=self.removal.len() {
             if (0..self.terms.len()).all(|t| kept & (1 << t) == 0 || c.has(t)) {
@@ -350,7 +354,7 @@ impl Ranker<'_> {
     }
 
     /// The verdict of every rule; `value` reads the document's sort keys.
-    pub fn verdicts(&self, c: &Candidate, kept: Kept, value: &dyn Fn(u32, End) -> Option<Vec<u8>>) -> Vec<Verdict> {
+    pub fn verdicts(&self, c: &View<'_>, kept: Kept, value: &dyn Fn(u32, End) -> Option<Vec<u8>>) -> Vec<Verdict> {
         self.rules.iter().map(|rule| self.verdict(rule, c, kept, value)).collect()
     }
 
@@ -358,7 +362,7 @@ impl Ranker<'_> {
     pub fn verdict(
         &self,
         rule: &Rule,
-        c: &Candidate,
+        c: &View<'_>,
         kept: Kept,
         value: &dyn Fn(u32, End) -> Option<Vec<u8>>,
     ) -> Verdict {
@@ -390,7 +394,7 @@ impl Ranker<'_> {
     /// exactness rule, a term the document holds exactly loses its typo
     /// derivations (Meilisearch's bucket keeps only the exact word; a word
     /// too short for typos keeps the cost of a split, as there).
-    fn max_typos(&self, c: &Candidate, t: usize) -> u32 {
+    fn max_typos(&self, c: &View<'_>, t: usize) -> u32 {
         let exactness_first =
             self.rules.iter().position(|r| *r == Rule::Exactness) < self.rules.iter().position(|r| *r == Rule::Typo);
         if exactness_first && self.allowed_typos[t] > 0 && c.live(t).any(|o| o.exact) {
@@ -403,7 +407,7 @@ impl Ranker<'_> {
     /// Each pair of terms next to each other in the query costs 0 when
     /// adjacent in one attribute, up to 3 when far apart or in different
     /// attributes; the reversed order costs one more.
-    fn proximity(&self, c: &Candidate, kept: &[usize]) -> Rank {
+    fn proximity(&self, c: &View<'_>, kept: &[usize]) -> Rank {
         let mut cost = 0;
         let mut pairs = 0;
         for pair in kept.windows(2) {
@@ -449,7 +453,7 @@ impl Ranker<'_> {
 
     /// The weight (place in `searchableAttributes`) of the best attribute
     /// each term occurs in.
-    fn attribute_rank(&self, c: &Candidate, kept: &[usize]) -> Rank {
+    fn attribute_rank(&self, c: &View<'_>, kept: &[usize]) -> Rank {
         let mut cost = 0;
         for &t in kept {
             let weight = c.live(t).filter_map(|o| self.fields.rank(o.field())).min().unwrap_or(0);
@@ -460,11 +464,11 @@ impl Ranker<'_> {
 
     /// How far each term (a phrase by its first word) is from where it
     /// stands in the query.
-    fn word_position(&self, c: &Candidate, kept: &[usize]) -> Rank {
+    fn word_position(&self, c: &View<'_>, kept: &[usize]) -> Rank {
         let mut cost = 0;
         for &t in kept {
             let at = self.terms[t].position;
-            let best = c.terms[t].iter().map(|o| cost_from_distance(bucketed(o.word()).abs_diff(at))).min();
+            let best = c.all(t).iter().map(|o| cost_from_distance(bucketed(o.word()).abs_diff(at))).min();
             cost += best.unwrap_or(10);
         }
         Rank::from_cost(cost, 10 * kept.len() as u32)
@@ -472,13 +476,13 @@ impl Ranker<'_> {
 
     /// An attribute that is the query, or starts with it; then how many terms
     /// are there exactly as typed.
-    fn exactness(&self, c: &Candidate, kept: &[usize]) -> Verdict {
+    fn exactness(&self, c: &View<'_>, kept: &[usize]) -> Verdict {
         let inexact = kept.iter().filter(|&&t| !c.live(t).any(|o| o.exact)).count();
         let words = Rank::from_cost(inexact as u32, kept.len() as u32);
         Verdict::Exactness { kind: self.match_type(c, kept), words }
     }
 
-    fn match_type(&self, c: &Candidate, kept: &[usize]) -> MatchType {
+    fn match_type(&self, c: &View<'_>, kept: &[usize]) -> MatchType {
         let exact: Vec<usize> = kept.iter().copied().filter(|&t| self.exact_form[t]).collect();
         let consecutive = exact.iter().enumerate().all(|(i, &t)| i == t);
         if exact.is_empty() || !consecutive {

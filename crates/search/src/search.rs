@@ -8,7 +8,7 @@ use tantivy::DocId;
 
 use crate::analyzer::Analyzer;
 use crate::bucket::{bucket_sort, Entry};
-use crate::candidates::{collect, Candidate, FieldRanks};
+use crate::candidates::{collect, Candidates, FieldRanks};
 use crate::derive::allowed_typos;
 use crate::query::{parse, Query};
 use crate::rank::{custom_verdict, global_score, query_rules, Rank, Ranker, Rule, RuleKey, Verdict};
@@ -83,7 +83,7 @@ impl SearchIndex {
         );
         let columns = Columns::open(&searcher)?;
 
-        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut candidates = Candidates::default();
         let mut exact_form = vec![false; query.terms.len()];
         let mut entries: Vec<Entry> = Vec::new();
         if query.is_placeholder() {
@@ -100,7 +100,7 @@ impl SearchIndex {
                 for (any, here) in exact_form.iter_mut().zip(found.exact_form) {
                     *any |= here;
                 }
-                candidates.extend(found.candidates);
+                candidates.append(found.candidates);
             }
         }
         let ranker = Ranker {
@@ -113,8 +113,8 @@ impl SearchIndex {
             max_weight: settings.searchable_attributes.as_ref().map_or(0, |a| a.len().saturating_sub(1) as u32),
             proximity_by_attribute: settings.proximity_by_attribute,
         };
-        for (i, c) in candidates.iter().enumerate() {
-            if let Some(kept) = ranker.kept(c) {
+        for (i, c) in candidates.list.iter().enumerate() {
+            if let Some(kept) = ranker.kept(&candidates.view(i)) {
                 let seq = columns.seq(c.segment, c.doc);
                 entries.push(Entry { segment: c.segment, doc: c.doc, seq, candidate: Some((i as u32, kept)) });
             }
@@ -122,7 +122,7 @@ impl SearchIndex {
         let verdicts = |e: &Entry| -> Vec<Verdict> {
             let values = columns.values(e.segment, e.doc);
             match &e.candidate {
-                Some((i, kept)) => ranker.verdicts(&candidates[*i as usize], *kept, &values),
+                Some((i, kept)) => ranker.verdicts(&candidates.view(*i as usize), *kept, &values),
                 None => ranker.rules.iter().map(|r| custom_verdict(r, &values)).collect(),
             }
         };
@@ -135,7 +135,7 @@ impl SearchIndex {
         let key = |rule: &Rule, e: &Entry| -> RuleKey {
             let values = columns.values(e.segment, e.doc);
             match &e.candidate {
-                Some((i, kept)) => ranker.verdict(rule, &candidates[*i as usize], *kept, &values).key(),
+                Some((i, kept)) => ranker.verdict(rule, &candidates.view(*i as usize), *kept, &values).key(),
                 None => custom_verdict(rule, &values).key(),
             }
         };
@@ -202,13 +202,13 @@ fn score(verdicts: &[Verdict]) -> f64 {
 /// Which terms the words rule may drop, in the order it drops them.
 /// Phrases are never dropped; without a phrase, the last term standing
 /// (the first for `last`, the rarest for `frequency`) stays.
-fn removal_order(query: &Query, strategy: MatchingStrategy, candidates: &[Candidate]) -> Vec<usize> {
+fn removal_order(query: &Query, strategy: MatchingStrategy, candidates: &Candidates) -> Vec<usize> {
     let removable: Vec<usize> = (0..query.terms.len()).filter(|&t| !query.terms[t].is_phrase()).collect();
     let mut order: Vec<usize> = match strategy {
         MatchingStrategy::All => return Vec::new(),
         MatchingStrategy::Last => removable.into_iter().rev().collect(),
         MatchingStrategy::Frequency => {
-            let frequency = |t: usize| match candidates.iter().filter(|c| c.has(t)).count() {
+            let frequency = |t: usize| match (0..candidates.list.len()).filter(|&i| candidates.view(i).has(t)).count() {
                 0 => usize::MAX,
                 n => n,
             };
