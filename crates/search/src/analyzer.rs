@@ -9,7 +9,7 @@ use crate::Settings;
 /// [`Tokenizer`] (which borrows them) can be built where it is used.
 #[derive(Debug, Clone)]
 pub struct Analyzer {
-    stop_words: fst::Set<Vec<u8>>,
+    stop_words: Option<fst::Set<Vec<u8>>>,
     /// The whole separator list, when the settings change charabia's.
     separators: Option<Vec<String>>,
     dictionary: Vec<String>,
@@ -19,7 +19,8 @@ impl Analyzer {
     pub fn new(settings: &Settings) -> Self {
         // As given, as Meilisearch keeps them: charabia matches stop words
         // before lower-casing, so `The` is a word where `the` is a stop word.
-        let stop_words = fst::Set::from_iter(settings.stop_words.iter()).unwrap_or_default();
+        let stop_words = (!settings.stop_words.is_empty())
+            .then(|| fst::Set::from_iter(settings.stop_words.iter()).unwrap_or_default());
         let separators =
             (!settings.separator_tokens.is_empty() || !settings.non_separator_tokens.is_empty()).then(|| {
                 let mut list: Vec<String> = charabia::separators::DEFAULT_SEPARATORS
@@ -42,7 +43,9 @@ impl Analyzer {
         let separators: Option<Vec<&str>> = self.separators.as_ref().map(|s| s.iter().map(String::as_str).collect());
         let dictionary: Vec<&str> = self.dictionary.iter().map(String::as_str).collect();
         let mut builder = TokenizerBuilder::new();
-        builder.stop_words(&self.stop_words);
+        if let Some(stop_words) = &self.stop_words {
+            builder.stop_words(stop_words);
+        }
         if let Some(separators) = &separators {
             builder.separators(separators);
         }

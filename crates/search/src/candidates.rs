@@ -7,7 +7,7 @@ use tantivy::postings::Postings;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, InvertedIndexReader, SegmentReader, TERMINATED};
 
-use crate::derive::{allowed_typos, derive, Derivation};
+use crate::derive::{allowed_typos, derive, Automata, Derivation};
 use crate::query::{Query, Term, MAX_TERMS};
 use crate::{Error, Settings};
 
@@ -161,9 +161,10 @@ pub(crate) fn collect(
     query: &Query,
     settings: &Settings,
     fields: &FieldRanks,
+    automata: &Automata,
 ) -> Result<Collected, Error> {
     let inverted = segment.inverted_index(words)?;
-    let derived = derive_all(&inverted, query, settings)?;
+    let derived = derive_all(&inverted, query, settings, automata)?;
     let exact_form = query
         .terms
         .iter()
@@ -220,44 +221,53 @@ pub(crate) fn collect(
     Ok(Collected { candidates, exact_form })
 }
 
-/// Groups occurrences by document (a counting sort: candidates come out in
-/// document order), each document's by term then position.
-fn group(segment: u32, max_doc: DocId, raw: Vec<(DocId, Occurrence)>) -> Candidates {
-    let mut cursor = vec![0u32; max_doc as usize];
-    for (doc, _) in &raw {
-        cursor[*doc as usize] += 1;
-    }
-    let mut list = Vec::new();
-    let mut offset = 0u32;
-    for (doc, slot) in cursor.iter_mut().enumerate() {
-        if *slot > 0 {
-            let count = *slot;
-            list.push(Candidate {
-                segment,
-                doc: doc as DocId,
-                start: offset,
-                ends: [count; MAX_TERMS],
-                counts: (0, 0),
-            });
-            *slot = offset;
-            offset += count;
+/// Groups occurrences by document, candidates in document order, each one's
+/// occurrences by term then position. Many occurrences: a counting sort by
+/// document; few: a plain sort (no table the size of the segment).
+fn group(segment: u32, max_doc: DocId, mut raw: Vec<(DocId, Occurrence)>) -> Candidates {
+    let key = |o: &Occurrence| (o.term, o.position, o.typos);
+    let Some(&(_, any)) = raw.first() else { return Candidates::default() };
+    let few = raw.len() < max_doc as usize / 8;
+    let mut occurrences: Vec<Occurrence> = if few {
+        raw.sort_unstable_by_key(|(doc, o)| (*doc, key(o)));
+        raw.iter().map(|(_, o)| *o).collect()
+    } else {
+        let mut cursor = vec![0u32; max_doc as usize + 1];
+        for (doc, _) in &raw {
+            cursor[*doc as usize + 1] += 1;
         }
-    }
-    let empty = Occurrence { position: 0, len: 0, typos: 0, exact: false, blocked: false, term: 0 };
-    let mut occurrences = vec![empty; raw.len()];
-    for (doc, occurrence) in raw {
-        let at = &mut cursor[doc as usize];
-        occurrences[*at as usize] = occurrence;
-        *at += 1;
-    }
-    for c in &mut list {
-        let mine = &mut occurrences[c.start as usize..(c.start + c.ends[0]) as usize];
-        mine.sort_unstable_by_key(|o| (o.term, o.position, o.typos));
+        for i in 1..cursor.len() {
+            cursor[i] += cursor[i - 1];
+        }
+        let mut sorted = vec![any; raw.len()];
+        let mut placed: Vec<DocId> = vec![0; raw.len()];
+        for (doc, o) in &raw {
+            let at = &mut cursor[*doc as usize];
+            sorted[*at as usize] = *o;
+            placed[*at as usize] = *doc;
+            *at += 1;
+        }
+        for (slot, doc) in raw.iter_mut().zip(placed) {
+            slot.0 = doc;
+        }
+        sorted
+    };
+    let docs: Vec<DocId> = raw.into_iter().map(|(doc, _)| doc).collect();
+    let mut list: Vec<Candidate> = Vec::new();
+    let mut start = 0;
+    while start < docs.len() {
+        let doc = docs[start];
+        let len = docs[start..].iter().take_while(|d| **d == doc).count();
+        let mine = &mut occurrences[start..start + len];
+        mine.sort_unstable_by_key(key);
+        let mut ends = [0u32; MAX_TERMS];
         let mut end = 0;
-        for t in 0..MAX_TERMS {
+        for (t, slot) in ends.iter_mut().enumerate() {
             end += mine[end..].iter().take_while(|o| usize::from(o.term) == t).count();
-            c.ends[t] = end as u32;
+            *slot = end as u32;
         }
+        list.push(Candidate { segment, doc, start: start as u32, ends, counts: (0, 0) });
+        start += len;
     }
     Candidates { list, occurrences, counts: Vec::new() }
 }
@@ -278,22 +288,31 @@ fn read_counts(inverted: &InvertedIndexReader, candidates: &mut Candidates) -> R
     Ok(())
 }
 
-fn derive_all(inverted: &InvertedIndexReader, query: &Query, settings: &Settings) -> Result<Derived, Error> {
+fn derive_all(
+    inverted: &InvertedIndexReader,
+    query: &Query,
+    settings: &Settings,
+    automata: &Automata,
+) -> Result<Derived, Error> {
     let mut alternatives = Vec::with_capacity(query.terms.len());
     for term in &query.terms {
         let mut alts = Vec::new();
-        alts.push(alternative(inverted, term, settings)?);
+        alts.push(alternative(inverted, term, settings, automata)?);
         for synonym in synonyms(term, settings) {
             let words: Vec<String> = synonym.split_whitespace().map(crate::analyzer::normalize_word).collect();
             let term = Term { words, position: term.position, prefix: false };
             // A synonym costs no typo but is not the word typed.
-            let synonym =
-                match alternative(inverted, &term, &Settings { typo_tolerance: no_typos(), ..settings.clone() })? {
-                    Alternative::Word(derivations) => {
-                        Alternative::Word(derivations.into_iter().map(|d| Derivation { exact: false, ..d }).collect())
-                    }
-                    Alternative::Phrase { infos, .. } => Alternative::Phrase { infos, exact: false },
-                };
+            let synonym = match alternative(
+                inverted,
+                &term,
+                &Settings { typo_tolerance: no_typos(), ..settings.clone() },
+                automata,
+            )? {
+                Alternative::Word(derivations) => {
+                    Alternative::Word(derivations.into_iter().map(|d| Derivation { exact: false, ..d }).collect())
+                }
+                Alternative::Phrase { infos, .. } => Alternative::Phrase { infos, exact: false },
+            };
             alts.push(synonym);
         }
         alternatives.push(alts);
@@ -305,13 +324,18 @@ fn no_typos() -> crate::settings::TypoTolerance {
     crate::settings::TypoTolerance { enabled: false, ..Default::default() }
 }
 
-fn alternative(inverted: &InvertedIndexReader, term: &Term, settings: &Settings) -> Result<Alternative, Error> {
+fn alternative(
+    inverted: &InvertedIndexReader,
+    term: &Term,
+    settings: &Settings,
+    automata: &Automata,
+) -> Result<Alternative, Error> {
     let dict = inverted.terms();
     Ok(if term.is_phrase() {
         Alternative::Phrase { infos: term.words.iter().map(|w| dict.get(w)).collect::<Result<_, _>>()?, exact: true }
     } else {
         let word = &term.words[0];
-        Alternative::Word(derive(dict, word, term.prefix, allowed_typos(word, &settings.typo_tolerance))?)
+        Alternative::Word(derive(dict, word, term.prefix, allowed_typos(word, &settings.typo_tolerance), automata)?)
     })
 }
 

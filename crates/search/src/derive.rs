@@ -50,6 +50,25 @@ pub(crate) fn levenshtein(typos: u8) -> &'static LevenshteinAutomatonBuilder {
     &builders[usize::from(typos.clamp(1, 2)) - 1]
 }
 
+/// One search's Levenshtein automata, built once and walked over every
+/// segment's dictionary (building one costs more than walking it).
+#[derive(Default)]
+pub(crate) struct Automata(std::cell::RefCell<std::collections::HashMap<(String, bool, u8), std::rc::Rc<DFA>>>);
+
+impl Automata {
+    fn get(&self, word: &str, prefix: bool, typos: u8) -> std::rc::Rc<DFA> {
+        let mut built = self.0.borrow_mut();
+        let key = (word.to_owned(), prefix, typos);
+        built
+            .entry(key)
+            .or_insert_with(|| {
+                let builder = levenshtein(typos);
+                std::rc::Rc::new(if prefix { builder.build_prefix_dfa(word) } else { builder.build_dfa(word) })
+            })
+            .clone()
+    }
+}
+
 /// Walks a term dictionary with a Levenshtein DFA.
 struct Lev<'a>(&'a DFA);
 
@@ -79,6 +98,7 @@ pub(crate) fn derive(
     word: &str,
     prefix: bool,
     max_typos: u8,
+    automata: &Automata,
 ) -> std::io::Result<Vec<Derivation>> {
     let mut out = Vec::new();
     if max_typos == 0 {
@@ -93,8 +113,7 @@ pub(crate) fn derive(
         }
         return Ok(out);
     }
-    let builder = levenshtein(max_typos);
-    let dfa = if prefix { builder.build_prefix_dfa(word) } else { builder.build_dfa(word) };
+    let dfa = automata.get(word, prefix, max_typos);
     let first = word.chars().next().map(|c| c.len_utf8()).map_or(&[][..], |n| &word.as_bytes()[..n]);
     let mut stream = dict.search(Lev(&dfa)).into_stream()?;
     while stream.advance() {

@@ -9,7 +9,7 @@ use tantivy::DocId;
 use crate::analyzer::Analyzer;
 use crate::bucket::{bucket_sort, Entry};
 use crate::candidates::{collect, Candidates, FieldRanks};
-use crate::derive::allowed_typos;
+use crate::derive::{allowed_typos, Automata};
 use crate::query::{parse, Query};
 use crate::rank::{custom_verdict, global_score, query_rules, Rank, Ranker, Rule, RuleKey, Verdict};
 use crate::sortkey::{self, End};
@@ -95,8 +95,9 @@ impl SearchIndex {
                 }
             }
         } else {
+            let automata = Automata::default();
             for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-                let found = collect(ord as u32, segment, self.fields.words, &query, settings, &fields)?;
+                let found = collect(ord as u32, segment, self.fields.words, &query, settings, &fields, &automata)?;
                 for (any, here) in exact_form.iter_mut().zip(found.exact_form) {
                     *any |= here;
                 }
