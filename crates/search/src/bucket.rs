@@ -19,25 +19,40 @@ pub(crate) struct Entry {
 }
 
 /// Orders `entries` best first as far as the first `needed` go; what lies
-/// past them keeps an unspecified order.
+/// past them keeps an unspecified order. `key` gives a rule's verdict on an
+/// entry, `None` for a rule that cannot tell any two entries apart (it is
+/// skipped).
 pub(crate) fn bucket_sort(
     entries: &mut [Entry],
     rules: &[Rule],
     needed: usize,
-    key: impl Fn(&Rule, &Entry) -> RuleKey,
+    key: impl Fn(&Rule, &Entry) -> Option<RuleKey>,
 ) {
     let mut bounds = vec![0, entries.len()];
+    let mut keyed: Vec<(RuleKey, u32)> = Vec::new();
+    let mut group: Vec<Entry> = Vec::new();
     for rule in rules {
         let mut next = vec![0];
         for w in bounds.windows(2) {
             let (start, end) = (w[0], w[1]);
             if start < needed && end - start > 1 {
-                let mut keyed: Vec<(RuleKey, Entry)> = entries[start..end].iter().map(|e| (key(rule, e), *e)).collect();
-                keyed.sort_by(|a, b| b.0.cmp(&a.0));
-                for (i, (k, e)) in keyed.iter().enumerate() {
-                    entries[start + i] = *e;
-                    if i > 0 && keyed[i - 1].0 != *k {
-                        next.push(start + i);
+                keyed.clear();
+                for (i, e) in entries[start..end].iter().enumerate() {
+                    match key(rule, e) {
+                        Some(k) => keyed.push((k, i as u32)),
+                        None => break,
+                    }
+                }
+                if keyed.len() == end - start {
+                    // Best first; within a key the order is settled later.
+                    keyed.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+                    group.clear();
+                    group.extend(keyed.iter().map(|(_, i)| entries[start + *i as usize]));
+                    entries[start..end].copy_from_slice(&group);
+                    for i in 1..keyed.len() {
+                        if keyed[i - 1].0 != keyed[i].0 {
+                            next.push(start + i);
+                        }
                     }
                 }
             }

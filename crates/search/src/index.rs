@@ -91,7 +91,13 @@ impl SearchIndex {
             return Err(Error::Damaged(format!("{}: unexpected schema", dir.display())));
         }
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
-        let writer = index.writer_with_num_threads(threads, threads * MEMORY_PER_THREAD)?;
+        let writer: IndexWriter = index.writer_with_num_threads(threads, threads * MEMORY_PER_THREAD)?;
+        // Merge as soon as two segments of a size exist: every segment costs
+        // each query a dictionary walk per word, and merges run in the
+        // background, after the batch is committed.
+        let mut merges = tantivy::indexer::LogMergePolicy::default();
+        merges.set_min_num_segments(2);
+        writer.set_merge_policy(Box::new(merges));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let payload = match index.load_metas()?.payload {
             Some(json) => serde_json::from_str(&json).map_err(|e| Error::Damaged(e.to_string()))?,

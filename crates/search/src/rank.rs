@@ -353,6 +353,17 @@ impl Ranker<'_> {
         None
     }
 
+    /// Whether `rule` gives every document the same verdict for this query:
+    /// proximity with one term, attribute rank when every attribute weighs
+    /// the same.
+    pub fn is_constant(&self, rule: &Rule) -> bool {
+        match rule {
+            Rule::Proximity => self.terms.len() < 2,
+            Rule::AttributeRank => self.max_weight == 0,
+            _ => false,
+        }
+    }
+
     /// The verdict of every rule; `value` reads the document's sort keys.
     pub fn verdicts(&self, c: &View<'_>, kept: Kept, value: &dyn Fn(u32, End) -> Option<Vec<u8>>) -> Vec<Verdict> {
         self.rules.iter().map(|rule| self.verdict(rule, c, kept, value)).collect()

@@ -133,12 +133,15 @@ impl SearchIndex {
         let total = entries.len();
         let candidate_seqs = if request.candidate_seqs { entries.iter().map(|e| e.seq).collect() } else { Vec::new() };
 
-        let key = |rule: &Rule, e: &Entry| -> RuleKey {
+        let key = |rule: &Rule, e: &Entry| -> Option<RuleKey> {
+            if ranker.is_constant(rule) {
+                return None;
+            }
             let values = columns.values(e.segment, e.doc);
-            match &e.candidate {
+            Some(match &e.candidate {
                 Some((i, kept)) => ranker.verdict(rule, &candidates.view(*i as usize), *kept, &values).key(),
                 None => custom_verdict(rule, &values).key(),
-            }
+            })
         };
         bucket_sort(&mut entries, &ranker.rules, window.end, key);
 
