@@ -113,17 +113,28 @@ pub(crate) fn derive(
         }
         return Ok(out);
     }
-    let dfa = automata.get(word, prefix, max_typos);
-    let first = word.chars().next().map(|c| c.len_utf8()).map_or(&[][..], |n| &word.as_bytes()[..n]);
-    let mut stream = dict.search(Lev(&dfa)).into_stream()?;
+    // As Meilisearch: the full budget only among words with the same first
+    // letter (a range of the dictionary), one typo elsewhere, counted as two.
+    let first_len = word.chars().next().map_or(0, char::len_utf8);
+    let first = &word.as_bytes()[..first_len];
+    let after_first = successor(std::str::from_utf8(first).unwrap_or_default());
+    let same_first = automata.get(word, prefix, max_typos);
+    let mut stream = dict.search(Lev(&same_first)).ge(first).lt(&after_first).into_stream()?;
     while stream.advance() {
-        let key = stream.key();
-        let Distance::Exact(typos) = dfa.eval(key) else { continue };
-        if !key.starts_with(first) && typos > 1.min(max_typos - 1) {
-            continue;
-        }
-        let exact = key == word.as_bytes();
+        let Distance::Exact(typos) = same_first.eval(stream.key()) else { continue };
+        let exact = stream.key() == word.as_bytes();
         out.push(Derivation { info: stream.value().clone(), typos, exact });
+    }
+    if max_typos == 2 {
+        let one = automata.get(word, prefix, 1);
+        for range in [dict.search(Lev(&one)).lt(first), dict.search(Lev(&one)).ge(&after_first)] {
+            let mut stream = range.into_stream()?;
+            while stream.advance() {
+                if matches!(one.eval(stream.key()), Distance::Exact(1)) {
+                    out.push(Derivation { info: stream.value().clone(), typos: 2, exact: false });
+                }
+            }
+        }
     }
     Ok(out)
 }
