@@ -176,15 +176,22 @@ pub(crate) fn collect(
     // Every occurrence, then grouped by document below.
     let mut raw: Vec<(DocId, Occurrence)> = Vec::new();
     let mut positions = Vec::new();
+    let mut pruner = match query.terms.as_slice() {
+        [only] => Some(crate::prune::Pruner::new(segment.max_doc(), only.position)),
+        _ => None,
+    };
     for (t, alternatives) in derived.alternatives.iter().enumerate() {
         for alternative in alternatives {
             let mut add = |doc: DocId, mut occurrence: Occurrence| {
                 if alive.is_some_and(|a| !a.is_alive(doc)) || (!excluded.is_empty() && excluded.contains(&doc)) {
                     return;
                 }
-                let Some(_) = fields.rank(occurrence.field()) else { return };
+                let Some(weight) = fields.rank(occurrence.field()) else { return };
                 if occurrence.typos > 0 && fields.no_typos.get(occurrence.field() as usize) == Some(&true) {
                     occurrence.blocked = true;
+                }
+                if pruner.as_mut().is_some_and(|p| !p.keep(doc, &occurrence, weight)) {
+                    return;
                 }
                 occurrence.term = t as u8;
                 raw.push((doc, occurrence));

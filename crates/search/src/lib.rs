@@ -23,6 +23,7 @@ pub mod format;
 
 mod index;
 mod indexer;
+mod prune;
 pub mod query;
 pub mod rank;
 mod search;

@@ -479,7 +479,7 @@ impl Ranker<'_> {
         let mut cost = 0;
         for &t in kept {
             let at = self.terms[t].position;
-            let best = c.all(t).iter().map(|o| cost_from_distance(bucketed(o.word()).abs_diff(at))).min();
+            let best = c.all(t).iter().map(|o| position_cost(o.word(), at)).min();
             cost += best.unwrap_or(10);
         }
         Rank::from_cost(cost, 10 * kept.len() as u32)
@@ -505,8 +505,7 @@ impl Ranker<'_> {
         let first = c.live(exact[0]);
         for field in first.filter(|o| o.exact).map(Occurrence::field) {
             let starts = exact.iter().all(|&t| {
-                c.live(t)
-                    .any(|o| o.exact && o.field() == field && bucketed(o.word()) == bucketed(self.terms[t].position))
+                c.live(t).any(|o| o.exact && o.field() == field && same_bucket(o.word(), self.terms[t].position))
             });
             if !starts {
                 continue;
@@ -526,6 +525,17 @@ pub(crate) fn custom_verdict(rule: &Rule, value: &dyn Fn(u32, End) -> Option<Vec
     let Rule::Custom { rule, field, ascending } = rule else { unreachable!("custom_verdict takes custom rules") };
     let end = if *ascending { End::Min } else { End::Max };
     Verdict::Custom { rule: rule.clone(), key: field.and_then(|f| value(f, end)), ascending: *ascending }
+}
+
+/// What `wordPosition` charges a word at `word` for a term at `at` in the
+/// query.
+pub(crate) fn position_cost(word: u32, at: u32) -> u32 {
+    cost_from_distance(bucketed(word).abs_diff(at))
+}
+
+/// Whether a word at `word` stands where a term at `at` stands in the query.
+pub(crate) fn same_bucket(word: u32, at: u32) -> bool {
+    bucketed(word) == bucketed(at)
 }
 
 /// Meilisearch keeps word positions exactly up to 16, then in buckets.
