@@ -21,11 +21,13 @@ pub(crate) struct Entry {
 /// Orders `entries` best first as far as the first `needed` go; what lies
 /// past them keeps an unspecified order. `key` gives a rule's verdict on an
 /// entry, `None` for a rule that cannot tell any two entries apart (it is
-/// skipped).
+/// skipped). Past `deadline` (`searchCutoffMs`), no group is split further:
+/// the ties left go by insertion order, as Meilisearch answers when out of time.
 pub(crate) fn bucket_sort(
     entries: &mut [Entry],
     rules: &[Rule],
     needed: usize,
+    deadline: Option<std::time::Instant>,
     key: impl Fn(&Rule, &Entry) -> Option<RuleKey>,
 ) {
     let mut bounds = vec![0, entries.len()];
@@ -35,7 +37,8 @@ pub(crate) fn bucket_sort(
         let mut next = vec![0];
         for w in bounds.windows(2) {
             let (start, end) = (w[0], w[1]);
-            if start < needed && end - start > 1 {
+            let in_time = deadline.is_none_or(|d| std::time::Instant::now() < d);
+            if start < needed && end - start > 1 && in_time {
                 keyed.clear();
                 for (i, e) in entries[start..end].iter().enumerate() {
                     match key(rule, e) {

@@ -40,6 +40,8 @@ pub struct SearchRequest {
     /// Also return every matching document's `seq` (federated search counts
     /// documents found by several queries once).
     pub candidate_seqs: bool,
+    /// When ranking stops refining (`searchCutoffMs`).
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// A hit: the document's id and how it ranked.
@@ -143,7 +145,7 @@ impl SearchIndex {
                 None => custom_verdict(rule, &values).key(),
             })
         };
-        bucket_sort(&mut entries, &ranker.rules, window.end, key);
+        bucket_sort(&mut entries, &ranker.rules, window.end, request.deadline, key);
 
         let segments = searcher.segment_readers();
         let mut hits = Vec::new();

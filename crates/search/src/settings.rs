@@ -115,6 +115,12 @@ impl Settings {
         }
     }
 
+    /// How long ranking may take: `searchCutoffMs`, Meilisearch's 1,500 ms
+    /// when unset.
+    pub fn search_cutoff(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.search_cutoff_ms.unwrap_or(1500))
+    }
+
     /// Whether going from `self` to `new` changes what is indexed, so that the
     /// search index must be built again.
     pub fn reindex_needed(&self, new: &Settings) -> bool {

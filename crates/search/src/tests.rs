@@ -167,3 +167,18 @@ fn custom_ranking_rules_order_ties_and_placeholder_searches() {
     assert_eq!(hit.details["year:desc"], json!({"order": 2, "value": 2020.0}));
     assert!((hit.score - 1.0).abs() < 1e-9, "custom rules are not scored: {}", hit.score);
 }
+
+#[test]
+fn out_of_time_ranking_leaves_ties_in_insertion_order() {
+    let settings = Settings::default();
+    let (_dir, index) = index_of(&movies(), &settings);
+    let late = SearchRequest {
+        q: Some("batman".into()),
+        limit: 20,
+        deadline: Some(std::time::Instant::now()),
+        ..Default::default()
+    };
+    let hits: Vec<String> = index.search(&settings, &late).unwrap().hits.into_iter().map(|h| h.id).collect();
+    // Ranked, Meilisearch gives 1, 5, 4; unranked, the matches come as inserted.
+    assert_eq!(hits, ["1", "4", "5"]);
+}

@@ -128,6 +128,7 @@ impl Found {
             attributes_to_search_on: params.attributes_to_search_on.clone(),
             ranking_score_threshold: params.ranking_score_threshold,
             candidate_seqs: federated,
+            deadline: Some(std::time::Instant::now() + settings.search_cutoff()),
         };
         let ranked =
             state.search.index(meta.tree).map_err(Error::Search)?.search(&settings, &request).map_err(Error::Search)?;
