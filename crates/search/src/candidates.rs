@@ -25,6 +25,9 @@ pub(crate) struct Occurrence {
     pub blocked: bool,
     /// The query term it stands for.
     pub term: u8,
+    /// Its place among the terms a synonym of several words stands for (0
+    /// otherwise): such a match counts from where the first of them stands.
+    pub span: u8,
 }
 
 impl Occurrence {
@@ -129,10 +132,11 @@ impl FieldRanks {
     }
 }
 
-/// Every term's derivations for one segment, read once.
+/// Every term's derivations for one segment, read once: each alternative
+/// with the query terms it stands for (one, or several for a synonym of
+/// several words, `"new york" => "ny"`).
 struct Derived {
-    /// Per term, per alternative (the term itself, then its synonyms).
-    alternatives: Vec<Vec<Alternative>>,
+    alternatives: Vec<(std::ops::Range<usize>, Alternative)>,
 }
 
 /// What one segment holds for a query.
@@ -180,8 +184,8 @@ pub(crate) fn collect(
         [only] => Some(crate::prune::Pruner::new(segment.max_doc(), only.position)),
         _ => None,
     };
-    for (t, alternatives) in derived.alternatives.iter().enumerate() {
-        for alternative in alternatives {
+    for (covered, alternative) in &derived.alternatives {
+        {
             let mut add = |doc: DocId, mut occurrence: Occurrence| {
                 if alive.is_some_and(|a| !a.is_alive(doc)) || (!excluded.is_empty() && excluded.contains(&doc)) {
                     return;
@@ -193,8 +197,16 @@ pub(crate) fn collect(
                 if pruner.as_mut().is_some_and(|p| !p.keep(doc, &occurrence, weight)) {
                     return;
                 }
-                occurrence.term = t as u8;
-                raw.push((doc, occurrence));
+                // Each term a synonym covers is found there, at a typo each, as
+                // Meilisearch charges the words it joins.
+                let joined = covered.len() > 1;
+                for (i, t) in covered.clone().enumerate() {
+                    occurrence.term = t as u8;
+                    occurrence.span = i as u8;
+                    occurrence.typos += u8::from(joined);
+                    raw.push((doc, occurrence));
+                    occurrence.typos -= u8::from(joined);
+                }
             };
             match alternative {
                 Alternative::Word(derivations) => {
@@ -206,7 +218,8 @@ pub(crate) fn collect(
                             postings.positions(&mut positions);
                             for &position in &positions {
                                 let (typos, exact) = (d.typos, d.exact);
-                                add(doc, Occurrence { position, len: 1, typos, exact, blocked: false, term: 0 });
+                                let o = Occurrence { position, len: 1, typos, exact, blocked: false, term: 0, span: 0 };
+                                add(doc, o);
                             }
                             doc = postings.advance();
                         }
@@ -216,7 +229,8 @@ pub(crate) fn collect(
                     for (doc, starts) in phrase_starts(&inverted, infos)? {
                         for position in starts {
                             let len = infos.len() as u32;
-                            add(doc, Occurrence { position, len, typos: 0, exact: *exact, blocked: false, term: 0 });
+                            let exact = *exact;
+                            add(doc, Occurrence { position, len, typos: 0, exact, blocked: false, term: 0, span: 0 });
                         }
                     }
                 }
@@ -301,28 +315,32 @@ fn derive_all(
     settings: &Settings,
     automata: &Automata,
 ) -> Result<Derived, Error> {
-    let mut alternatives = Vec::with_capacity(query.terms.len());
-    for term in &query.terms {
-        let mut alts = Vec::new();
-        alts.push(alternative(inverted, term, settings, automata)?);
-        for synonym in synonyms(term, settings) {
-            let words: Vec<String> = synonym.split_whitespace().map(crate::analyzer::normalize_word).collect();
-            let term = Term { words, position: term.position, prefix: false };
-            // A synonym costs no typo but is not the word typed.
-            let synonym = match alternative(
-                inverted,
-                &term,
-                &Settings { typo_tolerance: no_typos(), ..settings.clone() },
-                automata,
-            )? {
-                Alternative::Word(derivations) => {
-                    Alternative::Word(derivations.into_iter().map(|d| Derivation { exact: false, ..d }).collect())
-                }
-                Alternative::Phrase { infos, .. } => Alternative::Phrase { infos, exact: false },
-            };
-            alts.push(synonym);
+    let mut alternatives = Vec::new();
+    let exact_only = Settings { typo_tolerance: no_typos(), ..settings.clone() };
+    for (t, term) in query.terms.iter().enumerate() {
+        alternatives.push((t..t + 1, alternative(inverted, term, settings, automata)?));
+        // Runs of up to three plain words next to each other in the query,
+        // this one and the following, may be a synonym's key.
+        for end in t + 1..=(t + 3).min(query.terms.len()) {
+            let run = &query.terms[t..end];
+            let joined = run.windows(2).all(|w| w[0].end() == w[1].position && !w[1].is_phrase());
+            if !joined || (end > t + 1 && term.is_phrase()) {
+                break;
+            }
+            let key = run.iter().map(|t| t.words.join(" ")).collect::<Vec<_>>().join(" ");
+            for synonym in synonyms(&key, settings) {
+                let words: Vec<String> = synonym.split_whitespace().map(crate::analyzer::normalize_word).collect();
+                let value = Term { words, position: term.position, prefix: false };
+                // A synonym costs no typo but is not the word typed.
+                let synonym = match alternative(inverted, &value, &exact_only, automata)? {
+                    Alternative::Word(derivations) => {
+                        Alternative::Word(derivations.into_iter().map(|d| Derivation { exact: false, ..d }).collect())
+                    }
+                    Alternative::Phrase { infos, .. } => Alternative::Phrase { infos, exact: false },
+                };
+                alternatives.push((t..end, synonym));
+            }
         }
-        alternatives.push(alts);
     }
     Ok(Derived { alternatives })
 }
@@ -346,10 +364,10 @@ fn alternative(
     })
 }
 
-/// The synonyms of a term, as `synonyms` lists them (keys compared
-/// normalized).
-fn synonyms<'s>(term: &Term, settings: &'s Settings) -> impl Iterator<Item = &'s String> + 's {
-    let key = term.words.join(" ");
+/// The synonyms of `key` (normalized words, space-separated), as `synonyms`
+/// lists them.
+fn synonyms<'s>(key: &str, settings: &'s Settings) -> impl Iterator<Item = &'s String> + 's {
+    let key = key.to_owned();
     settings.synonyms.iter().filter(move |(k, _)| normalized(k) == key).flat_map(|(_, v)| v.iter())
 }
 

@@ -441,7 +441,8 @@ impl Ranker<'_> {
         let mut best = 3;
         for l in left {
             for r in right.clone().filter(|r| r.field() == l.field()) {
-                let cost = if self.proximity_by_attribute {
+                // One match standing for both terms: a synonym of several words.
+                let cost = if self.proximity_by_attribute || r.position == l.position {
                     0
                 } else {
                     let l_end = l.word() + l.len - 1;
@@ -478,8 +479,15 @@ impl Ranker<'_> {
     fn word_position(&self, c: &View<'_>, kept: &[usize]) -> Rank {
         let mut cost = 0;
         for &t in kept {
-            let at = self.terms[t].position;
-            let best = c.all(t).iter().map(|o| position_cost(o.word(), at)).min();
+            let best = c
+                .all(t)
+                .iter()
+                .map(|o| {
+                    // A synonym of several words: from where its first term stands.
+                    let from = self.terms[t - usize::from(o.span)].position;
+                    cost_from_distance(bucketed(o.word()).abs_diff(from) + u32::from(o.span))
+                })
+                .min();
             cost += best.unwrap_or(10);
         }
         Rank::from_cost(cost, 10 * kept.len() as u32)

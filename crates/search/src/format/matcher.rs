@@ -67,15 +67,22 @@ impl Matcher {
             let word = &term.words[0];
             wanted.push(Wanted::Word { word: word.clone(), prefix: term.prefix, typos: allowed_typos(word, typo) });
         }
-        // Synonyms highlight as well; multi-word ones as phrases.
-        let n = wanted.len();
-        for t in 0..n {
-            let key = match &wanted[t] {
-                Wanted::Word { word, .. } => word.clone(),
-                Wanted::Phrase(words) => words.join(" "),
-            };
+        // Synonyms highlight as well; multi-word ones as phrases. Their keys
+        // are runs of up to three terms next to each other in the query.
+        let mut keys = Vec::new();
+        for t in 0..query.terms.len() {
+            for end in t + 1..=(t + 3).min(query.terms.len()) {
+                let run = &query.terms[t..end];
+                if !run.windows(2).all(|w| w[0].end() == w[1].position) {
+                    break;
+                }
+                keys.push(run.iter().map(|t| t.words.join(" ")).collect::<Vec<_>>().join(" "));
+            }
+        }
+        for key in keys {
             for (k, alternatives) in synonyms {
-                if crate::analyzer::normalize_word(k) != key {
+                let normalized: Vec<String> = k.split_whitespace().map(crate::analyzer::normalize_word).collect();
+                if normalized.join(" ") != key {
                     continue;
                 }
                 for alternative in alternatives {
