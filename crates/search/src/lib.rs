@@ -1,12 +1,13 @@
 //! meili-lite's search index: Meilisearch's search, on tantivy and charabia.
 //!
 //! Owns: turning documents into positioned words ([`document`], with
-//! charabia through [`analyzer`]), one tantivy index per documents tree
-//! ([`SearchIndex`], held by the [`Engine`]), reading queries ([`query`]),
-//! finding candidates with typo tolerance and prefixes ([`derive`],
-//! [`candidates`]), ranking them as Meilisearch's ranking rules do, each rule
-//! breaking the ties of the rules before it ([`rank`]), and building hits
-//! with `_formatted`, highlights, crops and match positions ([`format`]).
+//! charabia through [`analyzer`]), on every core ([`indexer`]), one tantivy
+//! index per documents tree ([`SearchIndex`], held by the [`Engine`]),
+//! reading queries ([`query`]), finding candidates with typo tolerance,
+//! prefixes and synonyms (`derive`, `candidates`, `prune`), ranking them as
+//! Meilisearch's ranking rules do, each rule breaking the ties of the rules
+//! before it ([`rank`], `bucket`, `sortkey`), and building hits with
+//! `_formatted`, highlights, crops and match positions ([`format`]).
 //!
 //! Must not know: tasks, HTTP, where documents are stored. Callers feed each
 //! index the documents a batch changed ([`SearchIndex::apply`]) and read
@@ -20,7 +21,6 @@ pub mod document;
 mod engine;
 mod error;
 pub mod format;
-
 mod index;
 mod indexer;
 mod prune;
