@@ -1,7 +1,7 @@
 //! meili-lite's search index: Meilisearch's search, on tantivy and charabia.
 //!
 //! Owns: turning documents into positioned words ([`document`], with
-//! charabia through [`analyzer`]), on every core ([`indexer`]), one tantivy
+//! charabia through [`analyzer`]), on every core (`indexer`), one tantivy
 //! index per documents tree ([`SearchIndex`], held by the [`Engine`]),
 //! reading queries ([`query`]), finding candidates with typo tolerance,
 //! prefixes and synonyms (`derive`, `candidates`, `prune`), ranking them as

@@ -1,11 +1,11 @@
-//! Meilisearch's ranking rules. Each rule gives every candidate a [`Rank`]
+//! Meilisearch's ranking rules. Each rule gives every candidate a `Rank`
 //! (higher is better); hits are ordered by the ranks of the rules in order,
 //! so that each rule only breaks the ties of the rules before it, exactly as
 //! Meilisearch's bucket sort does. Ties left at the end go to the document
 //! inserted first.
 //!
-//! [`rules`] names the rules, [`verdict`] holds what a rule says of a
-//! document; the [`Ranker`] here computes it.
+//! `rules` names the rules, `verdict` holds what a rule says of a
+//! document; the `Ranker` here computes it.
 
 mod rules;
 mod verdict;
