@@ -141,3 +141,22 @@ fn kill9_during_indexing_leaves_documents_and_search_identical() {
     s.launch();
     check(&s);
 }
+
+/// A search index that cannot be opened (here: its files gone) is rebuilt
+/// from the documents at start-up, with a log line saying so.
+#[test]
+fn a_damaged_search_index_is_rebuilt_from_the_documents() {
+    let mut s = Server::start();
+    add(&s, "films", "POST", json!([{"id": 1, "t": "alien"}, {"id": 2, "t": "zebra"}]));
+    assert!(s.terminate().success());
+    let search_dir = s.db_path().join("search");
+    for entry in std::fs::read_dir(&search_dir).unwrap() {
+        let dir = entry.unwrap().path();
+        std::fs::write(dir.join("meta.json"), b"{ not json").unwrap();
+    }
+    s.launch();
+    let log = std::fs::read_to_string(s.log_path()).unwrap();
+    assert!(log.contains("rebuilding the search index"), "{log}");
+    assert_eq!(ids(&search(&s, "films", json!({"q": "zebra"}))), ["2"]);
+    assert_eq!(search(&s, "films", json!({}))["estimatedTotalHits"], 2);
+}
