@@ -160,3 +160,51 @@ fn a_damaged_search_index_is_rebuilt_from_the_documents() {
     assert_eq!(ids(&search(&s, "films", json!({"q": "zebra"}))), ["2"]);
     assert_eq!(search(&s, "films", json!({}))["estimatedTotalHits"], 2);
 }
+
+/// `sort` as Meilisearch 1.50 answered it for the same requests (captured
+/// from the real binary), errors included.
+#[test]
+fn sort_and_its_errors_like_meilisearch() {
+    let s = Server::start();
+    add(
+        &s,
+        "m",
+        "POST",
+        json!([
+            {"id": 1, "title": "b", "year": 2000},
+            {"id": 2, "title": "a", "year": "1990"},
+            {"id": 3, "title": "c"},
+            {"id": 4, "title": "d", "year": [1995, 2005]},
+        ]),
+    );
+    let sorted = |body: Value| s.post_json("/indexes/m/search", &body);
+    let error = sorted(json!({"sort": ["year:asc"]})).assert_error(400, "invalid_search_sort");
+    assert_eq!(
+        error["message"],
+        "Index `m`: Attribute `year` is not sortable. This index does not have configured sortable attributes."
+    );
+    settle(&s, s.send_json("PUT", "/indexes/m/settings/sortable-attributes", &json!(["year", "title"])));
+    let error = sorted(json!({"sort": ["nope:asc"]})).assert_error(400, "invalid_search_sort");
+    assert_eq!(
+        error["message"],
+        "Index `m`: Attribute `nope` is not sortable. Available sortable attributes are: `title, year`."
+    );
+    let error = sorted(json!({"sort": ["year"]})).assert_error(400, "invalid_search_sort");
+    assert_eq!(
+        error["message"],
+        "Invalid syntax for the sort parameter: expected expression ending by `:asc` or `:desc`, found `year`."
+    );
+    assert_eq!(
+        ids(&search(&s, "m", json!({"sort": ["year:asc"], "attributesToRetrieve": ["id"]}))),
+        ["4", "1", "2", "3"]
+    );
+    let desc = s.get("/indexes/m/search?sort=year:desc,title:asc&attributesToRetrieve=id&showRankingScoreDetails=true");
+    assert_eq!(ids(&desc.json()), ["4", "1", "2", "3"]);
+    assert_eq!(desc.json()["hits"][2]["_rankingScoreDetails"]["year:desc"], json!({"order": 0, "value": "1990"}));
+    settle(&s, s.send_json("PUT", "/indexes/m/settings/ranking-rules", &json!(["words", "typo"])));
+    let error = sorted(json!({"sort": ["year:asc"]})).assert_error(400, "invalid_search_sort");
+    assert_eq!(
+        error["message"],
+        "Index `m`: You must specify where `sort` is listed in the rankingRules setting to use the sort parameter at search time."
+    );
+}

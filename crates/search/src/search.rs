@@ -42,6 +42,9 @@ pub struct SearchRequest {
     pub candidate_seqs: bool,
     /// When ranking stops refining (`searchCutoffMs`).
     pub deadline: Option<std::time::Instant>,
+    /// `sort`: attributes and whether ascending, where the `sort` ranking
+    /// rule stands. The caller checks they are sortable.
+    pub sort: Vec<(String, bool)>,
 }
 
 /// A hit: the document's id and how it ranked.
@@ -79,6 +82,7 @@ impl SearchIndex {
         let field_id = |name: &str| payload.fields.iter().position(|f| f == name).map(|i| i as u32);
         let rules = query_rules(
             &settings.ranking_rules,
+            &request.sort,
             request.matching_strategy == MatchingStrategy::All,
             query.is_placeholder(),
             field_id,

@@ -15,6 +15,8 @@ pub struct Settings {
     pub searchable_attributes: Option<Vec<String>>,
     /// `None`: every attribute.
     pub displayed_attributes: Option<Vec<String>>,
+    /// What a search may `sort` on.
+    pub sortable_attributes: BTreeSet<String>,
     pub ranking_rules: Vec<RankingRule>,
     pub stop_words: BTreeSet<String>,
     pub non_separator_tokens: BTreeSet<String>,
@@ -96,6 +98,7 @@ impl Settings {
         Self {
             searchable_attributes: list("searchableAttributes"),
             displayed_attributes: list("displayedAttributes"),
+            sortable_attributes: set("sortableAttributes"),
             ranking_rules,
             stop_words: set("stopWords"),
             non_separator_tokens: set("nonSeparatorTokens"),
@@ -129,13 +132,14 @@ impl Settings {
             || self.separator_tokens != new.separator_tokens
             || self.dictionary != new.dictionary
             || self.stop_words != new.stop_words
-            || self.custom_ranking_fields() != new.custom_ranking_fields()
+            || self.sort_fields() != new.sort_fields()
     }
 
-    /// The attributes documents can be ordered by: those of custom ranking
-    /// rules.
+    /// The attributes documents can be ordered by: the sortable ones and
+    /// those of custom ranking rules.
     pub fn sort_fields(&self) -> std::collections::HashSet<&str> {
-        self.custom_ranking_fields().into_iter().collect()
+        let sortable = self.sortable_attributes.iter().map(String::as_str);
+        self.custom_ranking_fields().into_iter().chain(sortable).collect()
     }
 
     /// The attributes custom ranking rules (`field:asc`) sort on.

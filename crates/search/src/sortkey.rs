@@ -32,8 +32,9 @@ pub(crate) fn encode(value: &Value) -> Option<Vec<u8>> {
             out.extend_from_slice(&bits.to_be_bytes());
             Some(out)
         }
-        Value::String(s) => Some([&[STRING][..], s.to_lowercase().as_bytes()].concat()),
-        Value::Bool(b) => Some([&[STRING][..], b.to_string().as_bytes()].concat()),
+        // Lower-cased to compare, then as written, to show.
+        Value::String(s) => Some([&[STRING][..], s.to_lowercase().as_bytes(), &[0], s.as_bytes()].concat()),
+        Value::Bool(b) => Some([&[STRING][..], b.to_string().as_bytes(), &[0], b.to_string().as_bytes()].concat()),
         _ => None,
     }
 }
@@ -46,7 +47,10 @@ pub(crate) fn decode(key: &[u8]) -> Value {
             let bits = if bits >> 63 == 1 { bits & !(1 << 63) } else { !bits };
             json!(f64::from_bits(bits))
         }
-        Some((_, rest)) => json!(String::from_utf8_lossy(rest)),
+        Some((_, rest)) => {
+            let shown = rest.iter().position(|b| *b == 0).map_or(rest, |at| &rest[at + 1..]);
+            json!(String::from_utf8_lossy(shown))
+        }
         None => Value::Null,
     }
 }
@@ -106,6 +110,6 @@ mod tests {
         let small = encode(&json!(1)).unwrap();
         assert_eq!(better(Some(&small), Some(&n), true), Ordering::Greater);
         assert_eq!(better(Some(&small), Some(&n), false), Ordering::Less);
-        assert_eq!(decode(&s), json!("apple"));
+        assert_eq!(decode(&s), json!("Apple"));
     }
 }

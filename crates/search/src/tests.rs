@@ -201,3 +201,32 @@ fn synonyms_of_several_words_like_meilisearch() {
     let (_dir, index) = index_of(&movies(), &both_ways);
     assert_eq!(ids(&search(&index, &both_ways, "bruce wayne", MatchingStrategy::Last)), ["5", "1", "4"]);
 }
+
+/// `sort` where the `sort` rule stands, as Meilisearch 1.50 answered for the
+/// same documents: numbers (a list by its smallest or largest) before
+/// strings, missing values last.
+#[test]
+fn sort_like_meilisearch() {
+    let docs = [
+        json!({"id": 1, "title": "b", "year": 2000}),
+        json!({"id": 2, "title": "a", "year": "1990"}),
+        json!({"id": 3, "title": "c"}),
+        json!({"id": 4, "title": "d", "year": [1995, 2005]}),
+    ];
+    let mut stored = serde_json::Map::new();
+    stored.insert("sortableAttributes".into(), json!(["year", "title"]));
+    let settings = Settings::from_stored(&stored);
+    let (_dir, index) = index_of(&docs, &settings);
+    let sorted = |field: &str, ascending: bool| {
+        let request = SearchRequest { limit: 20, sort: vec![(field.to_owned(), ascending)], ..Default::default() };
+        index.search(&settings, &request).unwrap().hits
+    };
+    let asc: Vec<String> = sorted("year", true).into_iter().map(|h| h.id).collect();
+    assert_eq!(asc, ["4", "1", "2", "3"]);
+    let desc = sorted("year", false);
+    assert_eq!(desc.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["4", "1", "2", "3"]);
+    let values: Vec<&Value> = desc.iter().map(|h| &h.details["year:desc"]["value"]).collect();
+    assert_eq!(values, [&json!(2005.0), &json!(2000.0), &json!("1990"), &Value::Null]);
+    let by_title: Vec<String> = sorted("title", true).into_iter().map(|h| h.id).collect();
+    assert_eq!(by_title, ["2", "1", "3", "4"]);
+}

@@ -76,12 +76,17 @@ pub(crate) enum Rule {
     },
 }
 
+/// A search's `sort`: attributes, ascending or not, in order.
+pub type Sort = [(String, bool)];
+
 /// Resolves `rankingRules` for a query: `words` comes before the first
 /// query rule if missing, and goes when every word is required; duplicates
-/// count once; a placeholder search keeps only the custom rules.
-/// `field_id` names attributes by id.
+/// count once; the `sort` rule stands for the search's `sort`; a placeholder
+/// search keeps only the sort and custom rules. `field_id` names attributes
+/// by id.
 pub(crate) fn query_rules(
     rules: &[RankingRule],
+    sort: &Sort,
     all_required: bool,
     placeholder: bool,
     field_id: impl Fn(&str) -> Option<u32>,
@@ -90,6 +95,13 @@ pub(crate) fn query_rules(
     for rule in rules {
         let custom =
             |field: &str, ascending| Rule::Custom { rule: rule.to_string(), field: field_id(field), ascending };
+        if *rule == RankingRule::Sort {
+            for (field, ascending) in sort {
+                let name = format!("{field}:{}", if *ascending { "asc" } else { "desc" });
+                out.push(Rule::Custom { rule: name, field: field_id(field), ascending: *ascending });
+            }
+            continue;
+        }
         let rule = match rule {
             RankingRule::Asc(field) => custom(field, true),
             RankingRule::Desc(field) => custom(field, false),
@@ -101,6 +113,7 @@ pub(crate) fn query_rules(
             RankingRule::AttributeRank => Rule::AttributeRank,
             RankingRule::WordPosition => Rule::WordPosition,
             RankingRule::Exactness => Rule::Exactness,
+            // Expanded into the search's `sort` above.
             RankingRule::Sort => continue,
         };
         let is_query_rule = !matches!(rule, Rule::Custom { .. });
@@ -143,10 +156,17 @@ mod tests {
     fn words_is_implied_and_dropped_when_all_words_are_required() {
         let rules: Vec<RankingRule> = ["typo", "exactness", "typo"].iter().map(|r| r.parse().unwrap()).collect();
         let none = |_: &str| None;
-        assert_eq!(query_rules(&rules, false, false, none), [Rule::Words, Rule::Typo, Rule::Exactness]);
-        assert_eq!(query_rules(&rules, true, false, none), [Rule::Typo, Rule::Exactness]);
-        let custom: Vec<RankingRule> = ["words", "year:desc"].iter().map(|r| r.parse().unwrap()).collect();
-        let placeholder = query_rules(&custom, false, true, |_| Some(3));
-        assert_eq!(placeholder, [Rule::Custom { rule: "year:desc".into(), field: Some(3), ascending: false }]);
+        assert_eq!(query_rules(&rules, &[], false, false, none), [Rule::Words, Rule::Typo, Rule::Exactness]);
+        assert_eq!(query_rules(&rules, &[], true, false, none), [Rule::Typo, Rule::Exactness]);
+        let custom: Vec<RankingRule> = ["words", "sort", "year:desc"].iter().map(|r| r.parse().unwrap()).collect();
+        let sort = [("size".to_owned(), true)];
+        let placeholder = query_rules(&custom, &sort, false, true, |_| Some(3));
+        assert_eq!(
+            placeholder,
+            [
+                Rule::Custom { rule: "size:asc".into(), field: Some(3), ascending: true },
+                Rule::Custom { rule: "year:desc".into(), field: Some(3), ascending: false }
+            ]
+        );
     }
 }

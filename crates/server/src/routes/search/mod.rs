@@ -117,6 +117,7 @@ impl Found {
         let meta = state.store.index(uid)?;
         let settings = Settings::from_stored(&meta.settings);
         check_search_on(uid, &settings, params.attributes_to_search_on.as_deref())?;
+        check_sort(uid, &settings, &params.sort)?;
         let window = Window::of(params);
         let (offset, limit) =
             if federated { (0, window.offset + window.limit) } else { window.capped(settings.max_total_hits) };
@@ -129,6 +130,7 @@ impl Found {
             ranking_score_threshold: params.ranking_score_threshold,
             candidate_seqs: federated,
             deadline: Some(std::time::Instant::now() + settings.search_cutoff()),
+            sort: params.sort.clone(),
         };
         let ranked =
             state.search.index(meta.tree).map_err(Error::Search)?.search(&settings, &request).map_err(Error::Search)?;
@@ -216,6 +218,33 @@ fn format_options(params: &SearchParams) -> FormatOptions {
 fn patterns_hold(patterns: Option<&[String]>, key: &str) -> bool {
     let Some(patterns) = patterns else { return true };
     patterns.iter().any(|p| p == "*" || p == key || p.strip_prefix(key).is_some_and(|r| r.starts_with('.')))
+}
+
+/// `sort` may only name sortable attributes, and only where the ranking
+/// rules say where it ranks.
+fn check_sort(uid: &IndexUid, settings: &Settings, sort: &[(String, bool)]) -> Result<(), Error> {
+    let refuse = |message: String| Err(Error::new(Code::InvalidSearchSort, format!("Index `{uid}`: {message}")));
+    let sortable = &settings.sortable_attributes;
+    if let Some((field, _)) = sort.iter().find(|(field, _)| !sortable.contains(field)) {
+        let available = match sortable.len() {
+            0 => "This index does not have configured sortable attributes.".to_owned(),
+            _ => format!(
+                "Available sortable attributes are: `{}`.",
+                sortable.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        return refuse(format!("Attribute `{field}` is not sortable. {available}"));
+    }
+    if !sort.is_empty() && !settings.ranking_rules.contains(&search::RankingRule::Sort) {
+        return refuse(
+            "You must specify where `sort` is listed in the rankingRules setting to use the sort parameter at search time."
+                .to_owned(),
+        );
+    }
+    if sort.iter().any(|(field, _)| field == "_geo") {
+        return Err(Error::new(Code::InvalidSearchSort, "meili-lite does not support geo sort yet."));
+    }
+    Ok(())
 }
 
 /// `attributesToSearchOn` may only name searchable attributes.

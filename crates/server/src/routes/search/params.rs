@@ -31,7 +31,9 @@ pub(crate) struct SearchParams {
     pub matching_strategy: search::MatchingStrategy,
     pub attributes_to_search_on: Option<Vec<String>>,
     pub ranking_score_threshold: Option<f64>,
-    /// Filters, sort, facets and distinct are not there yet: refused when set.
+    /// `sort`: attributes, ascending or not.
+    pub sort: Vec<(String, bool)>,
+    /// Filters, facets and distinct are not there yet: refused when set.
     pub unsupported: Option<(Code, &'static str)>,
 }
 
@@ -56,6 +58,7 @@ impl Default for SearchParams {
             matching_strategy: search::MatchingStrategy::Last,
             attributes_to_search_on: None,
             ranking_score_threshold: None,
+            sort: Vec::new(),
             unsupported: None,
         }
     }
@@ -245,10 +248,7 @@ impl SearchParams {
             }
             "locales" => _ = array(v, at)?,
             "filter" => self.unsupported = Some((Code::InvalidSearchFilter, "filter")),
-            "sort" => {
-                _ = strings(v, at)?;
-                self.unsupported = Some((Code::InvalidSearchSort, "sort"));
-            }
+            "sort" => self.sort = sort_list(strings(v, at)?).map_err(Invalid)?,
             "facets" => {
                 _ = strings(v, at)?;
                 self.unsupported = Some((Code::InvalidSearchFacets, "facets"));
@@ -312,9 +312,12 @@ impl SearchParams {
             })?;
             p.ranking_score_threshold = Some(n);
         }
+        if let Some(v) = q.get("sort") {
+            let items = v.split(',').map(str::to_owned).collect();
+            p.sort = sort_list(items).map_err(|message| Error::new(Code::InvalidSearchSort, message))?;
+        }
         for (name, code, what) in [
             ("filter", Code::InvalidSearchFilter, "filter"),
-            ("sort", Code::InvalidSearchSort, "sort"),
             ("facets", Code::InvalidSearchFacets, "facets"),
             ("distinct", Code::InvalidSearchDistinct, "distinct"),
             ("hybridEmbedder", Code::InvalidSearchEmbedder, "vector search"),
@@ -334,4 +337,26 @@ impl SearchParams {
             None => Ok(()),
         }
     }
+}
+
+/// `["year:desc", "title:asc"]` read, or Meilisearch's message for the first
+/// malformed expression. `_geoPoint(lat, lng):asc` sorts on `_geo`.
+fn sort_list(items: Vec<String>) -> Result<Vec<(String, bool)>, String> {
+    items
+        .into_iter()
+        .map(|item| {
+            let parsed = match item.rsplit_once(':') {
+                Some((field, "asc")) if !field.is_empty() => Some((field, true)),
+                Some((field, "desc")) if !field.is_empty() => Some((field, false)),
+                _ => None,
+            };
+            match parsed {
+                Some((field, ascending)) if field.starts_with("_geoPoint(") => Ok(("_geo".to_owned(), ascending)),
+                Some((field, ascending)) => Ok((field.to_owned(), ascending)),
+                None => Err(format!(
+                    "Invalid syntax for the sort parameter: expected expression ending by `:asc` or `:desc`, found `{item}`."
+                )),
+            }
+        })
+        .collect()
 }
