@@ -208,3 +208,122 @@ fn sort_and_its_errors_like_meilisearch() {
         "Index `m`: You must specify where `sort` is listed in the rankingRules setting to use the sort parameter at search time."
     );
 }
+
+/// `filter` as Meilisearch 1.50 answered it for the same documents and
+/// requests (captured from the real binary), errors included. `CONTAINS`
+/// is on in meili-lite, where Meilisearch needs an experimental feature.
+#[test]
+fn filters_like_meilisearch() {
+    let s = Server::start();
+    add(
+        &s,
+        "m",
+        "POST",
+        json!([
+            {"id": 1, "title": "b", "year": 2000, "genres": ["Action", "Drama"]},
+            {"id": 2, "title": "a", "year": "1990", "genres": "drama"},
+            {"id": 3, "title": "c"},
+        ]),
+    );
+    let rules = json!({"filterableAttributes": [
+        {"attributePatterns": ["year"], "features": {"filter": {"equality": true, "comparison": false}}},
+        "genres"
+    ]});
+    settle(&s, s.send_json("PATCH", "/indexes/m/settings", &rules));
+    let filtered = |f: &str| ids(&search(&s, "m", json!({"filter": f, "attributesToRetrieve": ["id"]})));
+    assert_eq!(filtered("year = 2000"), ["1"]);
+    assert_eq!(filtered("genres = drama"), ["1", "2"]);
+    assert_eq!(filtered("genres = DRAMA"), ["1", "2"]);
+    assert_eq!(filtered("year = 1990"), ["2"]);
+    assert_eq!(filtered("year EXISTS"), ["1", "2"]);
+    assert_eq!(filtered("NOT genres EXISTS"), ["3"]);
+    assert_eq!(filtered("genres IN [action, nope]"), ["1"]);
+    assert_eq!(filtered("genres CONTAINS dra"), ["1", "2"]);
+    assert_eq!(ids(&s.get("/indexes/m/search?filter=genres%20%3D%20drama&attributesToRetrieve=id").json()), ["1", "2"]);
+    let error = |f: &str| {
+        s.post_json("/indexes/m/search", &json!({"filter": f})).assert_error(400, "invalid_search_filter")["message"]
+            .clone()
+    };
+    assert_eq!(
+        error("year > 2000"),
+        "Index `m`: Filter operator `>` is not allowed for the attribute `year`.\n  - Note: allowed operators: OR, AND, NOT, =, !=, IN, IS EMPTY, IS NULL, EXISTS.\n  - Note: field `year` matched rule #0 in `filterableAttributes`\n  - Hint: enable comparison in rule #0 by modifying the features.filter object\n  - Hint: prepend another rule matching `year` with appropriate filter features before rule #0"
+    );
+    assert_eq!(
+        error("year 1990 TO 2000"),
+        "Index `m`: Filter operator `TO` is not allowed for the attribute `year`.\n  - Note: allowed operators: OR, AND, NOT, =, !=, IN, IS EMPTY, IS NULL, EXISTS.\n  - Note: field `year` matched rule #0 in `filterableAttributes`\n  - Hint: enable comparison in rule #0 by modifying the features.filter object\n  - Hint: prepend another rule matching `year` with appropriate filter features before rule #0"
+    );
+    assert_eq!(
+        error("title = a"),
+        "Index `m`: Attribute `title` is not filterable. Available filterable attribute patterns are: `genres`, `year`.\n2:7 \"title\" = \"a\""
+    );
+    assert_eq!(error("year >"), "Was expecting a value but instead got nothing.\n7:7 year >");
+
+    // The documents routes take the same filter.
+    let listed = |body: Value| -> Vec<String> {
+        body["results"].as_array().unwrap().iter().map(|d| d["id"].to_string()).collect()
+    };
+    assert_eq!(listed(s.get("/indexes/m/documents?filter=genres%20%3D%20drama").json()), ["1", "2"]);
+    let fetched = s.post_json("/indexes/m/documents/fetch", &json!({"filter": "year = 2000", "fields": ["id"]}));
+    assert_eq!(fetched.status, 200, "{}", String::from_utf8_lossy(&fetched.body));
+    assert_eq!(listed(fetched.json()), ["1"]);
+    assert_eq!(fetched.json()["total"], 1);
+    s.post_json("/indexes/m/documents/fetch", &json!({"filter": "title = a"}))
+        .assert_error(400, "invalid_document_filter");
+}
+
+/// Deleting by filter as Meilisearch 1.50 does it (captured from the real
+/// binary for the same requests): syntax checked at once, filterability when
+/// the task runs, details with the filter as sent.
+#[test]
+fn delete_by_filter_like_meilisearch() {
+    let s = Server::start();
+    add(&s, "m", "POST", json!([{"id": 1, "genres": ["Action", "Drama"]}, {"id": 2, "genres": "drama"}, {"id": 3}]));
+    let delete = |body: Value| s.post_json("/indexes/m/documents/delete", &body);
+    let e = delete(json!({"filter": ""})).assert_error(400, "invalid_document_filter");
+    assert_eq!(e["message"], "Sending an empty filter is forbidden.");
+    let e = delete(json!({})).assert_error(400, "missing_document_filter");
+    assert_eq!(e["message"], "Missing field `filter`");
+    let e = delete(json!({"filter": "genres ="})).assert_error(400, "invalid_document_filter");
+    assert_eq!(e["message"], "Was expecting a value but instead got nothing.\n9:9 genres =");
+
+    let task = s.wait_task(delete(json!({"filter": "genres = action"})).json()["taskUid"].as_u64().unwrap());
+    assert_eq!(task["status"], "failed");
+    assert_eq!(task["type"], "documentDeletion");
+    assert_eq!(
+        task["details"],
+        json!({"providedIds": 0, "deletedDocuments": 0, "originalFilter": "\"genres = action\""})
+    );
+    assert_eq!(task["error"]["code"], "invalid_document_filter");
+    assert_eq!(
+        task["error"]["message"],
+        "Index `m`: Attribute `genres` is not filterable. This index does not have configured filterable attributes.\n1:7 genres = action"
+    );
+
+    settle(&s, s.send_json("PUT", "/indexes/m/settings/filterable-attributes", &json!(["genres"])));
+    let task = settle(&s, delete(json!({"filter": "genres = action"})));
+    assert_eq!(
+        task["details"],
+        json!({"providedIds": 0, "deletedDocuments": 1, "originalFilter": "\"genres = action\""})
+    );
+    let task = settle(&s, delete(json!({"filter": ["genres = drama", ["genres = x", "genres = drama"]]})));
+    assert_eq!(
+        task["details"],
+        json!({"providedIds": 0, "deletedDocuments": 1, "originalFilter": "[\"genres = drama\",[\"genres = x\",\"genres = drama\"]]"})
+    );
+    assert_eq!(ids(&search(&s, "m", json!({}))), ["3"]);
+    assert_eq!(s.get("/indexes/m/stats").json()["numberOfDocuments"], 1);
+
+    // A filter sees what the tasks before it did, batched with them or not.
+    let added = s.enqueue("POST", "/indexes/m/documents", "application/json", br#"[{"id": 4, "genres": "drama"}]"#);
+    let deleted = delete(json!({"filter": "genres = drama"})).json()["taskUid"].as_u64().unwrap();
+    assert_eq!(s.wait_task(added)["status"], "succeeded");
+    assert_eq!(s.wait_task(deleted)["details"]["deletedDocuments"], 1);
+    assert_eq!(ids(&search(&s, "m", json!({}))), ["3"]);
+
+    let task = s.wait_task(
+        s.post_json("/indexes/nope/documents/delete", &json!({"filter": "genres = action"})).json()["taskUid"]
+            .as_u64()
+            .unwrap(),
+    );
+    assert_eq!((task["status"].as_str(), task["error"]["code"].as_str()), (Some("failed"), Some("index_not_found")));
+}

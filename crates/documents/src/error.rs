@@ -31,6 +31,8 @@ pub enum Error {
     Corrupted(#[from] serde_json::Error),
     #[error("internal error: the search index could not follow: {0}")]
     Follower(crate::FollowError),
+    #[error("{0}")]
+    InvalidFilter(String),
 }
 
 /// Meilisearch words CSV errors slightly differently from JSON ones.
@@ -61,6 +63,7 @@ impl Error {
             }
             Error::Storage(_) => Code::IoError,
             Error::Corrupted(_) | Error::Follower(_) => Code::Internal,
+            Error::InvalidFilter(_) => Code::InvalidDocumentFilter,
         }
     }
 }

@@ -46,4 +46,9 @@ pub trait Follower: Send + Sync + fmt::Debug {
 
     /// The documents tree `tree` is gone (index deleted, or retired by a deploy).
     fn dropped(&self, tree: u64);
+
+    /// The ids of `meta`'s documents that `filter` (Meilisearch's filter, as
+    /// sent) selects, as last committed; `Ok(Err(message))` for a filter the
+    /// index cannot answer (an attribute not filterable, ...).
+    fn select(&self, meta: &IndexMeta, filter: &serde_json::Value) -> Result<Result<Vec<String>, String>, FollowError>;
 }

@@ -53,6 +53,15 @@ impl Store {
         }
     }
 
+    /// The ids of the documents `filter` selects, through the follower (the
+    /// search index): as last committed.
+    pub fn select(&self, meta: &IndexMeta, filter: &serde_json::Value) -> Result<Vec<String>, Error> {
+        let Some(follower) = &self.follower else {
+            return Err(Error::InvalidFilter("filters need a search index".into()));
+        };
+        follower.select(meta, filter).map_err(Error::Follower)?.map_err(Error::InvalidFilter)
+    }
+
     /// Every document of the index `meta` names, in id order.
     pub fn scan(&self, meta: &IndexMeta) -> Result<impl Iterator<Item = Result<(String, sled::IVec), Error>>, Error> {
         let tree = self.documents_tree(meta)?;

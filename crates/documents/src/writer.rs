@@ -39,6 +39,11 @@ impl IndexWriter {
         &self.meta
     }
 
+    /// Whether this batch changed anything yet.
+    pub fn has_changes(&self) -> bool {
+        self.cleared || !self.overlay.is_empty()
+    }
+
     fn current(&self, id: &str) -> Result<Option<Vec<u8>>, Error> {
         if let Some(v) = self.overlay.get(id) {
             return Ok(v.clone());

@@ -85,4 +85,22 @@ impl Follower for SearchFollower {
     fn dropped(&self, tree: u64) {
         self.engine.remove(tree);
     }
+
+    fn select(&self, meta: &IndexMeta, filter: &serde_json::Value) -> Result<Result<Vec<String>, String>, FollowError> {
+        let settings = Settings::from_stored(&meta.settings);
+        let parsed = match search::filter::from_json(filter) {
+            Ok(Some(parsed)) => parsed,
+            Ok(None) => return Ok(Err("Sending an empty filter is forbidden.".into())),
+            Err(e) => return Ok(Err(e.message)),
+        };
+        // Checked as written, as Meilisearch checks a deletion's filter.
+        if let Err(e) = search::filterable::check(&parsed, &settings.filterable) {
+            return Ok(Err(e.in_index(meta.uid.as_str()).message));
+        }
+        match self.engine.index(meta.tree)?.filtered_ids(&parsed) {
+            Ok(ids) => Ok(Ok(ids)),
+            Err(e @ search::Error::Unsupported(_)) => Ok(Err(e.to_string())),
+            Err(e) => Err(e.into()),
+        }
+    }
 }

@@ -145,6 +145,7 @@ impl Inner {
             Some(
                 Operation::DocumentAdditionOrUpdate { .. }
                 | Operation::DocumentDeletion { .. }
+                | Operation::DocumentDeletionByFilter { .. }
                 | Operation::DocumentClear,
             ) => self.documents(tasks),
             Some(_) => {
@@ -285,6 +286,19 @@ impl Inner {
                 Operation::DocumentDeletion { ids } if exists => writer
                     .delete_documents(ids)
                     .map(|n| Details::DocumentDeletion { provided_ids: ids.len() as u64, deleted_documents: Some(n) }),
+                Operation::DocumentDeletionByFilter { filter } if exists => {
+                    // The filter reads the search index, which holds what is
+                    // committed: what this batch did so far is committed first.
+                    if writer.has_changes() {
+                        writer.commit()?;
+                        writer = self.store.writer(&index, true)?;
+                    }
+                    let original_filter = filter.to_string();
+                    self.store
+                        .select(writer.meta(), filter)
+                        .and_then(|ids| writer.delete_documents(&ids))
+                        .map(|n| Details::DocumentDeletionByFilter { original_filter, deleted_documents: Some(n) })
+                }
                 Operation::DocumentClear if exists => {
                     writer.clear().map(|n| Details::ClearAll { deleted_documents: Some(n) })
                 }

@@ -157,16 +157,25 @@ enum Alternative {
     },
 }
 
+/// What a search reads candidates with, besides the query.
+pub(crate) struct Scope<'a> {
+    pub settings: &'a Settings,
+    pub fields: &'a FieldRanks,
+    pub automata: &'a Automata,
+    /// The documents a filter lets through, per segment (`None`: all).
+    pub allowed: &'a [Option<crate::select::DocBits>],
+}
+
 /// Collects the candidates of `query` in one segment.
 pub(crate) fn collect(
     segment_ord: u32,
     segment: &SegmentReader,
     words: tantivy::schema::Field,
     query: &Query,
-    settings: &Settings,
-    fields: &FieldRanks,
-    automata: &Automata,
+    scope: &Scope<'_>,
 ) -> Result<Collected, Error> {
+    let (settings, fields, automata) = (scope.settings, scope.fields, scope.automata);
+    let allowed = scope.allowed.get(segment_ord as usize).and_then(Option::as_ref);
     let inverted = segment.inverted_index(words)?;
     let derived = derive_all(&inverted, query, settings, automata)?;
     let exact_form = query
@@ -187,7 +196,10 @@ pub(crate) fn collect(
     for (covered, alternative) in &derived.alternatives {
         {
             let mut add = |doc: DocId, mut occurrence: Occurrence| {
-                if alive.is_some_and(|a| !a.is_alive(doc)) || (!excluded.is_empty() && excluded.contains(&doc)) {
+                if alive.is_some_and(|a| !a.is_alive(doc))
+                    || allowed.is_some_and(|a| !a.contains(doc))
+                    || (!excluded.is_empty() && excluded.contains(&doc))
+                {
                     return;
                 }
                 let Some(weight) = fields.rank(occurrence.field()) else { return };

@@ -9,4 +9,6 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("search index damaged: {0}")]
     Damaged(String),
+    #[error("meili-lite does not support {0} yet.")]
+    Unsupported(&'static str),
 }

@@ -35,6 +35,8 @@ pub(crate) struct Fields {
     pub seq: Field,
     /// Values to order by: see [`crate::sortkey`].
     pub sortkeys: Field,
+    /// Values to filter on: see [`crate::facets`].
+    pub facets: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -51,7 +53,8 @@ fn schema() -> (Schema, Fields) {
     );
     let seq = builder.add_u64_field("seq", FAST);
     let sortkeys = builder.add_bytes_field("sortkeys", FAST);
-    (builder.build(), Fields { id, words, seq, sortkeys })
+    let facets = builder.add_text_field("facets", STRING);
+    (builder.build(), Fields { id, words, seq, sortkeys, facets })
 }
 
 /// What a commit records beside the documents: the documents version it

@@ -35,6 +35,7 @@ pub(crate) struct Indexer<'a> {
     clear: bool,
     analyzer: Analyzer,
     sorted: HashSet<&'a str>,
+    filterable: &'a [crate::facets::FilterableRule],
     field_ids: RwLock<FieldIds>,
     next_seq: AtomicU64,
 }
@@ -56,6 +57,7 @@ impl<'a> Indexer<'a> {
             clear,
             analyzer: Analyzer::new(settings),
             sorted: settings.sort_fields(),
+            filterable: &settings.filterable,
             field_ids: RwLock::new(FieldIds { names, ids }),
             next_seq: AtomicU64::new(next_seq),
         }
@@ -202,6 +204,9 @@ impl<'a> Indexer<'a> {
             if count > 0 {
                 tokens.push(token(base | count.min(MAX_POSITION), COUNT_MARK.to_owned()));
             }
+        }
+        for term in crate::facets::terms(document, self.filterable) {
+            doc.add_text(self.fields.facets, term);
         }
         // tantivy delta-encodes positions: they must come in order.
         tokens.sort_by_key(|t| t.position);

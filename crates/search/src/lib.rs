@@ -20,6 +20,9 @@ mod derive;
 pub mod document;
 mod engine;
 mod error;
+pub mod facets;
+pub mod filter;
+pub mod filterable;
 pub mod format;
 mod index;
 mod indexer;
@@ -27,6 +30,7 @@ mod prune;
 pub mod query;
 pub mod rank;
 mod search;
+mod select;
 pub mod settings;
 mod sortkey;
 
@@ -37,6 +41,8 @@ pub use rank::RankingRule;
 pub use search::{MatchingStrategy, Ranked, ScoredHit, SearchRequest};
 pub use settings::Settings;
 
+#[cfg(test)]
+mod filter_props;
 #[cfg(test)]
 mod props;
 #[cfg(test)]

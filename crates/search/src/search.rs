@@ -8,10 +8,11 @@ use tantivy::DocId;
 
 use crate::analyzer::Analyzer;
 use crate::bucket::{bucket_sort, Entry};
-use crate::candidates::{collect, Candidates, FieldRanks};
+use crate::candidates::{collect, Candidates, FieldRanks, Scope};
 use crate::derive::{allowed_typos, Automata};
 use crate::query::{parse, Query};
 use crate::rank::{custom_verdict, global_score, query_rules, Rank, Ranker, Rule, RuleKey, Verdict};
+use crate::select::DocBits;
 use crate::sortkey::{self, End};
 use crate::{Error, SearchIndex, Settings};
 
@@ -45,6 +46,9 @@ pub struct SearchRequest {
     /// `sort`: attributes and whether ascending, where the `sort` ranking
     /// rule stands. The caller checks they are sortable.
     pub sort: Vec<(String, bool)>,
+    /// Only documents this selects. The caller checks its attributes are
+    /// filterable.
+    pub filter: Option<crate::filter::Filter>,
 }
 
 /// A hit: the document's id and how it ranked.
@@ -92,18 +96,28 @@ impl SearchIndex {
         let mut candidates = Candidates::default();
         let mut exact_form = vec![false; query.terms.len()];
         let mut entries: Vec<Entry> = Vec::new();
+        let allowed: Vec<Option<DocBits>> = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| self.allowed(segment, request))
+            .collect::<Result<_, _>>()?;
         if query.is_placeholder() {
             for (ord, segment) in searcher.segment_readers().iter().enumerate() {
                 let excluded = crate::candidates::excluded(segment, self.fields.words, &query.excluded)?;
-                for doc in (0..segment.max_doc()).filter(|&d| !segment.is_deleted(d) && !excluded.contains(&d)) {
+                let allowed = allowed[ord].as_ref();
+                let kept = |d: &DocId| {
+                    !segment.is_deleted(*d) && !excluded.contains(d) && allowed.is_none_or(|a| a.contains(*d))
+                };
+                for doc in (0..segment.max_doc()).filter(kept) {
                     let seq = columns.seq(ord as u32, doc);
                     entries.push(Entry { segment: ord as u32, doc, seq, candidate: None });
                 }
             }
         } else {
             let automata = Automata::default();
+            let scope = Scope { settings, fields: &fields, automata: &automata, allowed: &allowed };
             for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-                let found = collect(ord as u32, segment, self.fields.words, &query, settings, &fields, &automata)?;
+                let found = collect(ord as u32, segment, self.fields.words, &query, &scope)?;
                 for (any, here) in exact_form.iter_mut().zip(found.exact_form) {
                     *any |= here;
                 }
@@ -167,6 +181,36 @@ impl SearchIndex {
             hits.push(ScoredHit { id, seq: e.seq, score: score(&verdicts), details: details.collect() });
         }
         Ok(Ranked { hits, candidates: total, query, candidate_seqs })
+    }
+}
+
+impl SearchIndex {
+    /// The ids of every document `filter` selects, in id order: the
+    /// documents routes' `filter`.
+    pub fn filtered_ids(&self, filter: &crate::filter::Filter) -> Result<Vec<String>, Error> {
+        let mut out = Vec::new();
+        for segment in self.searcher().segment_readers() {
+            let selector = crate::select::Selector::new(segment, self.fields.facets)?;
+            let bits = crate::select::evaluate(&selector, filter, &selector.all())?;
+            let ids = segment.fast_fields().str("id")?.ok_or_else(|| Error::Damaged("no id column".into()))?;
+            for doc in bits.iter() {
+                let mut id = String::new();
+                if let Some(ord) = ids.term_ords(doc).next() {
+                    ids.ord_to_str(ord, &mut id)?;
+                    out.push(id);
+                }
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// The documents of `segment` the request's filter lets through.
+    fn allowed(&self, segment: &tantivy::SegmentReader, request: &SearchRequest) -> Result<Option<DocBits>, Error> {
+        let Some(filter) = &request.filter else { return Ok(None) };
+        let selector = crate::select::Selector::new(segment, self.fields.facets)?;
+        let all = selector.all();
+        crate::select::evaluate(&selector, filter, &all).map(Some)
     }
 }
 

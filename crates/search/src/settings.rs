@@ -17,6 +17,8 @@ pub struct Settings {
     pub displayed_attributes: Option<Vec<String>>,
     /// What a search may `sort` on.
     pub sortable_attributes: BTreeSet<String>,
+    /// What a search may filter on, and how.
+    pub filterable: Vec<crate::facets::FilterableRule>,
     pub ranking_rules: Vec<RankingRule>,
     pub stop_words: BTreeSet<String>,
     pub non_separator_tokens: BTreeSet<String>,
@@ -99,6 +101,10 @@ impl Settings {
             searchable_attributes: list("searchableAttributes"),
             displayed_attributes: list("displayedAttributes"),
             sortable_attributes: set("sortableAttributes"),
+            filterable: get("filterableAttributes")
+                .and_then(Value::as_array)
+                .map(|rules| rules.iter().filter_map(crate::facets::FilterableRule::from_stored).collect())
+                .unwrap_or_default(),
             ranking_rules,
             stop_words: set("stopWords"),
             non_separator_tokens: set("nonSeparatorTokens"),
@@ -133,6 +139,7 @@ impl Settings {
             || self.dictionary != new.dictionary
             || self.stop_words != new.stop_words
             || self.sort_fields() != new.sort_fields()
+            || self.filterable != new.filterable
     }
 
     /// The attributes documents can be ordered by: the sortable ones and

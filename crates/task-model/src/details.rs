@@ -11,16 +11,49 @@ use crate::task::IndexSwap;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Details {
-    DocumentAdditionOrUpdate { received_documents: u64, indexed_documents: Option<u64> },
-    DocumentDeletion { provided_ids: u64, deleted_documents: Option<u64> },
-    ClearAll { deleted_documents: Option<u64> },
-    SettingsUpdate { settings: Map<String, Value> },
-    IndexInfo { primary_key: Option<String> },
-    IndexDeletion { deleted_documents: Option<u64> },
-    IndexSwap { swaps: Vec<IndexSwap> },
-    TaskCancelation { matched_tasks: u64, canceled_tasks: Option<u64>, original_filter: String },
-    TaskDeletion { matched_tasks: u64, deleted_tasks: Option<u64>, original_filter: String },
-    IndexDeploy { upserted_documents: Option<u64>, removed_documents: Option<u64>, replaced_all: Option<bool> },
+    DocumentAdditionOrUpdate {
+        received_documents: u64,
+        indexed_documents: Option<u64>,
+    },
+    DocumentDeletion {
+        provided_ids: u64,
+        deleted_documents: Option<u64>,
+    },
+    /// A deletion by filter; `original_filter` is the filter as sent, in JSON.
+    DocumentDeletionByFilter {
+        original_filter: String,
+        deleted_documents: Option<u64>,
+    },
+    ClearAll {
+        deleted_documents: Option<u64>,
+    },
+    SettingsUpdate {
+        settings: Map<String, Value>,
+    },
+    IndexInfo {
+        primary_key: Option<String>,
+    },
+    IndexDeletion {
+        deleted_documents: Option<u64>,
+    },
+    IndexSwap {
+        swaps: Vec<IndexSwap>,
+    },
+    TaskCancelation {
+        matched_tasks: u64,
+        canceled_tasks: Option<u64>,
+        original_filter: String,
+    },
+    TaskDeletion {
+        matched_tasks: u64,
+        deleted_tasks: Option<u64>,
+        original_filter: String,
+    },
+    IndexDeploy {
+        upserted_documents: Option<u64>,
+        removed_documents: Option<u64>,
+        replaced_all: Option<bool>,
+    },
 }
 
 impl Details {
@@ -32,6 +65,9 @@ impl Details {
             }
             Details::DocumentDeletion { provided_ids, deleted_documents } => {
                 json!({ "providedIds": provided_ids, "deletedDocuments": deleted_documents, "originalFilter": null })
+            }
+            Details::DocumentDeletionByFilter { original_filter, deleted_documents } => {
+                json!({ "providedIds": 0, "deletedDocuments": deleted_documents, "originalFilter": original_filter })
             }
             Details::ClearAll { deleted_documents } => {
                 json!({ "deletedDocuments": deleted_documents })
@@ -67,6 +103,7 @@ impl Details {
         match &mut d {
             Details::DocumentAdditionOrUpdate { indexed_documents: n, .. }
             | Details::DocumentDeletion { deleted_documents: n, .. }
+            | Details::DocumentDeletionByFilter { deleted_documents: n, .. }
             | Details::ClearAll { deleted_documents: n }
             | Details::IndexDeletion { deleted_documents: n }
             | Details::TaskCancelation { canceled_tasks: n, .. }

@@ -97,6 +97,7 @@ codes! {
     InvalidDocumentIds = 400 InvalidRequest,
     InvalidDocumentCsvDelimiter = 400 InvalidRequest,
     InvalidDocumentFilter = 400 InvalidRequest,
+    MissingDocumentFilter = 400 InvalidRequest,
     InvalidDocumentSort = 400 InvalidRequest,
     // Search.
     InvalidSearchQ = 400 InvalidRequest,

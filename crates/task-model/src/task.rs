@@ -67,6 +67,11 @@ pub enum Operation {
     DocumentDeletion {
         ids: Vec<String>,
     },
+    /// Deletes the documents a filter (Meilisearch's, as sent) selects when
+    /// the task runs.
+    DocumentDeletionByFilter {
+        filter: Value,
+    },
     DocumentClear,
     SettingsUpdate {
         settings: Map<String, Value>,
@@ -98,7 +103,9 @@ impl Operation {
     pub fn kind(&self) -> Kind {
         match self {
             Operation::DocumentAdditionOrUpdate { .. } => Kind::DocumentAdditionOrUpdate,
-            Operation::DocumentDeletion { .. } | Operation::DocumentClear => Kind::DocumentDeletion,
+            Operation::DocumentDeletion { .. }
+            | Operation::DocumentDeletionByFilter { .. }
+            | Operation::DocumentClear => Kind::DocumentDeletion,
             Operation::SettingsUpdate { .. } => Kind::SettingsUpdate,
             Operation::IndexCreation { .. } => Kind::IndexCreation,
             Operation::IndexUpdate { .. } => Kind::IndexUpdate,

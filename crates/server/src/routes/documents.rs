@@ -2,12 +2,13 @@
 
 use hyper::StatusCode;
 use serde_json::{json, Map, Value};
-use task_model::{Code, ContentId, Details, Method, Operation};
+use task_model::{Code, ContentId, Details, IndexUid, Method, Operation};
 
 use super::{blocking, enqueue, index_uid, task_params};
 use crate::http::{json_response, require_content_type};
 use crate::params::{object, opt_usize, wrong_type};
 use crate::router::{Reply, Req};
+use crate::serve::AppState;
 use crate::Error;
 use documents::{parse_payload, Fields, PayloadFormat};
 
@@ -76,6 +77,8 @@ struct Read {
     limit: usize,
     fields: Fields,
     ids: Option<Vec<String>>,
+    /// `filter` as sent.
+    filter: Option<Value>,
 }
 
 fn unsupported_filter(value: Option<&Value>, what: &str, code: Code) -> Result<(), Error> {
@@ -85,11 +88,36 @@ fn unsupported_filter(value: Option<&Value>, what: &str, code: Code) -> Result<(
     }
 }
 
+/// The ids `filter` selects in the index, within `ids` if given.
+fn filtered(
+    state: &AppState,
+    uid: &IndexUid,
+    filter: &Value,
+    ids: Option<Vec<String>>,
+) -> Result<Option<Vec<String>>, Error> {
+    let meta = state.store.index(uid)?;
+    let settings = search::Settings::from_stored(&meta.settings);
+    let Some(filter) = super::search::filter::read(uid, &settings, filter, Code::InvalidDocumentFilter)? else {
+        return Ok(ids);
+    };
+    let index = state.search.index(meta.tree).map_err(Error::Search)?;
+    let mut selected = index.filtered_ids(&filter).map_err(Error::Search)?;
+    if let Some(ids) = ids {
+        let wanted: std::collections::HashSet<String> = ids.into_iter().collect();
+        selected.retain(|id| wanted.contains(id));
+    }
+    Ok(Some(selected))
+}
+
 async fn respond(req: Req, uid: &str, read: Read) -> Reply {
     let uid = index_uid(uid)?;
     let state = req.state.clone();
     let (results, total) = blocking(move || {
-        Ok(state.store.documents(&uid, read.offset, read.limit, &read.fields, read.ids.as_deref())?)
+        let ids = match &read.filter {
+            Some(filter) => filtered(&state, &uid, filter, read.ids)?,
+            None => read.ids,
+        };
+        Ok(state.store.documents(&uid, read.offset, read.limit, &read.fields, ids.as_deref())?)
     })
     .await?;
     let body = json!({"results": results, "offset": read.offset, "limit": read.limit, "total": total});
@@ -98,13 +126,13 @@ async fn respond(req: Req, uid: &str, read: Read) -> Reply {
 
 pub(crate) async fn list(req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&["offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"])?;
-    unsupported_filter(req.query.get("filter").map(|_| &Value::Bool(true)), "filter", Code::InvalidDocumentFilter)?;
     unsupported_filter(req.query.get("sort").map(|_| &Value::Bool(true)), "sort", Code::InvalidDocumentSort)?;
     let read = Read {
         offset: req.query.positive("offset", Code::InvalidDocumentOffset)?.unwrap_or(0),
         limit: req.query.positive("limit", Code::InvalidDocumentLimit)?.unwrap_or(20),
         fields: req.query.get("fields").map(Fields::parse).unwrap_or_default(),
         ids: req.query.get("ids").map(|s| s.split(',').map(|i| i.trim().to_owned()).collect()),
+        filter: req.query.get("filter").map(|f| Value::String(f.to_owned())),
     };
     respond(req, uid, read).await
 }
@@ -128,7 +156,6 @@ pub(crate) async fn fetch(mut req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
     let body: Map<String, Value> =
         object(req.json().await?, &["offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"])?;
-    unsupported_filter(body.get("filter"), "filter", Code::InvalidDocumentFilter)?;
     unsupported_filter(body.get("sort"), "sort", Code::InvalidDocumentSort)?;
     let fields = match body.get("fields") {
         None | Some(Value::Null) => Fields::All,
@@ -144,6 +171,7 @@ pub(crate) async fn fetch(mut req: Req, uid: &str) -> Reply {
         limit: opt_usize(&body, "limit", Code::InvalidDocumentLimit)?.unwrap_or(20),
         fields,
         ids,
+        filter: body.get("filter").filter(|f| !f.is_null()).cloned(),
     };
     respond(req, uid, read).await
 }
@@ -174,10 +202,24 @@ pub(crate) async fn delete_batch(mut req: Req, uid: &str) -> Reply {
     delete_ids(req, uid, ids).await
 }
 
-pub(crate) async fn delete_by_filter(req: Req, uid: &str) -> Reply {
-    index_uid(uid)?;
-    drop(req);
-    Err(Error::new(Code::InvalidDocumentFilter, "meili-lite does not support deleting documents by filter yet."))
+/// `POST /indexes/{uid}/documents/delete`: a `documentDeletion` task that
+/// deletes what the filter selects when it runs. The filter's syntax is
+/// checked now; whether its attributes are filterable, when it runs.
+pub(crate) async fn delete_by_filter(mut req: Req, uid: &str) -> Reply {
+    task_params(&req, &[])?;
+    let uid = index_uid(uid)?;
+    let body = object(req.json().await?, &["filter"])?;
+    let Some(filter) = body.get("filter").cloned() else {
+        return Err(Error::new(Code::MissingDocumentFilter, "Missing field `filter`"));
+    };
+    let invalid = |message: String| Error::new(Code::InvalidDocumentFilter, message);
+    let parsed = search::filter::from_json(&filter).map_err(|e| invalid(e.message))?;
+    let Some(parsed) = parsed else { return Err(invalid("Sending an empty filter is forbidden.".into())) };
+    if let (Some(e), None) = (parsed.experimental_feature_error(), parsed.contains_keyword()) {
+        return Err(Error::new(Code::FeatureNotEnabled, e.message));
+    }
+    let details = Details::DocumentDeletionByFilter { original_filter: filter.to_string(), deleted_documents: None };
+    enqueue(&req, Some(uid), Operation::DocumentDeletionByFilter { filter }, details, None).await
 }
 
 pub(crate) async fn clear(req: Req, uid: &str) -> Reply {

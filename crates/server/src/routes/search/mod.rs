@@ -1,5 +1,6 @@
 //! `POST`/`GET /indexes/{uid}/search` and `POST /multi-search`.
 
+pub(crate) mod filter;
 mod multi;
 mod params;
 
@@ -118,6 +119,10 @@ impl Found {
         let settings = Settings::from_stored(&meta.settings);
         check_search_on(uid, &settings, params.attributes_to_search_on.as_deref())?;
         check_sort(uid, &settings, &params.sort)?;
+        let filter = match &params.filter {
+            Some(raw) => filter::read(uid, &settings, raw, Code::InvalidSearchFilter)?,
+            None => None,
+        };
         let window = Window::of(params);
         let (offset, limit) =
             if federated { (0, window.offset + window.limit) } else { window.capped(settings.max_total_hits) };
@@ -131,6 +136,7 @@ impl Found {
             candidate_seqs: federated,
             deadline: Some(std::time::Instant::now() + settings.search_cutoff()),
             sort: params.sort.clone(),
+            filter,
         };
         let ranked =
             state.search.index(meta.tree).map_err(Error::Search)?.search(&settings, &request).map_err(Error::Search)?;

@@ -33,7 +33,9 @@ pub(crate) struct SearchParams {
     pub ranking_score_threshold: Option<f64>,
     /// `sort`: attributes, ascending or not.
     pub sort: Vec<(String, bool)>,
-    /// Filters, facets and distinct are not there yet: refused when set.
+    /// `filter` as sent: read against the index's settings when searched.
+    pub filter: Option<Value>,
+    /// Facets and distinct are not there yet: refused when set.
     pub unsupported: Option<(Code, &'static str)>,
 }
 
@@ -59,6 +61,7 @@ impl Default for SearchParams {
             attributes_to_search_on: None,
             ranking_score_threshold: None,
             sort: Vec::new(),
+            filter: None,
             unsupported: None,
         }
     }
@@ -247,7 +250,7 @@ impl SearchParams {
                 self.ranking_score_threshold = Some(n);
             }
             "locales" => _ = array(v, at)?,
-            "filter" => self.unsupported = Some((Code::InvalidSearchFilter, "filter")),
+            "filter" => self.filter = Some(v.clone()),
             "sort" => self.sort = sort_list(strings(v, at)?).map_err(Invalid)?,
             "facets" => {
                 _ = strings(v, at)?;
@@ -316,8 +319,8 @@ impl SearchParams {
             let items = v.split(',').map(str::to_owned).collect();
             p.sort = sort_list(items).map_err(|message| Error::new(Code::InvalidSearchSort, message))?;
         }
+        p.filter = q.get("filter").map(|f| Value::String(f.to_owned()));
         for (name, code, what) in [
-            ("filter", Code::InvalidSearchFilter, "filter"),
             ("facets", Code::InvalidSearchFacets, "facets"),
             ("distinct", Code::InvalidSearchDistinct, "distinct"),
             ("hybridEmbedder", Code::InvalidSearchEmbedder, "vector search"),

@@ -1,0 +1,246 @@
+//! Which documents of a segment a filter selects, from the `facets` terms
+//! alone: a condition is a term lookup or a range of the term dictionary,
+//! and `AND`, `OR`, `NOT` are set operations on bitsets.
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use tantivy::postings::SegmentPostings;
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocId, DocSet, InvertedIndexReader, SegmentReader, TERMINATED};
+
+use crate::facets;
+use crate::Error;
+
+/// A set of documents of one segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DocBits {
+    words: Vec<u64>,
+}
+
+impl DocBits {
+    pub fn empty(max_doc: DocId) -> Self {
+        Self { words: vec![0; (max_doc as usize).div_ceil(64)] }
+    }
+    pub fn insert(&mut self, doc: DocId) {
+        self.words[doc as usize / 64] |= 1 << (doc % 64);
+    }
+    pub fn contains(&self, doc: DocId) -> bool {
+        self.words.get(doc as usize / 64).is_some_and(|w| w & (1 << (doc % 64)) != 0)
+    }
+    pub fn and(mut self, other: &DocBits) -> Self {
+        self.words.iter_mut().zip(&other.words).for_each(|(a, b)| *a &= b);
+        self
+    }
+    pub fn or(mut self, other: &DocBits) -> Self {
+        self.words.iter_mut().zip(&other.words).for_each(|(a, b)| *a |= b);
+        self
+    }
+    /// Every document of `all` not in `self`.
+    pub fn not(mut self, all: &DocBits) -> Self {
+        self.words.iter_mut().zip(&all.words).for_each(|(a, b)| *a = !*a & b);
+        self
+    }
+    pub fn iter(&self) -> impl Iterator<Item = DocId> + '_ {
+        self.words
+            .iter()
+            .enumerate()
+            .flat_map(|(i, w)| (0..64u32).filter(move |b| w & (1 << b) != 0).map(move |b| i as DocId * 64 + b))
+    }
+}
+
+/// Answers conditions on one segment's facet terms.
+pub(crate) struct Selector<'s> {
+    segment: &'s SegmentReader,
+    inverted: Arc<InvertedIndexReader>,
+}
+
+impl<'s> Selector<'s> {
+    pub fn new(segment: &'s SegmentReader, facets: Field) -> Result<Self, Error> {
+        Ok(Self { segment, inverted: segment.inverted_index(facets)? })
+    }
+
+    /// The live documents of the segment.
+    pub fn all(&self) -> DocBits {
+        let mut bits = DocBits::empty(self.segment.max_doc());
+        for doc in (0..self.segment.max_doc()).filter(|d| !self.segment.is_deleted(*d)) {
+            bits.insert(doc);
+        }
+        bits
+    }
+
+    fn add_postings(&self, mut postings: SegmentPostings, bits: &mut DocBits) {
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            bits.insert(doc);
+            doc = postings.advance();
+        }
+    }
+
+    /// The documents holding `term`.
+    pub fn term(&self, term: &str) -> Result<DocBits, Error> {
+        let mut bits = DocBits::empty(self.segment.max_doc());
+        if let Some(info) = self.inverted.terms().get(term)? {
+            self.add_postings(self.inverted.read_postings_from_terminfo(&info, IndexRecordOption::Basic)?, &mut bits);
+        }
+        Ok(bits)
+    }
+
+    /// The documents holding a term within the bounds, among those starting
+    /// with `within` (one attribute's strings, or its numbers), for which
+    /// `keep` holds of what follows `within`.
+    pub fn range(
+        &self,
+        within: &str,
+        from: Bound<String>,
+        to: Bound<String>,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<DocBits, Error> {
+        let mut bits = DocBits::empty(self.segment.max_doc());
+        let terms = self.inverted.terms();
+        let mut range = terms.range();
+        range = match &from {
+            Bound::Included(t) => range.ge(t.as_bytes()),
+            Bound::Excluded(t) => range.gt(t.as_bytes()),
+            Bound::Unbounded => range.ge(within.as_bytes()),
+        };
+        let end = successor(within);
+        range = match &to {
+            Bound::Included(t) => range.le(t.as_bytes()),
+            Bound::Excluded(t) => range.lt(t.as_bytes()),
+            Bound::Unbounded => range.lt(&end),
+        };
+        let mut stream = range.into_stream()?;
+        while stream.advance() {
+            let Some(rest) = stream.key().strip_prefix(within.as_bytes()) else { continue };
+            if keep(std::str::from_utf8(rest).unwrap_or_default()) {
+                let info = stream.value();
+                self.add_postings(
+                    self.inverted.read_postings_from_terminfo(info, IndexRecordOption::Basic)?,
+                    &mut bits,
+                );
+            }
+        }
+        Ok(bits)
+    }
+
+    /// Documents whose `path` equals `raw`: as a string, and as a number
+    /// when it reads as one (Meilisearch matches `year = 2008` both ways).
+    pub fn equal(&self, path: &str, raw: &str) -> Result<DocBits, Error> {
+        let strings = self.term(&facets::string_term(path, raw))?;
+        Ok(match raw.trim().parse::<f64>() {
+            Ok(n) => strings.or(&self.term(&facets::number_term(path, n))?),
+            Err(_) => strings,
+        })
+    }
+
+    /// Documents whose `path` lies within the bounds: numbers when both
+    /// bounds read as numbers, else strings in order.
+    pub fn between(&self, path: &str, from: Bound<&str>, to: Bound<&str>) -> Result<DocBits, Error> {
+        let numeric = [from, to].iter().all(|b| match b {
+            Bound::Included(v) | Bound::Excluded(v) => v.trim().parse::<f64>().is_ok(),
+            Bound::Unbounded => true,
+        });
+        let within = if numeric { facets::number_prefix(path) } else { facets::string_prefix(path) };
+        let key = |v: &str| {
+            let value =
+                if numeric { facets::number_key(v.trim().parse().unwrap_or(0.0)) } else { facets::normalize(v) };
+            format!("{within}{value}")
+        };
+        let bound = |b: Bound<&str>| match b {
+            Bound::Included(v) => Bound::Included(key(v)),
+            Bound::Excluded(v) => Bound::Excluded(key(v)),
+            Bound::Unbounded => Bound::Unbounded,
+        };
+        self.range(&within, bound(from), bound(to), |_| true)
+    }
+
+    /// Documents with a string value of `path` that `keep` accepts
+    /// (`CONTAINS`, `STARTS WITH`).
+    pub fn strings(&self, path: &str, keep: impl Fn(&str) -> bool) -> Result<DocBits, Error> {
+        self.range(&facets::string_prefix(path), Bound::Unbounded, Bound::Unbounded, keep)
+    }
+}
+
+/// The smallest string above every string starting with `prefix`.
+fn successor(prefix: &str) -> Vec<u8> {
+    let mut bytes = prefix.as_bytes().to_vec();
+    while let Some(last) = bytes.pop() {
+        if last < u8::MAX {
+            bytes.push(last + 1);
+            return bytes;
+        }
+    }
+    vec![u8::MAX; prefix.len() + 1]
+}
+
+/// The documents of a segment `filter` selects; geo and vector filters are
+/// refused, as meili-lite has no geo or vector index yet.
+pub(crate) fn evaluate(
+    selector: &Selector<'_>,
+    filter: &crate::filter::Filter,
+    all: &DocBits,
+) -> Result<DocBits, Error> {
+    use crate::filter::{Condition, Filter};
+    Ok(match filter {
+        Filter::And(parts) => {
+            let mut bits = all.clone();
+            for part in parts {
+                bits = bits.and(&evaluate(selector, part, all)?);
+            }
+            bits
+        }
+        Filter::Or(parts) => {
+            let mut bits = DocBits { words: vec![0; all.words.len()] };
+            for part in parts {
+                bits = bits.or(&evaluate(selector, part, all)?);
+            }
+            bits
+        }
+        Filter::Not(inner) => evaluate(selector, inner, all)?.not(all),
+        Filter::Condition { attribute, op } => {
+            let path = attribute.name.as_str();
+            fn bound(v: &crate::filter::Value) -> &str {
+                v.raw.as_str()
+            }
+            let bits = match op {
+                Condition::Equal(v) => selector.equal(path, &v.raw)?,
+                Condition::NotEqual(v) => selector.equal(path, &v.raw)?.not(all),
+                Condition::GreaterThan(v) => selector.between(path, Bound::Excluded(bound(v)), Bound::Unbounded)?,
+                Condition::GreaterThanOrEqual(v) => {
+                    selector.between(path, Bound::Included(bound(v)), Bound::Unbounded)?
+                }
+                Condition::LowerThan(v) => selector.between(path, Bound::Unbounded, Bound::Excluded(bound(v)))?,
+                Condition::LowerThanOrEqual(v) => {
+                    selector.between(path, Bound::Unbounded, Bound::Included(bound(v)))?
+                }
+                Condition::Between { from, to } => {
+                    selector.between(path, Bound::Included(bound(from)), Bound::Included(bound(to)))?
+                }
+                Condition::Exists => selector.term(&facets::exists_term(path))?,
+                Condition::IsNull => selector.term(&facets::null_term(path))?,
+                Condition::IsEmpty => selector.term(&facets::empty_term(path))?,
+                Condition::In(values) => {
+                    let mut bits = DocBits { words: vec![0; all.words.len()] };
+                    for v in values {
+                        bits = bits.or(&selector.equal(path, &v.raw)?);
+                    }
+                    bits
+                }
+                Condition::Contains { value, .. } => {
+                    let needle = facets::normalize(&value.raw);
+                    selector.strings(path, |s| s.contains(needle.as_str()))?
+                }
+                Condition::StartsWith(value) => {
+                    let start = facets::normalize(&value.raw);
+                    selector.strings(path, |s| s.starts_with(start.as_str()))?
+                }
+            };
+            bits.and(all)
+        }
+        Filter::GeoRadius { .. } | Filter::GeoBoundingBox { .. } | Filter::GeoPolygon { .. } => {
+            return Err(Error::Unsupported("geo filters"))
+        }
+        _ => return Err(Error::Unsupported("this filter")),
+    })
+}
