@@ -327,3 +327,51 @@ fn delete_by_filter_like_meilisearch() {
     );
     assert_eq!((task["status"].as_str(), task["error"]["code"].as_str()), (Some("failed"), Some("index_not_found")));
 }
+
+/// `facets` as Meilisearch 1.50 answered them for the same documents and
+/// requests (captured from the real binary).
+#[test]
+fn facets_like_meilisearch() {
+    let s = Server::start();
+    add(
+        &s,
+        "m",
+        "POST",
+        json!([
+            {"id": 1, "genres": ["Action", "Drama"], "year": 2008, "rating": 4.5},
+            {"id": 2, "genres": ["drama", "Crime"], "year": "1990", "rating": 3},
+            {"id": 3, "genres": "ACTION", "year": 2010},
+            {"id": 4, "genres": [], "year": null},
+        ]),
+    );
+    let e = s.post_json("/indexes/m/search", &json!({"facets": ["genres"]})).assert_error(400, "invalid_search_facets");
+    assert_eq!(
+        e["message"],
+        "Invalid facet distribution: Pattern `genres` is not filterable. This index does not have configured filterable attributes."
+    );
+    settle(&s, s.send_json("PUT", "/indexes/m/settings/filterable-attributes", &json!(["genres", "year", "rating"])));
+    let all = search(&s, "m", json!({"facets": ["genres", "year", "rating"], "limit": 0}));
+    let distribution = json!({"genres": {"Action": 2, "Crime": 1, "Drama": 2}, "rating": {"3": 1, "4.5": 1}, "year": {"2008": 1, "2010": 1, "1990": 1}});
+    let stats = json!({"rating": {"min": 3.0, "max": 4.5}, "year": {"min": 2008.0, "max": 2010.0}});
+    assert_eq!((&all["facetDistribution"], &all["facetStats"]), (&distribution, &stats));
+    let keys: Vec<&String> = all["facetDistribution"]["year"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["2008", "2010", "1990"], "numbers first, then strings");
+    let star = search(&s, "m", json!({"facets": ["*"], "limit": 0}));
+    assert_eq!((&star["facetDistribution"], &star["facetStats"]), (&distribution, &stats));
+    let filtered = search(&s, "m", json!({"facets": ["genres"], "filter": "year > 2000", "limit": 0}));
+    assert_eq!(filtered["facetDistribution"], json!({"genres": {"Action": 2, "Drama": 1}}));
+    assert_eq!(filtered["facetStats"], json!({}));
+    let e = s.post_json("/indexes/m/search", &json!({"facets": ["nope"]})).assert_error(400, "invalid_search_facets");
+    assert_eq!(
+        e["message"],
+        "Invalid facet distribution: Pattern `nope` is not filterable. Available filterable attributes patterns are: `genres, rating, year`."
+    );
+    let faceting = json!({"maxValuesPerFacet": 2, "sortFacetValuesBy": {"genres": "count"}});
+    settle(&s, s.send_json("PATCH", "/indexes/m/settings/faceting", &faceting));
+    let capped = s.get("/indexes/m/search?facets=genres,year&limit=0").json();
+    assert_eq!(
+        capped["facetDistribution"],
+        json!({"genres": {"Drama": 2, "Action": 2}, "year": {"2008": 1, "2010": 1}})
+    );
+    assert_eq!(capped["facetStats"], json!({"year": {"min": 2008.0, "max": 2010.0}}));
+}

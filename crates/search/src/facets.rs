@@ -100,6 +100,17 @@ pub fn string_term(path: &str, value: &str) -> String {
 pub fn number_term(path: &str, n: f64) -> String {
     format!("{path}\0f{}", number_key(n))
 }
+/// A string value as written, under its normalized form: what a facet
+/// distribution shows.
+pub fn original_term(path: &str, value: &str) -> String {
+    format!("{path}\0o{}\0{value}", normalize(value))
+}
+/// The number a [`number_key`] stands for.
+pub fn number_from_key(key: &str) -> Option<f64> {
+    let bits = u64::from_str_radix(key, 16).ok()?;
+    let bits = if bits >> 63 == 1 { bits & !(1 << 63) } else { !bits };
+    Some(f64::from_bits(bits))
+}
 /// Every string term of `path` starts with this.
 pub fn string_prefix(path: &str) -> String {
     format!("{path}\0s")
@@ -136,8 +147,12 @@ fn walk(path: &str, value: &Value, rules: &[FilterableRule], own: bool, out: &mu
                 out.push(empty_term(path));
             }
             out.push(string_term(path, s));
+            out.push(original_term(path, s));
         }
-        Value::Bool(b) if filterable => out.push(string_term(path, &b.to_string())),
+        Value::Bool(b) if filterable => {
+            out.push(string_term(path, &b.to_string()));
+            out.push(original_term(path, &b.to_string()));
+        }
         Value::Number(n) if filterable => {
             if let Some(f) = n.as_f64() {
                 out.push(number_term(path, f));
@@ -190,7 +205,9 @@ mod tests {
         let want = [
             exists_term("genres"),
             string_term("genres", "crime"),
+            original_term("genres", " Crime "),
             string_term("genres", "drama"),
+            original_term("genres", "Drama"),
             exists_term("year"),
             number_term("year", 2008.0),
             exists_term("x"),
@@ -200,6 +217,7 @@ mod tests {
             exists_term("o"),
             exists_term("o.k"),
             string_term("o.k", "true"),
+            original_term("o.k", "true"),
         ];
         let mut want: Vec<String> = want.into_iter().collect();
         want.sort();

@@ -1,9 +1,10 @@
 //! Differential test of filters: random documents (numbers, strings, arrays,
 //! nulls, empty values, missing and nested attributes) and random filters;
 //! the documents a filter selects through the index are exactly those a
-//! plain evaluator over the documents selects.
+//! plain evaluator over the documents selects, and their facet counts are
+//! the counts computed from those documents.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -89,6 +90,30 @@ impl F {
             F::Or(x, y) => x.holds(doc) || y.holds(doc),
         }
     }
+}
+
+/// How many of the `found` documents hold each value of `attribute`
+/// (strings trimmed and lower-cased, numbers as Meilisearch prints them).
+fn facet_counts(docs: &[Value], found: &BTreeSet<String>, attribute: &str) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for doc in docs.iter().filter(|d| found.contains(&d["id"].to_string())) {
+        let mut seen = BTreeSet::new();
+        for v in leaves(lookup(doc.as_object().unwrap(), attribute)) {
+            let key = match v {
+                Value::String(s) => s.trim().to_lowercase(),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => Value::from(n.as_f64().unwrap()).to_string().trim_end_matches(".0").to_owned(),
+                _ => continue,
+            };
+            if !key.is_empty() {
+                seen.insert(key);
+            }
+        }
+        for key in seen {
+            *counts.entry(key).or_insert(0) += 1;
+        }
+    }
+    counts
 }
 
 fn lookup<'d>(doc: &'d Map<String, Value>, path: &str) -> Option<&'d Value> {
@@ -182,8 +207,22 @@ proptest! {
         let (_dir, index) = index_of(&docs, &settings);
         for f in filters {
             let parsed = crate::filter::parse(&f.text()).unwrap();
-            let request = SearchRequest { limit: 1000, filter: parsed, ..Default::default() };
-            let found: BTreeSet<String> = index.search(&settings, &request).unwrap().hits.into_iter().map(|h| h.id).collect();
+            let facets = Some(vec!["n".to_owned(), "s".to_owned(), "tags".to_owned()]);
+            let request = SearchRequest { limit: 1000, filter: parsed, facets, ..Default::default() };
+            let ranked = index.search(&settings, &request).unwrap();
+            let counts = ranked.facets.clone().unwrap();
+            let found: BTreeSet<String> = ranked.hits.into_iter().map(|h| h.id).collect();
+            for attribute in ["n", "s", "tags"] {
+                let expected = facet_counts(&docs, &found, attribute);
+                let got: BTreeMap<String, u64> = counts.distribution[attribute]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .filter(|(k, _)| !k.trim().is_empty())
+                    .map(|(k, v)| (k.trim().to_lowercase(), v.as_u64().unwrap()))
+                    .collect();
+                prop_assert_eq!(got, expected, "facet {} under {}", attribute, f.text());
+            }
             let expected: BTreeSet<String> = docs
                 .iter()
                 .filter(|d| f.holds(d.as_object().unwrap()))

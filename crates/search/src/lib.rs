@@ -17,6 +17,7 @@ pub mod analyzer;
 mod bucket;
 mod candidates;
 mod derive;
+pub mod distribution;
 pub mod document;
 mod engine;
 mod error;

@@ -49,6 +49,9 @@ pub struct SearchRequest {
     /// Only documents this selects. The caller checks its attributes are
     /// filterable.
     pub filter: Option<crate::filter::Filter>,
+    /// Attributes to count the values of among the matches (`*`: every
+    /// filterable one). The caller checks they are filterable.
+    pub facets: Option<Vec<String>>,
 }
 
 /// A hit: the document's id and how it ranked.
@@ -72,6 +75,8 @@ pub struct Ranked {
     pub query: Query,
     /// Every matching document's `seq`, when asked for.
     pub candidate_seqs: Vec<u64>,
+    /// `facetDistribution` and `facetStats`, when facets were asked for.
+    pub facets: Option<crate::distribution::FacetCounts>,
 }
 
 impl SearchIndex {
@@ -151,6 +156,34 @@ impl SearchIndex {
             entries.retain(|e| score(&verdicts(e)) >= threshold);
         }
         let total = entries.len();
+        let facets = match &request.facets {
+            Some(asked) => {
+                let segments = searcher.segment_readers();
+                let mut matches: Vec<DocBits> = segments.iter().map(|s| DocBits::empty(s.max_doc())).collect();
+                for e in &entries {
+                    matches[e.segment as usize].insert(e.doc);
+                }
+                let paths: Vec<String> = if asked.iter().any(|a| a == "*") {
+                    payload
+                        .fields
+                        .iter()
+                        .filter(|f| crate::facets::rule_for(&settings.filterable, f).is_some())
+                        .cloned()
+                        .collect()
+                } else {
+                    asked.clone()
+                };
+                let found = crate::distribution::distribution(
+                    segments,
+                    self.fields.facets,
+                    &matches,
+                    &paths,
+                    &settings.faceting,
+                )?;
+                Some(found)
+            }
+            None => None,
+        };
         let candidate_seqs = if request.candidate_seqs { entries.iter().map(|e| e.seq).collect() } else { Vec::new() };
 
         let key = |rule: &Rule, e: &Entry| -> Option<RuleKey> {
@@ -180,7 +213,7 @@ impl SearchIndex {
             let details = verdicts.iter().enumerate().map(|(i, v)| v.details(i));
             hits.push(ScoredHit { id, seq: e.seq, score: score(&verdicts), details: details.collect() });
         }
-        Ok(Ranked { hits, candidates: total, query, candidate_seqs })
+        Ok(Ranked { hits, candidates: total, query, candidate_seqs, facets })
     }
 }
 

@@ -19,6 +19,8 @@ pub struct Settings {
     pub sortable_attributes: BTreeSet<String>,
     /// What a search may filter on, and how.
     pub filterable: Vec<crate::facets::FilterableRule>,
+    /// `faceting`: how facet values are counted and shown.
+    pub faceting: crate::distribution::Faceting,
     pub ranking_rules: Vec<RankingRule>,
     pub stop_words: BTreeSet<String>,
     pub non_separator_tokens: BTreeSet<String>,
@@ -80,6 +82,25 @@ impl Default for Settings {
     }
 }
 
+/// Reads `faceting` (`maxValuesPerFacet`, `sortFacetValuesBy`).
+fn faceting(stored: Option<&Value>) -> crate::distribution::Faceting {
+    let mut faceting = crate::distribution::Faceting::default();
+    let Some(stored) = stored else { return faceting };
+    if let Some(n) = stored.get("maxValuesPerFacet").and_then(Value::as_u64) {
+        faceting.max_values = n as usize;
+    }
+    if let Some(Value::Object(by)) = stored.get("sortFacetValuesBy") {
+        for (attribute, order) in by {
+            match (attribute.as_str(), order.as_str()) {
+                ("*", Some("count")) => faceting.all_by_count = true,
+                (name, Some("count")) => faceting.by_count.push(name.to_owned()),
+                _ => {}
+            }
+        }
+    }
+    faceting
+}
+
 impl Settings {
     /// Reads the stored settings object; a missing or `null` key is the default.
     pub fn from_stored(stored: &Map<String, Value>) -> Self {
@@ -101,6 +122,7 @@ impl Settings {
             searchable_attributes: list("searchableAttributes"),
             displayed_attributes: list("displayedAttributes"),
             sortable_attributes: set("sortableAttributes"),
+            faceting: faceting(get("faceting")),
             filterable: get("filterableAttributes")
                 .and_then(Value::as_array)
                 .map(|rules| rules.iter().filter_map(crate::facets::FilterableRule::from_stored).collect())

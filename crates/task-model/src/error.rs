@@ -136,6 +136,7 @@ codes! {
     InvalidMultiSearchFederationOptions = 400 InvalidRequest,
     InvalidMultiSearchWeight = 400 InvalidRequest,
     InvalidMultiSearchQueryPagination = 400 InvalidRequest,
+    InvalidMultiSearchQueryFacets = 400 InvalidRequest,
     InvalidMultiSearchQueries = 400 InvalidRequest,
     InvalidMultiSearchQueryPosition = 400 InvalidRequest,
     TooManySearchRequests = 503 System,

@@ -67,6 +67,8 @@ fn reorder(mut result: Map<String, Value>) -> Map<String, Value> {
         "page",
         "totalPages",
         "totalHits",
+        "facetDistribution",
+        "facetStats",
         "requestUid",
     ] {
         if let Some(v) = result.remove(key) {
@@ -119,6 +121,7 @@ impl Found {
         let settings = Settings::from_stored(&meta.settings);
         check_search_on(uid, &settings, params.attributes_to_search_on.as_deref())?;
         check_sort(uid, &settings, &params.sort)?;
+        check_facets(uid, &settings, params.facets.as_deref())?;
         let filter = match &params.filter {
             Some(raw) => filter::read(uid, &settings, raw, Code::InvalidSearchFilter)?,
             None => None,
@@ -137,6 +140,7 @@ impl Found {
             deadline: Some(std::time::Instant::now() + settings.search_cutoff()),
             sort: params.sort.clone(),
             filter,
+            facets: params.facets.clone(),
         };
         let ranked =
             state.search.index(meta.tree).map_err(Error::Search)?.search(&settings, &request).map_err(Error::Search)?;
@@ -181,6 +185,10 @@ impl Found {
         out.insert("hits".into(), Value::Array(hits));
         out.insert("query".into(), json!(params.q.as_deref().unwrap_or("")));
         out.extend(counts(self.window, self.ranked.candidates));
+        if let Some(facets) = &self.ranked.facets {
+            out.insert("facetDistribution".into(), Value::Object(facets.distribution.clone()));
+            out.insert("facetStats".into(), Value::Object(facets.stats.clone()));
+        }
         out
     }
 }
@@ -224,6 +232,27 @@ fn format_options(params: &SearchParams) -> FormatOptions {
 fn patterns_hold(patterns: Option<&[String]>, key: &str) -> bool {
     let Some(patterns) = patterns else { return true };
     patterns.iter().any(|p| p == "*" || p == key || p.strip_prefix(key).is_some_and(|r| r.starts_with('.')))
+}
+
+/// `facets` may only name filterable attributes (or `*`).
+fn check_facets(uid: &IndexUid, settings: &Settings, facets: Option<&[String]>) -> Result<(), Error> {
+    let _ = uid;
+    let rules = &settings.filterable;
+    let Some(bad) = facets.into_iter().flatten().find(|f| *f != "*" && search::facets::rule_for(rules, f).is_none())
+    else {
+        return Ok(());
+    };
+    let mut patterns: Vec<&str> = rules.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
+    patterns.sort_unstable();
+    patterns.dedup();
+    let available = match patterns.len() {
+        0 => "This index does not have configured filterable attributes.".to_owned(),
+        _ => format!("Available filterable attributes patterns are: `{}`.", patterns.join(", ")),
+    };
+    Err(Error::new(
+        Code::InvalidSearchFacets,
+        format!("Invalid facet distribution: Pattern `{bad}` is not filterable. {available}"),
+    ))
 }
 
 /// `sort` may only name sortable attributes, and only where the ranking

@@ -160,6 +160,12 @@ fn entry(query: &Value, path: &Path, i: usize, federated: bool) -> Result<Entry,
             format!("Inside `.queries[{i}]`: Using `federationOptions` is not allowed in a non-federated search.\n - Hint: remove `federationOptions` from the query or add `federation` to the request."),
         ));
     }
+    if let (true, Some(facets)) = (federated, &params.facets) {
+        return Err(Error::new(
+            Code::InvalidMultiSearchQueryFacets,
+            format!("Inside `.queries[{i}]`: Using facet options is not allowed in federated queries.\n - Hint: remove `facets` from the query or remove `federation` from the request\n - Hint: pass `federation.facetsByIndex.{uid}: {}` for facets in federated search", json!(facets)),
+        ));
+    }
     if federated {
         let paged = [
             ("page", params.page),

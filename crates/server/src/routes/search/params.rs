@@ -35,7 +35,9 @@ pub(crate) struct SearchParams {
     pub sort: Vec<(String, bool)>,
     /// `filter` as sent: read against the index's settings when searched.
     pub filter: Option<Value>,
-    /// Facets and distinct are not there yet: refused when set.
+    /// `facets`: attributes to count the values of.
+    pub facets: Option<Vec<String>>,
+    /// Distinct and vector search are not there yet: refused when set.
     pub unsupported: Option<(Code, &'static str)>,
 }
 
@@ -62,6 +64,7 @@ impl Default for SearchParams {
             ranking_score_threshold: None,
             sort: Vec::new(),
             filter: None,
+            facets: None,
             unsupported: None,
         }
     }
@@ -252,10 +255,7 @@ impl SearchParams {
             "locales" => _ = array(v, at)?,
             "filter" => self.filter = Some(v.clone()),
             "sort" => self.sort = sort_list(strings(v, at)?).map_err(Invalid)?,
-            "facets" => {
-                _ = strings(v, at)?;
-                self.unsupported = Some((Code::InvalidSearchFacets, "facets"));
-            }
+            "facets" => self.facets = Some(strings(v, at)?),
             "distinct" => self.unsupported = Some((Code::InvalidSearchDistinct, "distinct")),
             _ => self.unsupported = Some((code_of(key), "vector search")),
         }
@@ -320,8 +320,8 @@ impl SearchParams {
             p.sort = sort_list(items).map_err(|message| Error::new(Code::InvalidSearchSort, message))?;
         }
         p.filter = q.get("filter").map(|f| Value::String(f.to_owned()));
+        p.facets = q.get("facets").map(|f| f.split(',').map(str::to_owned).collect());
         for (name, code, what) in [
-            ("facets", Code::InvalidSearchFacets, "facets"),
             ("distinct", Code::InvalidSearchDistinct, "distinct"),
             ("hybridEmbedder", Code::InvalidSearchEmbedder, "vector search"),
             ("vector", Code::InvalidSearchVector, "vector search"),
