@@ -375,3 +375,45 @@ fn facets_like_meilisearch() {
     );
     assert_eq!(capped["facetStats"], json!({"year": {"min": 2008.0, "max": 2010.0}}));
 }
+
+/// `distinct` and `distinctAttribute` as Meilisearch 1.50 answered them for
+/// the same documents and requests (captured from the real binary).
+#[test]
+fn distinct_like_meilisearch() {
+    let s = Server::start();
+    add(
+        &s,
+        "m",
+        "POST",
+        json!([
+            {"id": 1, "t": "shirt red", "sku": "A", "size": 1},
+            {"id": 2, "t": "shirt blue", "sku": "A", "size": 2},
+            {"id": 3, "t": "shirt green", "sku": "B"},
+            {"id": 4, "t": "shirt", "sku": ["B", "C"]},
+            {"id": 5, "t": "shirt"},
+        ]),
+    );
+    let shirt = |extra: Value| {
+        let mut body = json!({"q": "shirt", "attributesToRetrieve": ["id"]});
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        s.post_json("/indexes/m/search", &body)
+    };
+    let e = shirt(json!({"distinct": "sku"})).assert_error(400, "invalid_search_distinct");
+    assert_eq!(
+        e["message"],
+        "Index `m`: Attribute `sku` is not filterable and thus, cannot be used as distinct attribute. This index does not have configured filterable attributes."
+    );
+    settle(&s, s.send_json("PUT", "/indexes/m/settings/filterable-attributes", &json!(["size"])));
+    let e = shirt(json!({"distinct": "sku"})).assert_error(400, "invalid_search_distinct");
+    assert_eq!(
+        e["message"],
+        "Index `m`: Attribute `sku` is not filterable and thus, cannot be used as distinct attribute. Available filterable attributes patterns are: `size`."
+    );
+    settle(&s, s.send_json("PUT", "/indexes/m/settings/distinct-attribute", &json!("sku")));
+    let page = shirt(json!({})).json();
+    assert_eq!((ids(&page), &page["estimatedTotalHits"]), (vec!["4".to_owned(), "5".into(), "1".into()], &json!(3)));
+    let paged = shirt(json!({"hitsPerPage": 10})).json();
+    assert_eq!((ids(&paged), &paged["totalHits"]), (vec!["4".to_owned(), "5".into(), "1".into()], &json!(3)));
+    assert_eq!(ids(&shirt(json!({"distinct": "size"})).json()), ["4", "5", "1", "2", "3"]);
+    assert_eq!(ids(&search(&s, "m", json!({"attributesToRetrieve": ["id"]}))), ["1", "3", "5"]);
+}

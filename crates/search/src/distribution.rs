@@ -129,3 +129,41 @@ fn count_segment(
     }
     Ok(())
 }
+
+/// Each document's values of `path` (as ids shared across segments), for
+/// `distinct`: read from the facet terms, for the documents in `wanted`.
+pub(crate) fn values_of(
+    segments: &[SegmentReader],
+    field: Field,
+    path: &str,
+    wanted: &[DocBits],
+) -> Result<Vec<std::collections::HashMap<tantivy::DocId, Vec<u32>>>, Error> {
+    let mut ids: BTreeMap<Vec<u8>, u32> = BTreeMap::new();
+    let mut out = Vec::new();
+    let prefix = format!("{path}\0");
+    for (segment, wanted) in segments.iter().zip(wanted) {
+        let mut values: std::collections::HashMap<tantivy::DocId, Vec<u32>> = std::collections::HashMap::new();
+        let inverted = segment.inverted_index(field)?;
+        let end = format!("{path}\u{1}");
+        let mut stream = inverted.terms().range().ge(prefix.as_bytes()).lt(end.as_bytes()).into_stream()?;
+        while stream.advance() {
+            let rest = &stream.key()[prefix.len()..];
+            // Strings and numbers are values; the other marks are not.
+            if !matches!(rest.first(), Some(b's' | b'f')) {
+                continue;
+            }
+            let next = ids.len() as u32;
+            let id = *ids.entry(rest.to_vec()).or_insert(next);
+            let mut postings = inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if wanted.contains(doc) {
+                    values.entry(doc).or_default().push(id);
+                }
+                doc = postings.advance();
+            }
+        }
+        out.push(values);
+    }
+    Ok(out)
+}

@@ -35,7 +35,7 @@ pub(crate) struct Indexer<'a> {
     clear: bool,
     analyzer: Analyzer,
     sorted: HashSet<&'a str>,
-    filterable: &'a [crate::facets::FilterableRule],
+    facet_rules: Vec<crate::facets::FilterableRule>,
     field_ids: RwLock<FieldIds>,
     next_seq: AtomicU64,
 }
@@ -57,7 +57,7 @@ impl<'a> Indexer<'a> {
             clear,
             analyzer: Analyzer::new(settings),
             sorted: settings.sort_fields(),
-            filterable: &settings.filterable,
+            facet_rules: settings.facet_rules(),
             field_ids: RwLock::new(FieldIds { names, ids }),
             next_seq: AtomicU64::new(next_seq),
         }
@@ -205,7 +205,7 @@ impl<'a> Indexer<'a> {
                 tokens.push(token(base | count.min(MAX_POSITION), COUNT_MARK.to_owned()));
             }
         }
-        for term in crate::facets::terms(document, self.filterable) {
+        for term in crate::facets::terms(document, &self.facet_rules) {
             doc.add_text(self.fields.facets, term);
         }
         // tantivy delta-encodes positions: they must come in order.

@@ -52,6 +52,9 @@ pub struct SearchRequest {
     /// Attributes to count the values of among the matches (`*`: every
     /// filterable one). The caller checks they are filterable.
     pub facets: Option<Vec<String>>,
+    /// One hit per value of this attribute (the `distinct` parameter, else
+    /// `distinctAttribute`); documents without it are all kept.
+    pub distinct: Option<String>,
 }
 
 /// A hit: the document's id and how it ranked.
@@ -196,7 +199,16 @@ impl SearchIndex {
                 None => custom_verdict(rule, &values).key(),
             })
         };
-        bucket_sort(&mut entries, &ranker.rules, window.end, request.deadline, key);
+        // With distinct, every match is ordered: hits are dropped along the way.
+        let needed = if request.distinct.is_some() { entries.len() } else { window.end };
+        bucket_sort(&mut entries, &ranker.rules, needed, request.deadline, key);
+        let total = match &request.distinct {
+            Some(path) => {
+                self.keep_distinct(&searcher, &mut entries, path)?;
+                entries.len()
+            }
+            None => total,
+        };
 
         let segments = searcher.segment_readers();
         let mut hits = Vec::new();
@@ -236,6 +248,26 @@ impl SearchIndex {
         }
         out.sort_unstable();
         Ok(out)
+    }
+
+    /// Keeps, in order, the first entry of each value of `path`.
+    fn keep_distinct(&self, searcher: &tantivy::Searcher, entries: &mut Vec<Entry>, path: &str) -> Result<(), Error> {
+        let segments = searcher.segment_readers();
+        let mut wanted: Vec<DocBits> = segments.iter().map(|s| DocBits::empty(s.max_doc())).collect();
+        for e in entries.iter() {
+            wanted[e.segment as usize].insert(e.doc);
+        }
+        let values = crate::distribution::values_of(segments, self.fields.facets, path, &wanted)?;
+        let mut seen = std::collections::HashSet::new();
+        entries.retain(|e| match values[e.segment as usize].get(&e.doc) {
+            Some(ids) if ids.iter().any(|id| seen.contains(id)) => false,
+            Some(ids) => {
+                seen.extend(ids.iter().copied());
+                true
+            }
+            None => true,
+        });
+        Ok(())
     }
 
     /// The documents of `segment` the request's filter lets through.

@@ -19,6 +19,8 @@ pub struct Settings {
     pub sortable_attributes: BTreeSet<String>,
     /// What a search may filter on, and how.
     pub filterable: Vec<crate::facets::FilterableRule>,
+    /// `distinctAttribute`: one hit per value of it.
+    pub distinct_attribute: Option<String>,
     /// `faceting`: how facet values are counted and shown.
     pub faceting: crate::distribution::Faceting,
     pub ranking_rules: Vec<RankingRule>,
@@ -123,6 +125,7 @@ impl Settings {
             displayed_attributes: list("displayedAttributes"),
             sortable_attributes: set("sortableAttributes"),
             faceting: faceting(get("faceting")),
+            distinct_attribute: get("distinctAttribute").and_then(Value::as_str).map(str::to_owned),
             filterable: get("filterableAttributes")
                 .and_then(Value::as_array)
                 .map(|rules| rules.iter().filter_map(crate::facets::FilterableRule::from_stored).collect())
@@ -161,7 +164,21 @@ impl Settings {
             || self.dictionary != new.dictionary
             || self.stop_words != new.stop_words
             || self.sort_fields() != new.sort_fields()
-            || self.filterable != new.filterable
+            || self.facet_rules() != new.facet_rules()
+    }
+
+    /// What gets facet terms: the filterable attributes, and the distinct
+    /// attribute, which Meilisearch facets too.
+    pub fn facet_rules(&self) -> Vec<crate::facets::FilterableRule> {
+        let mut rules = self.filterable.clone();
+        if let Some(rule) = self
+            .distinct_attribute
+            .as_ref()
+            .and_then(|d| crate::facets::FilterableRule::from_stored(&Value::String(d.clone())))
+        {
+            rules.push(rule);
+        }
+        rules
     }
 
     /// The attributes documents can be ordered by: the sortable ones and

@@ -122,6 +122,7 @@ impl Found {
         check_search_on(uid, &settings, params.attributes_to_search_on.as_deref())?;
         check_sort(uid, &settings, &params.sort)?;
         check_facets(uid, &settings, params.facets.as_deref())?;
+        check_distinct(uid, &settings, params.distinct.as_deref())?;
         let filter = match &params.filter {
             Some(raw) => filter::read(uid, &settings, raw, Code::InvalidSearchFilter)?,
             None => None,
@@ -141,6 +142,7 @@ impl Found {
             sort: params.sort.clone(),
             filter,
             facets: params.facets.clone(),
+            distinct: params.distinct.clone().or_else(|| settings.distinct_attribute.clone()),
         };
         let ranked =
             state.search.index(meta.tree).map_err(Error::Search)?.search(&settings, &request).map_err(Error::Search)?;
@@ -235,24 +237,40 @@ fn patterns_hold(patterns: Option<&[String]>, key: &str) -> bool {
 }
 
 /// `facets` may only name filterable attributes (or `*`).
-fn check_facets(uid: &IndexUid, settings: &Settings, facets: Option<&[String]>) -> Result<(), Error> {
-    let _ = uid;
+fn check_facets(_uid: &IndexUid, settings: &Settings, facets: Option<&[String]>) -> Result<(), Error> {
     let rules = &settings.filterable;
     let Some(bad) = facets.into_iter().flatten().find(|f| *f != "*" && search::facets::rule_for(rules, f).is_none())
     else {
         return Ok(());
     };
-    let mut patterns: Vec<&str> = rules.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
+    let message = format!("Invalid facet distribution: Pattern `{bad}` is not filterable. {}", available(settings));
+    Err(Error::new(Code::InvalidSearchFacets, message))
+}
+
+/// The `distinct` parameter may only name a filterable attribute.
+fn check_distinct(uid: &IndexUid, settings: &Settings, distinct: Option<&str>) -> Result<(), Error> {
+    match distinct {
+        Some(name) if search::facets::rule_for(&settings.filterable, name).is_none() => Err(Error::new(
+            Code::InvalidSearchDistinct,
+            format!(
+                "Index `{uid}`: Attribute `{name}` is not filterable and thus, cannot be used as distinct attribute. {}",
+                available(settings)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Meilisearch's account of the filterable attributes, in its messages.
+fn available(settings: &Settings) -> String {
+    let mut patterns: Vec<&str> =
+        settings.filterable.iter().flat_map(|r| r.patterns.iter().map(String::as_str)).collect();
     patterns.sort_unstable();
     patterns.dedup();
-    let available = match patterns.len() {
+    match patterns.len() {
         0 => "This index does not have configured filterable attributes.".to_owned(),
         _ => format!("Available filterable attributes patterns are: `{}`.", patterns.join(", ")),
-    };
-    Err(Error::new(
-        Code::InvalidSearchFacets,
-        format!("Invalid facet distribution: Pattern `{bad}` is not filterable. {available}"),
-    ))
+    }
 }
 
 /// `sort` may only name sortable attributes, and only where the ranking

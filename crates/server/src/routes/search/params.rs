@@ -37,7 +37,9 @@ pub(crate) struct SearchParams {
     pub filter: Option<Value>,
     /// `facets`: attributes to count the values of.
     pub facets: Option<Vec<String>>,
-    /// Distinct and vector search are not there yet: refused when set.
+    /// `distinct`: one hit per value of this attribute.
+    pub distinct: Option<String>,
+    /// Vector search is not there yet: refused when asked for.
     pub unsupported: Option<(Code, &'static str)>,
 }
 
@@ -65,6 +67,7 @@ impl Default for SearchParams {
             sort: Vec::new(),
             filter: None,
             facets: None,
+            distinct: None,
             unsupported: None,
         }
     }
@@ -256,7 +259,7 @@ impl SearchParams {
             "filter" => self.filter = Some(v.clone()),
             "sort" => self.sort = sort_list(strings(v, at)?).map_err(Invalid)?,
             "facets" => self.facets = Some(strings(v, at)?),
-            "distinct" => self.unsupported = Some((Code::InvalidSearchDistinct, "distinct")),
+            "distinct" => self.distinct = Some(string(v, at)?),
             _ => self.unsupported = Some((code_of(key), "vector search")),
         }
         Ok(())
@@ -321,8 +324,8 @@ impl SearchParams {
         }
         p.filter = q.get("filter").map(|f| Value::String(f.to_owned()));
         p.facets = q.get("facets").map(|f| f.split(',').map(str::to_owned).collect());
+        p.distinct = q.get("distinct").map(str::to_owned);
         for (name, code, what) in [
-            ("distinct", Code::InvalidSearchDistinct, "distinct"),
             ("hybridEmbedder", Code::InvalidSearchEmbedder, "vector search"),
             ("vector", Code::InvalidSearchVector, "vector search"),
         ] {
