@@ -417,3 +417,76 @@ fn distinct_like_meilisearch() {
     assert_eq!(ids(&shirt(json!({"distinct": "size"})).json()), ["4", "5", "1", "2", "3"]);
     assert_eq!(ids(&search(&s, "m", json!({"attributesToRetrieve": ["id"]}))), ["1", "3", "5"]);
 }
+
+/// `/facet-search` as Meilisearch 1.50 answered it for the same documents
+/// and requests (captured from the real binary).
+#[test]
+fn facet_search_like_meilisearch() {
+    let s = Server::start();
+    add(
+        &s,
+        "m",
+        "POST",
+        json!([
+            {"id": 1, "t": "a film", "genres": ["Action", "Drama"], "year": 2008},
+            {"id": 2, "t": "a movie", "genres": ["drama", "Adventure"], "year": 1990},
+            {"id": 3, "t": "film", "genres": "ACTION", "year": 2010},
+            {"id": 4, "t": "x", "genres": ["Animation", "Actionable"]},
+        ]),
+    );
+    let facet = |body: Value| s.post_json("/indexes/m/facet-search", &body);
+    let e =
+        facet(json!({"facetName": "genres", "facetQuery": "act"})).assert_error(400, "invalid_facet_search_facet_name");
+    assert_eq!(
+        e["message"],
+        "Attribute `genres` is not facet-searchable. This index does not have configured facet-searchable attributes. To make it facet-searchable add it to the `filterableAttributes` index settings."
+    );
+    settle(&s, s.send_json("PUT", "/indexes/m/settings/filterable-attributes", &json!(["genres", "year"])));
+    let hits = |body: Value| {
+        let resp = facet(body);
+        assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+        resp.json()["facetHits"].clone()
+    };
+    let action = json!([{"value": "Action", "count": 2}, {"value": "Actionable", "count": 1}]);
+    assert_eq!(hits(json!({"facetName": "genres", "facetQuery": "act"})), action);
+    assert_eq!(hits(json!({"facetName": "genres", "facetQuery": "actoin"})), action);
+    assert_eq!(hits(json!({"facetName": "genres", "facetQuery": "ACTI"})), action);
+    assert_eq!(
+        hits(json!({"facetName": "genres"})),
+        json!([
+            {"value": "Action", "count": 2}, {"value": "Actionable", "count": 1}, {"value": "Adventure", "count": 1},
+            {"value": "Animation", "count": 1}, {"value": "Drama", "count": 2}
+        ])
+    );
+    assert_eq!(facet(json!({"facetName": "genres"})).json()["facetQuery"], Value::Null);
+    assert_eq!(
+        hits(json!({"facetName": "genres", "facetQuery": "a", "q": "film"})),
+        json!([{"value": "Action", "count": 2}])
+    );
+    let after = json!({"facetName": "genres", "facetQuery": "a", "filter": "year > 2000"});
+    assert_eq!(hits(after), json!([{"value": "Action", "count": 2}]));
+    assert_eq!(hits(json!({"facetName": "year", "facetQuery": "20"})), json!([]));
+    assert_eq!(
+        hits(json!({"facetName": "genres", "facetQuery": "dram", "exhaustiveFacetCount": true})),
+        json!([{"value": "Drama", "count": 2}])
+    );
+    let e = facet(json!({"facetName": "nope"})).assert_error(400, "invalid_facet_search_facet_name");
+    assert_eq!(
+        e["message"],
+        "Attribute `nope` is not facet-searchable. Available facet-searchable attributes patterns are: `genres, year`. To make it facet-searchable add it to the `filterableAttributes` index settings."
+    );
+    let e = facet(json!({"facetQuery": "a"})).assert_error(400, "missing_facet_search_facet_name");
+    assert_eq!(e["message"], "Missing field `facetName`");
+    let rule = json!([{"attributePatterns": ["genres"], "features": {"facetSearch": false, "filter": {"equality": true, "comparison": false}}}]);
+    settle(&s, s.send_json("PUT", "/indexes/m/settings/filterable-attributes", &rule));
+    let e =
+        facet(json!({"facetName": "genres", "facetQuery": "act"})).assert_error(400, "invalid_facet_search_facet_name");
+    assert_eq!(
+        e["message"],
+        "Attribute `genres` is not facet-searchable. Note: this attribute matches rule #0 in filterableAttributes, but this rule does not enable facetSearch.\nHint: enable facetSearch in rule #0 by adding `\"facetSearch\": true` to the rule.\nHint: prepend another rule matching genres with facetSearch: true before rule #0"
+    );
+    settle(&s, s.send_json("PUT", "/indexes/m/settings/filterable-attributes", &json!(["genres"])));
+    settle(&s, s.send_json("PUT", "/indexes/m/settings/facet-search", &json!(false)));
+    let e = facet(json!({"facetName": "genres", "facetQuery": "act"})).assert_error(400, "facet_search_disabled");
+    assert_eq!(e["message"], "The facet search is disabled for this index");
+}

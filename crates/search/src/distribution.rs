@@ -32,6 +32,9 @@ impl Default for Faceting {
 pub struct FacetCounts {
     pub distribution: Map<String, Value>,
     pub stats: Map<String, Value>,
+    /// Per attribute, its string values (normalized, as shown, count) in
+    /// normalized order, uncapped: what facet search picks from.
+    pub strings: BTreeMap<String, Vec<(String, String, u64)>>,
 }
 
 /// One attribute's counts, merged across segments.
@@ -54,6 +57,7 @@ pub(crate) fn distribution(
 ) -> Result<FacetCounts, Error> {
     let mut distribution = Map::new();
     let mut stats = Map::new();
+    let mut strings = BTreeMap::new();
     for path in paths {
         let mut counts = Counts::default();
         for (segment, bits) in segments.iter().zip(matches) {
@@ -64,10 +68,13 @@ pub(crate) fn distribution(
             .values()
             .map(|(n, c)| (Value::from(*n).to_string().trim_end_matches(".0").to_owned(), *c))
             .collect();
-        values.extend(counts.strings.iter().map(|(s, c)| {
-            let shown = counts.originals.get(s).map_or(s.clone(), |(_, o)| o.clone());
-            (shown, *c)
-        }));
+        let shown: Vec<(String, String, u64)> = counts
+            .strings
+            .iter()
+            .map(|(s, c)| (s.clone(), counts.originals.get(s).map_or(s.clone(), |(_, o)| o.clone()), *c))
+            .collect();
+        values.extend(shown.iter().map(|(_, o, c)| (o.clone(), *c)));
+        strings.insert(path.clone(), shown);
         if faceting.all_by_count || faceting.by_count.contains(path) {
             values.sort_by_key(|v| std::cmp::Reverse(v.1));
         }
@@ -78,7 +85,7 @@ pub(crate) fn distribution(
             stats.insert(path.clone(), json!({"min": min, "max": max}));
         }
     }
-    Ok(FacetCounts { distribution, stats })
+    Ok(FacetCounts { distribution, stats, strings })
 }
 
 fn count_segment(
@@ -89,6 +96,7 @@ fn count_segment(
     counts: &mut Counts,
 ) -> Result<(), Error> {
     let inverted = segment.inverted_index(field)?;
+    let seqs = segment.fast_fields().u64("seq")?;
     let prefix = format!("{path}\0");
     let mut stream =
         inverted.terms().range().ge(prefix.as_bytes()).lt(format!("{path}\u{1}").as_bytes()).into_stream()?;
@@ -117,7 +125,8 @@ fn count_segment(
             b's' => *counts.strings.entry(value).or_insert(0) += matched,
             b'o' => {
                 if let Some((normalized, original)) = value.split_once('\0') {
-                    let first = u64::from(first.unwrap_or(0));
+                    // Insertion order decides, whichever segment holds it.
+                    let first = first.and_then(|doc| seqs.first(doc)).unwrap_or(u64::MAX);
                     let entry = counts.originals.entry(normalized.to_owned()).or_insert((first, original.to_owned()));
                     if first < entry.0 {
                         *entry = (first, original.to_owned());

@@ -21,6 +21,7 @@ pub mod distribution;
 pub mod document;
 mod engine;
 mod error;
+pub mod facet_search;
 pub mod facets;
 pub mod filter;
 pub mod filterable;

@@ -19,6 +19,8 @@ pub struct Settings {
     pub sortable_attributes: BTreeSet<String>,
     /// What a search may filter on, and how.
     pub filterable: Vec<crate::facets::FilterableRule>,
+    /// `facetSearch`: whether `/facet-search` answers.
+    pub facet_search: bool,
     /// `distinctAttribute`: one hit per value of it.
     pub distinct_attribute: Option<String>,
     /// `faceting`: how facet values are counted and shown.
@@ -125,6 +127,7 @@ impl Settings {
             displayed_attributes: list("displayedAttributes"),
             sortable_attributes: set("sortableAttributes"),
             faceting: faceting(get("faceting")),
+            facet_search: get("facetSearch").and_then(Value::as_bool).unwrap_or(true),
             distinct_attribute: get("distinctAttribute").and_then(Value::as_str).map(str::to_owned),
             filterable: get("filterableAttributes")
                 .and_then(Value::as_array)

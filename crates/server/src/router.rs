@@ -128,6 +128,10 @@ async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
             M::POST => search::search_post(req, uid).await,
             _ => wrong_method(),
         },
+        ["indexes", uid, "facet-search"] => match *method {
+            M::POST => search::facet_search(req, uid).await,
+            _ => wrong_method(),
+        },
         ["multi-search"] => match *method {
             M::POST => search::multi_search(req).await,
             _ => wrong_method(),

@@ -1,9 +1,11 @@
 //! `POST`/`GET /indexes/{uid}/search` and `POST /multi-search`.
 
+mod facet;
 pub(crate) mod filter;
 mod multi;
 mod params;
 
+pub(crate) use facet::facet_search;
 pub(crate) use multi::multi_search;
 
 use std::sync::Arc;
@@ -115,35 +117,40 @@ pub(crate) struct Found {
 }
 
 impl Found {
-    pub fn search(state: &AppState, uid: &IndexUid, params: &SearchParams, federated: bool) -> Result<Self, Error> {
+    /// The search request `params` make on `uid`, checked against its
+    /// settings.
+    pub fn request(uid: &IndexUid, settings: &Settings, params: &SearchParams) -> Result<SearchRequest, Error> {
         params.check_supported()?;
-        let meta = state.store.index(uid)?;
-        let settings = Settings::from_stored(&meta.settings);
-        check_search_on(uid, &settings, params.attributes_to_search_on.as_deref())?;
-        check_sort(uid, &settings, &params.sort)?;
-        check_facets(uid, &settings, params.facets.as_deref())?;
-        check_distinct(uid, &settings, params.distinct.as_deref())?;
+        check_search_on(uid, settings, params.attributes_to_search_on.as_deref())?;
+        check_sort(uid, settings, &params.sort)?;
+        check_facets(uid, settings, params.facets.as_deref())?;
+        check_distinct(uid, settings, params.distinct.as_deref())?;
         let filter = match &params.filter {
-            Some(raw) => filter::read(uid, &settings, raw, Code::InvalidSearchFilter)?,
+            Some(raw) => filter::read(uid, settings, raw, Code::InvalidSearchFilter)?,
             None => None,
         };
-        let window = Window::of(params);
-        let (offset, limit) =
-            if federated { (0, window.offset + window.limit) } else { window.capped(settings.max_total_hits) };
-        let request = SearchRequest {
+        Ok(SearchRequest {
             q: params.q.clone(),
-            offset,
-            limit,
             matching_strategy: params.matching_strategy,
             attributes_to_search_on: params.attributes_to_search_on.clone(),
             ranking_score_threshold: params.ranking_score_threshold,
-            candidate_seqs: federated,
             deadline: Some(std::time::Instant::now() + settings.search_cutoff()),
             sort: params.sort.clone(),
             filter,
             facets: params.facets.clone(),
             distinct: params.distinct.clone().or_else(|| settings.distinct_attribute.clone()),
-        };
+            ..SearchRequest::default()
+        })
+    }
+
+    pub fn search(state: &AppState, uid: &IndexUid, params: &SearchParams, federated: bool) -> Result<Self, Error> {
+        let meta = state.store.index(uid)?;
+        let settings = Settings::from_stored(&meta.settings);
+        let window = Window::of(params);
+        let (offset, limit) =
+            if federated { (0, window.offset + window.limit) } else { window.capped(settings.max_total_hits) };
+        let request =
+            SearchRequest { offset, limit, candidate_seqs: federated, ..Found::request(uid, &settings, params)? };
         let ranked =
             state.search.index(meta.tree).map_err(Error::Search)?.search(&settings, &request).map_err(Error::Search)?;
         let ids: Vec<&str> = ranked.hits.iter().map(|h| h.id.as_str()).collect();
