@@ -490,3 +490,77 @@ fn facet_search_like_meilisearch() {
     let e = facet(json!({"facetName": "genres", "facetQuery": "act"})).assert_error(400, "facet_search_disabled");
     assert_eq!(e["message"], "The facet search is disabled for this index");
 }
+
+/// Geo search as Meilisearch 1.50 answered it for the same documents and
+/// requests (captured from the real binary).
+#[test]
+fn geo_like_meilisearch() {
+    let s = Server::start();
+    add(
+        &s,
+        "g",
+        "POST",
+        json!([
+            {"id": 1, "name": "Nàpiz' Milano", "_geo": {"lat": 45.4777599, "lng": 9.1967508}},
+            {"id": 2, "name": "Bouillon Pigalle", "_geo": {"lat": "48.8826517", "lng": "2.3352748"}},
+            {"id": 3, "name": "Artico Gelateria", "_geo": {"lat": 45.4632046, "lng": 9.1719421}},
+            {"id": 4, "name": "Ristorante", "_geo": null},
+            {"id": 5, "name": "Nowhere"},
+        ]),
+    );
+    let e = s.post_json("/indexes/g/search", &json!({"filter": "_geoRadius(45.472735, 9.184019, 2000)"}));
+    assert_eq!(
+        e.assert_error(400, "invalid_search_filter")["message"],
+        "Index `g`: Attribute `_geo/_geojson` is not filterable. This index does not have configured filterable attributes.\n12:21 _geoRadius(45.472735, 9.184019, 2000)"
+    );
+    settle(
+        &s,
+        s.send_json(
+            "PATCH",
+            "/indexes/g/settings",
+            &json!({"filterableAttributes": ["_geo"], "sortableAttributes": ["_geo"]}),
+        ),
+    );
+    let only = |body: Value| {
+        let mut body = body;
+        body["attributesToRetrieve"] = json!(["id"]);
+        ids(&search(&s, "g", body))
+    };
+    assert_eq!(only(json!({"filter": "_geoRadius(45.472735, 9.184019, 2000)"})), ["1", "3"]);
+    assert_eq!(only(json!({"filter": "_geoRadius(45.472735, 9.184019, 200000000)"})), ["1", "2", "3"]);
+    assert_eq!(only(json!({"filter": "_geoBoundingBox([45.494181, 9.214024], [45.449484, 9.179175])"})), ["1"]);
+    assert_eq!(only(json!({"filter": "NOT _geoRadius(45.472735, 9.184019, 2000)"})), ["2", "4", "5"]);
+    assert_eq!(only(json!({"sort": ["_geoPoint(48.8561446, 2.2978204):asc"]})), ["2", "3", "1", "4", "5"]);
+    let far = search(
+        &s,
+        "g",
+        json!({"sort": ["_geoPoint(48.8561446, 2.2978204):desc"], "attributesToRetrieve": ["id"], "showRankingScoreDetails": true}),
+    );
+    assert_eq!(ids(&far), ["1", "3", "2", "4", "5"]);
+    assert_eq!(
+        far["hits"][0]["_rankingScoreDetails"]["_geoPoint(48.8561446, 2.2978204):desc"],
+        json!({"order": 0, "value": {"lat": 45.4777599, "lng": 9.1967508}, "distance": 642335.503})
+    );
+    assert_eq!(
+        far["hits"][3]["_rankingScoreDetails"]["_geoPoint(48.8561446, 2.2978204):desc"],
+        json!({"order": 0, "value": null, "distance": null})
+    );
+    let near = search(&s, "g", json!({"sort": ["_geoPoint(48.8561446, 2.2978204):asc"], "limit": 1}));
+    assert_eq!(near["hits"][0]["_geoDistance"], 4024);
+    let bad = |f: &str| {
+        s.post_json("/indexes/g/search", &json!({"filter": f})).assert_error(400, "invalid_search_filter")["message"]
+            .clone()
+    };
+    assert_eq!(
+        bad("_geoRadius(95, 9.18, 2000)"),
+        "Index `g`: Bad latitude `95`. Latitude must be contained between -90 and 90 degrees.\n12:14 _geoRadius(95, 9.18, 2000)"
+    );
+    assert_eq!(
+        bad("_geoRadius(45.472735, 200, 2000)"),
+        "Index `g`: Bad longitude `200`. Longitude must be contained between -180 and 180 degrees. Hint: try using `-160` instead.\n23:26 _geoRadius(45.472735, 200, 2000)"
+    );
+    assert_eq!(
+        bad("_geoPolygon([45.49, 9.21], [45.44, 9.17], [45.49, 9.17])"),
+        "Index `g`: Attribute `_geojson` is not filterable. Available filterable attribute patterns are: `_geo`.\n14:19 _geoPolygon([45.49, 9.21], [45.44, 9.17], [45.49, 9.17])"
+    );
+}

@@ -99,7 +99,7 @@ impl Follower for SearchFollower {
         }
         match self.engine.index(meta.tree)?.filtered_ids(&parsed) {
             Ok(ids) => Ok(Ok(ids)),
-            Err(e @ search::Error::Unsupported(_)) => Ok(Err(e.to_string())),
+            Err(e @ (search::Error::Unsupported(_) | search::Error::InvalidFilter(_))) => Ok(Err(e.to_string())),
             Err(e) => Err(e.into()),
         }
     }

@@ -11,4 +11,6 @@ pub enum Error {
     Damaged(String),
     #[error("meili-lite does not support {0} yet.")]
     Unsupported(&'static str),
+    #[error("{0}")]
+    InvalidFilter(String),
 }

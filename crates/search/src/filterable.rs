@@ -35,13 +35,28 @@ pub fn check(filter: &Filter, rules: &[FilterableRule]) -> Result<(), FilterErro
             }
             Err(FilterError::new(not_allowed(op.operator(), &attribute.name, index, rule, feature)))
         }
-        _ => {
-            if rule_for(rules, "_geo").is_none() {
-                let patterns = rules.iter().flat_map(|r| &r.patterns).map(String::as_str);
-                return Err(not_filterable("_geo/_geojson", &crate::filter::Span::detached(), patterns));
-            }
-            Err(FilterError::new("meili-lite does not support geo filters yet."))
+        Filter::GeoRadius { lat, lng, radius, .. } => {
+            geo_filterable(rules, "_geo/_geojson", lat)?;
+            crate::geo::latitude(lat)?;
+            crate::geo::longitude(lng)?;
+            radius.parse_finite_float().map(|_| ())
         }
+        Filter::GeoBoundingBox { top_right, bottom_left } => {
+            geo_filterable(rules, "_geo/_geojson", &top_right[0])?;
+            for [lat, lng] in [top_right, bottom_left] {
+                crate::geo::latitude(lat)?;
+                crate::geo::longitude(lng)?;
+            }
+            Ok(())
+        }
+        Filter::GeoPolygon { points } => {
+            let Some([first, _]) = points.first() else { return Ok(()) };
+            if rule_for(rules, "_geojson").is_none() {
+                return Err(not_filterable("_geojson", &first.span, filter_patterns(rules)));
+            }
+            Err(FilterError::new("meili-lite does not support `_geojson` yet."))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -59,4 +74,18 @@ fn not_allowed(operator: &str, attribute: &str, index: usize, rule: &FilterableR
         "Filter operator `{operator}` is not allowed for the attribute `{attribute}`.\n  - Note: allowed operators: {}.\n  - Note: field `{attribute}` matched rule #{index} in `filterableAttributes`\n  - Hint: enable {feature} in rule #{index} by modifying the features.filter object\n  - Hint: prepend another rule matching `{attribute}` with appropriate filter features before rule #{index}",
         allowed.join(", ")
     )
+}
+
+/// The patterns of the rules that let filtering happen, for messages.
+fn filter_patterns(rules: &[FilterableRule]) -> impl Iterator<Item = &str> {
+    rules.iter().filter(|r| r.equality || r.comparison).flat_map(|r| r.patterns.iter().map(String::as_str))
+}
+
+/// `_geo` must be filterable for a geo filter; Meilisearch names it `name`
+/// and blames the filter's first latitude.
+fn geo_filterable(rules: &[FilterableRule], name: &str, at: &crate::filter::Value) -> Result<(), FilterError> {
+    match rule_for(rules, crate::geo::GEO) {
+        Some(_) => Ok(()),
+        None => Err(not_filterable(name, &at.span, filter_patterns(rules))),
+    }
 }

@@ -36,6 +36,7 @@ pub(crate) struct Indexer<'a> {
     analyzer: Analyzer,
     sorted: HashSet<&'a str>,
     facet_rules: Vec<crate::facets::FilterableRule>,
+    geo: bool,
     field_ids: RwLock<FieldIds>,
     next_seq: AtomicU64,
 }
@@ -58,6 +59,7 @@ impl<'a> Indexer<'a> {
             analyzer: Analyzer::new(settings),
             sorted: settings.sort_fields(),
             facet_rules: settings.facet_rules(),
+            geo: settings.geo_indexed(),
             field_ids: RwLock::new(FieldIds { names, ids }),
             next_seq: AtomicU64::new(next_seq),
         }
@@ -204,6 +206,9 @@ impl<'a> Indexer<'a> {
             if count > 0 {
                 tokens.push(token(base | count.min(MAX_POSITION), COUNT_MARK.to_owned()));
             }
+        }
+        if let Some((lat, lng)) = crate::geo::point(document).filter(|_| self.geo) {
+            doc.add_bytes(self.fields.sortkeys, &crate::geo::entry(lat, lng));
         }
         for term in crate::facets::terms(document, &self.facet_rules) {
             doc.add_text(self.fields.facets, term);

@@ -26,6 +26,7 @@ pub mod facets;
 pub mod filter;
 pub mod filterable;
 pub mod format;
+pub mod geo;
 mod index;
 mod indexer;
 mod prune;

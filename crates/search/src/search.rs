@@ -309,6 +309,10 @@ impl Columns {
                     column.ord_to_bytes(ord, &mut bytes).ok().map(|_| bytes)
                 })
                 .collect();
+            if field == crate::geo::FIELD {
+                // The point's whole entry, for `geo::find`.
+                return crate::geo::find(&entries).map(|(lat, lng)| crate::geo::entry(lat, lng));
+            }
             sortkey::find(&entries, field, end).map(<[u8]>::to_vec)
         }
     }

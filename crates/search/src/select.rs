@@ -155,6 +155,23 @@ impl<'s> Selector<'s> {
         self.range(&within, bound(from), bound(to), |_| true)
     }
 
+    /// Documents whose `_geo` point `keep` accepts.
+    pub fn points(&self, keep: impl Fn((f64, f64)) -> bool) -> Result<DocBits, Error> {
+        let mut bits = DocBits::empty(self.segment.max_doc());
+        let Some(column) = self.segment.fast_fields().bytes("sortkeys")? else { return Ok(bits) };
+        let mut bytes = Vec::new();
+        for doc in 0..self.segment.max_doc() {
+            for ord in column.term_ords(doc) {
+                bytes.clear();
+                column.ord_to_bytes(ord, &mut bytes)?;
+                if crate::geo::find(std::slice::from_ref(&bytes)).is_some_and(&keep) {
+                    bits.insert(doc);
+                }
+            }
+        }
+        Ok(bits)
+    }
+
     /// Documents with a string value of `path` that `keep` accepts
     /// (`CONTAINS`, `STARTS WITH`).
     pub fn strings(&self, path: &str, keep: impl Fn(&str) -> bool) -> Result<DocBits, Error> {
@@ -238,9 +255,29 @@ pub(crate) fn evaluate(
             };
             bits.and(all)
         }
-        Filter::GeoRadius { .. } | Filter::GeoBoundingBox { .. } | Filter::GeoPolygon { .. } => {
-            return Err(Error::Unsupported("geo filters"))
+        Filter::GeoRadius { lat, lng, radius, .. } => {
+            let origin = (number(lat)?, number(lng)?);
+            let radius = number(radius)?;
+            selector.points(|point| crate::geo::distance(origin, point) <= radius)?.and(all)
         }
+        Filter::GeoBoundingBox { top_right, bottom_left } => {
+            let (top, right) = (number(&top_right[0])?, number(&top_right[1])?);
+            let (bottom, left) = (number(&bottom_left[0])?, number(&bottom_left[1])?);
+            selector
+                .points(|(lat, lng)| {
+                    // A box may cross the antimeridian: then left > right.
+                    let within_lng =
+                        if left <= right { lng >= left && lng <= right } else { lng >= left || lng <= right };
+                    lat >= bottom && lat <= top && within_lng
+                })?
+                .and(all)
+        }
+        Filter::GeoPolygon { .. } => return Err(Error::Unsupported("`_geojson`")),
         _ => return Err(Error::Unsupported("this filter")),
     })
+}
+
+/// A geo filter's number (already checked when the filter was read).
+fn number(v: &crate::filter::Value) -> Result<f64, Error> {
+    v.parse_finite_float().map_err(|e| Error::InvalidFilter(e.message))
 }

@@ -168,6 +168,14 @@ impl Settings {
             || self.stop_words != new.stop_words
             || self.sort_fields() != new.sort_fields()
             || self.facet_rules() != new.facet_rules()
+            || self.geo_indexed() != new.geo_indexed()
+    }
+
+    /// Whether documents' `_geo` points are kept: `_geo` is filterable or
+    /// sortable.
+    pub fn geo_indexed(&self) -> bool {
+        self.sortable_attributes.contains(crate::geo::GEO)
+            || crate::facets::rule_for(&self.filterable, crate::geo::GEO).is_some()
     }
 
     /// What gets facet terms: the filterable attributes, and the distinct

@@ -58,7 +58,7 @@ impl fmt::Display for RankingRule {
 }
 
 /// The rules a query is ranked by, as Meilisearch instantiates them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Rule {
     Words,
     Typo,
@@ -68,11 +68,12 @@ pub(crate) enum Rule {
     Attribute,
     Exactness,
     /// `field:asc` / `field:desc`; `field` is the attribute's id, if any
-    /// document has it.
+    /// document has it; `geo`, the point of a `_geoPoint(lat, lng)` sort.
     Custom {
         rule: String,
         field: Option<u32>,
         ascending: bool,
+        geo: Option<(f64, f64)>,
     },
 }
 
@@ -93,12 +94,17 @@ pub(crate) fn query_rules(
 ) -> Vec<Rule> {
     let mut out = Vec::new();
     for rule in rules {
-        let custom =
-            |field: &str, ascending| Rule::Custom { rule: rule.to_string(), field: field_id(field), ascending };
+        let custom = |field: &str, ascending| Rule::Custom {
+            rule: rule.to_string(),
+            field: field_id(field),
+            ascending,
+            geo: None,
+        };
         if *rule == RankingRule::Sort {
             for (field, ascending) in sort {
                 let name = format!("{field}:{}", if *ascending { "asc" } else { "desc" });
-                out.push(Rule::Custom { rule: name, field: field_id(field), ascending: *ascending });
+                let geo = crate::geo::sort_point(field);
+                out.push(Rule::Custom { rule: name, field: field_id(field), ascending: *ascending, geo });
             }
             continue;
         }
@@ -164,8 +170,8 @@ mod tests {
         assert_eq!(
             placeholder,
             [
-                Rule::Custom { rule: "size:asc".into(), field: Some(3), ascending: true },
-                Rule::Custom { rule: "year:desc".into(), field: Some(3), ascending: false }
+                Rule::Custom { rule: "size:asc".into(), field: Some(3), ascending: true, geo: None },
+                Rule::Custom { rule: "year:desc".into(), field: Some(3), ascending: false, geo: None }
             ]
         );
     }

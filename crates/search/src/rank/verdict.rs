@@ -71,6 +71,8 @@ pub(crate) enum Verdict {
         rule: String,
         key: Option<Vec<u8>>,
         ascending: bool,
+        /// For `_geoPoint`: the document's point and its distance in meters.
+        geo: Option<Option<((f64, f64), f64)>>,
     },
 }
 
@@ -169,6 +171,13 @@ impl Verdict {
                 map.insert("score".into(), json!(score));
                 ("exactness", Value::Object(map))
             }
+            Self::Custom { ref rule, geo: Some(found), .. } => {
+                let (value, distance) = match found {
+                    Some(((lat, lng), d)) => (json!({"lat": lat, "lng": lng}), json!((d * 1000.0).round() / 1000.0)),
+                    None => (Value::Null, Value::Null),
+                };
+                (rule.as_str(), json!({"order": order, "value": value, "distance": distance}))
+            }
             Self::Custom { ref rule, ref key, .. } => {
                 (rule.as_str(), json!({"order": order, "value": key.as_deref().map(sortkey::decode)}))
             }
@@ -179,9 +188,17 @@ impl Verdict {
 /// A custom rule's verdict: the document's smallest value for an ascending
 /// rule, its largest for a descending one.
 pub(crate) fn custom_verdict(rule: &Rule, value: &dyn Fn(u32, End) -> Option<Vec<u8>>) -> Verdict {
-    let Rule::Custom { rule, field, ascending } = rule else { unreachable!("custom_verdict takes custom rules") };
+    let Rule::Custom { rule, field, ascending, geo } = rule else { unreachable!("custom_verdict takes custom rules") };
+    if let Some(origin) = geo {
+        // The distance from the sort's point, compared as a number.
+        let found = value(crate::geo::FIELD, End::Min)
+            .and_then(|bytes| crate::geo::find(&[bytes]))
+            .map(|point| (point, crate::geo::distance(*origin, point)));
+        let key = found.and_then(|(_, d)| sortkey::encode(&json!(d)));
+        return Verdict::Custom { rule: rule.clone(), key, ascending: *ascending, geo: Some(found) };
+    }
     let end = if *ascending { End::Min } else { End::Max };
-    Verdict::Custom { rule: rule.clone(), key: field.and_then(|f| value(f, end)), ascending: *ascending }
+    Verdict::Custom { rule: rule.clone(), key: field.and_then(|f| value(f, end)), ascending: *ascending, geo: None }
 }
 
 #[cfg(test)]

@@ -171,6 +171,14 @@ impl Found {
             let mut out: Map<String, Value> =
                 shown.iter().filter(|(k, _)| retrieved(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
             let keys: Vec<&str> = shown.keys().map(String::as_str).collect();
+            // Sorted by distance from a point: how far, when `_geo` is shown.
+            let geo_sort = params.sort.iter().find(|(f, _)| f.starts_with("_geoPoint("));
+            if let (Some((field, ascending)), true) = (geo_sort, out.contains_key("_geo")) {
+                let rule = format!("{field}:{}", if *ascending { "asc" } else { "desc" });
+                if let Some(distance) = hit.details.get(&rule).and_then(|d| d["distance"].as_f64()) {
+                    out.insert("_geoDistance".into(), json!(distance.round() as u64));
+                }
+            }
             if formatter.wants_formatted(&keys) {
                 out.insert("_formatted".into(), Value::Object(formatter.formatted(&shown, &retrieved)));
             }
@@ -285,7 +293,8 @@ fn available(settings: &Settings) -> String {
 fn check_sort(uid: &IndexUid, settings: &Settings, sort: &[(String, bool)]) -> Result<(), Error> {
     let refuse = |message: String| Err(Error::new(Code::InvalidSearchSort, format!("Index `{uid}`: {message}")));
     let sortable = &settings.sortable_attributes;
-    if let Some((field, _)) = sort.iter().find(|(field, _)| !sortable.contains(field)) {
+    let attribute = |field: &str| if field.starts_with("_geoPoint(") { "_geo".to_owned() } else { field.to_owned() };
+    if let Some(field) = sort.iter().map(|(field, _)| attribute(field)).find(|field| !sortable.contains(field)) {
         let available = match sortable.len() {
             0 => "This index does not have configured sortable attributes.".to_owned(),
             _ => format!(
@@ -300,9 +309,6 @@ fn check_sort(uid: &IndexUid, settings: &Settings, sort: &[(String, bool)]) -> R
             "You must specify where `sort` is listed in the rankingRules setting to use the sort parameter at search time."
                 .to_owned(),
         );
-    }
-    if sort.iter().any(|(field, _)| field == "_geo") {
-        return Err(Error::new(Code::InvalidSearchSort, "meili-lite does not support geo sort yet."));
     }
     Ok(())
 }

@@ -346,7 +346,8 @@ impl SearchParams {
 }
 
 /// `["year:desc", "title:asc"]` read, or Meilisearch's message for the first
-/// malformed expression. `_geoPoint(lat, lng):asc` sorts on `_geo`.
+/// malformed expression. `_geoPoint(lat, lng):asc` is kept whole: it sorts
+/// on `_geo` by distance from that point.
 fn sort_list(items: Vec<String>) -> Result<Vec<(String, bool)>, String> {
     items
         .into_iter()
@@ -357,7 +358,6 @@ fn sort_list(items: Vec<String>) -> Result<Vec<(String, bool)>, String> {
                 _ => None,
             };
             match parsed {
-                Some((field, ascending)) if field.starts_with("_geoPoint(") => Ok(("_geo".to_owned(), ascending)),
                 Some((field, ascending)) => Ok((field.to_owned(), ascending)),
                 None => Err(format!(
                     "Invalid syntax for the sort parameter: expected expression ending by `:asc` or `:desc`, found `{item}`."
