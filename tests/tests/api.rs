@@ -243,3 +243,54 @@ fn the_master_key_guards_every_route_but_health() {
     assert_eq!(s.get("/tasks").status, 200);
     assert!(!std::fs::read_to_string(s.log_path()).unwrap().contains("a-master-key-of-32"), "the key is never logged");
 }
+
+/// Sorting documents as Meilisearch 1.50 does it: the same requests gave
+/// these ids and messages on the real binary.
+#[test]
+fn documents_sort_like_meilisearch() {
+    let s = Server::start();
+    let docs = json!([
+        {"id": 1, "title": "b", "year": 2000},
+        {"id": 2, "title": "a", "year": "1990"},
+        {"id": 3, "title": "c"},
+        {"id": 4, "title": "d", "year": [1995, 2005]},
+    ]);
+    let t = s.wait_task(s.enqueue("POST", "/indexes/m/documents", "application/json", docs.to_string().as_bytes()));
+    assert_eq!(t["status"], "succeeded", "{t}");
+    let e = s.get("/indexes/m/documents?sort=year:asc").assert_error(400, "invalid_document_sort");
+    assert_eq!(
+        e["message"],
+        "Attribute `year` is not sortable. This index does not have configured sortable attributes."
+    );
+
+    let r = s.send_json("PATCH", "/indexes/m/settings", &json!({"sortableAttributes": ["year"]}));
+    assert_eq!(r.status, 202);
+    assert_eq!(s.wait_task(r.json()["taskUid"].as_u64().unwrap())["status"], "succeeded");
+    let listed = |body: Value| -> (Vec<u64>, Value) {
+        let ids = body["results"].as_array().unwrap().iter().map(|d| d["id"].as_u64().unwrap()).collect();
+        (ids, body["total"].clone())
+    };
+    assert_eq!(listed(s.get("/indexes/m/documents?sort=year:asc&fields=id").json()), (vec![4, 1, 2, 3], json!(4)));
+    let body = json!({"sort": ["year:desc"], "fields": ["id"], "limit": 2, "offset": 1});
+    let fetched = s.post_json("/indexes/m/documents/fetch", &body);
+    assert_eq!(fetched.status, 200, "{}", String::from_utf8_lossy(&fetched.body));
+    assert_eq!(listed(fetched.json()), (vec![1, 2], json!(4)));
+
+    let error = |sort: Value| {
+        s.post_json("/indexes/m/documents/fetch", &json!({"sort": sort})).assert_error(400, "invalid_document_sort")
+            ["message"]
+            .clone()
+    };
+    assert_eq!(
+        error(json!(["title:asc"])),
+        "Attribute `title` is not sortable. Available sortable attributes are: `year`."
+    );
+    assert_eq!(
+        error(json!("year:asc")),
+        "Invalid value type at `.sort`: expected an array, but found a string: `\"year:asc\"`"
+    );
+    assert_eq!(
+        error(json!(["year"])),
+        "Invalid syntax for the sort parameter: expected expression ending by `:asc` or `:desc`, found `year`."
+    );
+}

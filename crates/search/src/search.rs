@@ -230,6 +230,19 @@ impl SearchIndex {
 }
 
 impl SearchIndex {
+    /// The ids of every document (that `filter` selects) ordered by `sort`
+    /// alone: the documents routes' `sort`.
+    pub fn sorted_ids(
+        &self,
+        settings: &Settings,
+        filter: Option<crate::filter::Filter>,
+        sort: Vec<(String, bool)>,
+    ) -> Result<Vec<String>, Error> {
+        let settings = Settings { ranking_rules: vec![crate::RankingRule::Sort], ..settings.clone() };
+        let request = SearchRequest { limit: usize::MAX, filter, sort, ..SearchRequest::default() };
+        Ok(self.search(&settings, &request)?.hits.into_iter().map(|h| h.id).collect())
+    }
+
     /// The ids of every document `filter` selects, in id order: the
     /// documents routes' `filter`.
     pub fn filtered_ids(&self, filter: &crate::filter::Filter) -> Result<Vec<String>, Error> {

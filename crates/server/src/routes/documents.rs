@@ -79,31 +79,39 @@ struct Read {
     ids: Option<Vec<String>>,
     /// `filter` as sent.
     filter: Option<Value>,
+    /// `sort`, read.
+    sort: Vec<(String, bool)>,
 }
 
-fn unsupported_filter(value: Option<&Value>, what: &str, code: Code) -> Result<(), Error> {
-    match value {
-        None | Some(Value::Null) => Ok(()),
-        Some(_) => Err(Error::new(code, format!("meili-lite does not support `{what}` on documents yet."))),
+/// `sort` from its items, or Meilisearch's documents-route message.
+fn sort_of(items: Vec<String>) -> Result<Vec<(String, bool)>, Error> {
+    super::search::params::sort_list(items).map_err(|message| Error::new(Code::InvalidDocumentSort, message))
+}
+
+/// The ids `filter` selects in the index, ordered by `sort` (else by id),
+/// within `ids` if given; `ids` alone when neither filters nor sorts.
+fn selected(state: &AppState, uid: &IndexUid, read: &Read) -> Result<Option<Vec<String>>, Error> {
+    if read.filter.is_none() && read.sort.is_empty() {
+        return Ok(read.ids.clone());
     }
-}
-
-/// The ids `filter` selects in the index, within `ids` if given.
-fn filtered(
-    state: &AppState,
-    uid: &IndexUid,
-    filter: &Value,
-    ids: Option<Vec<String>>,
-) -> Result<Option<Vec<String>>, Error> {
     let meta = state.store.index(uid)?;
     let settings = search::Settings::from_stored(&meta.settings);
-    let Some(filter) = super::search::filter::read(uid, &settings, filter, Code::InvalidDocumentFilter)? else {
-        return Ok(ids);
+    let filter = match &read.filter {
+        Some(raw) => super::search::filter::read(uid, &settings, raw, Code::InvalidDocumentFilter)?,
+        None => None,
     };
+    if let Some(message) = super::search::unsortable(&settings, &read.sort) {
+        return Err(Error::new(Code::InvalidDocumentSort, message));
+    }
     let index = state.search.index(meta.tree).map_err(Error::Search)?;
-    let mut selected = index.filtered_ids(&filter).map_err(Error::Search)?;
-    if let Some(ids) = ids {
-        let wanted: std::collections::HashSet<String> = ids.into_iter().collect();
+    let mut selected = match filter {
+        _ if !read.sort.is_empty() => index.sorted_ids(&settings, filter, read.sort.clone()),
+        Some(filter) => index.filtered_ids(&filter),
+        None => return Ok(read.ids.clone()),
+    }
+    .map_err(Error::Search)?;
+    if let Some(ids) = &read.ids {
+        let wanted: std::collections::HashSet<&String> = ids.iter().collect();
         selected.retain(|id| wanted.contains(id));
     }
     Ok(Some(selected))
@@ -112,27 +120,25 @@ fn filtered(
 async fn respond(req: Req, uid: &str, read: Read) -> Reply {
     let uid = index_uid(uid)?;
     let state = req.state.clone();
+    let (offset, limit) = (read.offset, read.limit);
     let (results, total) = blocking(move || {
-        let ids = match &read.filter {
-            Some(filter) => filtered(&state, &uid, filter, read.ids)?,
-            None => read.ids,
-        };
+        let ids = selected(&state, &uid, &read)?;
         Ok(state.store.documents(&uid, read.offset, read.limit, &read.fields, ids.as_deref())?)
     })
     .await?;
-    let body = json!({"results": results, "offset": read.offset, "limit": read.limit, "total": total});
+    let body = json!({"results": results, "offset": offset, "limit": limit, "total": total});
     Ok(json_response(StatusCode::OK, &body))
 }
 
 pub(crate) async fn list(req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&["offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"])?;
-    unsupported_filter(req.query.get("sort").map(|_| &Value::Bool(true)), "sort", Code::InvalidDocumentSort)?;
     let read = Read {
         offset: req.query.positive("offset", Code::InvalidDocumentOffset)?.unwrap_or(0),
         limit: req.query.positive("limit", Code::InvalidDocumentLimit)?.unwrap_or(20),
         fields: req.query.get("fields").map(Fields::parse).unwrap_or_default(),
         ids: req.query.get("ids").map(|s| s.split(',').map(|i| i.trim().to_owned()).collect()),
         filter: req.query.get("filter").map(|f| Value::String(f.to_owned())),
+        sort: sort_of(req.query.get("sort").map(|s| s.split(',').map(str::to_owned).collect()).unwrap_or_default())?,
     };
     respond(req, uid, read).await
 }
@@ -156,7 +162,6 @@ pub(crate) async fn fetch(mut req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
     let body: Map<String, Value> =
         object(req.json().await?, &["offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"])?;
-    unsupported_filter(body.get("sort"), "sort", Code::InvalidDocumentSort)?;
     let fields = match body.get("fields") {
         None | Some(Value::Null) => Fields::All,
         Some(v @ Value::Array(_)) => Fields::from_list(id_list(v, ".fields", Code::InvalidDocumentFields)?),
@@ -172,6 +177,11 @@ pub(crate) async fn fetch(mut req: Req, uid: &str) -> Reply {
         fields,
         ids,
         filter: body.get("filter").filter(|f| !f.is_null()).cloned(),
+        sort: match body.get("sort") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(v @ Value::Array(_)) => sort_of(id_list(v, ".sort", Code::InvalidDocumentSort)?)?,
+            Some(other) => return Err(wrong_type(".sort", "an array", other, Code::InvalidDocumentSort)),
+        },
     };
     respond(req, uid, read).await
 }

@@ -3,7 +3,7 @@
 mod facet;
 pub(crate) mod filter;
 mod multi;
-mod params;
+pub(crate) mod params;
 
 pub(crate) use facet::facet_search;
 pub(crate) use multi::multi_search;
@@ -288,21 +288,28 @@ fn available(settings: &Settings) -> String {
     }
 }
 
+/// Meilisearch's message for the first attribute of `sort` that is not
+/// sortable, if any; the documents routes share it.
+pub(crate) fn unsortable(settings: &Settings, sort: &[(String, bool)]) -> Option<String> {
+    let sortable = &settings.sortable_attributes;
+    let attribute = |field: &str| if field.starts_with("_geoPoint(") { "_geo".to_owned() } else { field.to_owned() };
+    let field = sort.iter().map(|(field, _)| attribute(field)).find(|field| !sortable.contains(field))?;
+    let available = match sortable.len() {
+        0 => "This index does not have configured sortable attributes.".to_owned(),
+        _ => format!(
+            "Available sortable attributes are: `{}`.",
+            sortable.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    Some(format!("Attribute `{field}` is not sortable. {available}"))
+}
+
 /// `sort` may only name sortable attributes, and only where the ranking
 /// rules say where it ranks.
 fn check_sort(uid: &IndexUid, settings: &Settings, sort: &[(String, bool)]) -> Result<(), Error> {
     let refuse = |message: String| Err(Error::new(Code::InvalidSearchSort, format!("Index `{uid}`: {message}")));
-    let sortable = &settings.sortable_attributes;
-    let attribute = |field: &str| if field.starts_with("_geoPoint(") { "_geo".to_owned() } else { field.to_owned() };
-    if let Some(field) = sort.iter().map(|(field, _)| attribute(field)).find(|field| !sortable.contains(field)) {
-        let available = match sortable.len() {
-            0 => "This index does not have configured sortable attributes.".to_owned(),
-            _ => format!(
-                "Available sortable attributes are: `{}`.",
-                sortable.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
-            ),
-        };
-        return refuse(format!("Attribute `{field}` is not sortable. {available}"));
+    if let Some(message) = unsortable(settings, sort) {
+        return refuse(message);
     }
     if !sort.is_empty() && !settings.ranking_rules.contains(&search::RankingRule::Sort) {
         return refuse(

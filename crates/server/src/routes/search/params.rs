@@ -348,7 +348,7 @@ impl SearchParams {
 /// `["year:desc", "title:asc"]` read, or Meilisearch's message for the first
 /// malformed expression. `_geoPoint(lat, lng):asc` is kept whole: it sorts
 /// on `_geo` by distance from that point.
-fn sort_list(items: Vec<String>) -> Result<Vec<(String, bool)>, String> {
+pub(crate) fn sort_list(items: Vec<String>) -> Result<Vec<(String, bool)>, String> {
     items
         .into_iter()
         .map(|item| {
