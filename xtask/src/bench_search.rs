@@ -1,8 +1,10 @@
 //! `cargo xtask bench search`: Debian's package list (`apt-cache dumpavail`)
-//! made into documents at bench time, indexed, then a fixed seeded query mix
-//! (one word, two words, a prefix, a typo) run by one keep-alive client and by
-//! 8 concurrent ones. With `MEILI_ANCHOR_BIN` the same run measures Meilisearch
-//! and the overlap of both servers' top-10 hits.
+//! made into documents at bench time, indexed, made filterable and sortable
+//! (one settings task, timed apart), then a fixed seeded query mix (one word,
+//! two words, a prefix, a typo; one word with a filter, with facets, with a
+//! sort) run by one keep-alive client and by 8 concurrent ones. With
+//! `MEILI_ANCHOR_BIN` the same run measures Meilisearch, the overlap of both
+//! servers' top-10 hits and of their `section` facet distributions.
 //!
 //! `BENCH_SEARCH_LITE=anchor` puts a second Meilisearch where meili-lite goes
 //! (a harness check: its overlap must be 1.0); `BENCH_SEARCH_LITE=none` runs
@@ -21,17 +23,13 @@ use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 
 use crate::bench::{request, wait_task, Meili};
+use crate::bench_search_queries::{compare_facets, queries, section_facets, Query, KINDS, PER_KIND, SEED, SETTINGS};
 use crate::report::line;
 use crate::sink::percentiles;
 
 const MIN_DOCS: usize = 60_000;
 /// Well under the default 100 MB payload limit of both servers.
 const CHUNK_BYTES: usize = 64 << 20;
-const KINDS: [&str; 4] = ["one word", "two words", "prefix", "typo"];
-const PER_KIND: usize = 60;
-const SEED: u64 = 0x00de_b1a4_5eed;
-/// Words no one searches a package list for (shorter words are skipped too).
-const STOP: [&str; 7] = ["with", "from", "that", "this", "into", "your", "using"];
 /// Timed sequential passes over the mix, after one untimed pass that records the hits.
 const ROUNDS: usize = 20;
 const CLIENTS: usize = 8;
@@ -53,6 +51,8 @@ struct Corpus {
     bytes: usize,
     duplicates: usize,
     summaries: Vec<String>,
+    /// Each document's `section`, beside its summary.
+    sections: Vec<Option<String>>,
 }
 
 /// One stanza's fields; continuation lines are joined to their field with '\n'.
@@ -98,7 +98,8 @@ fn corpus() -> Result<Corpus, String> {
     let mut stanzas: Vec<HashMap<&str, String>> =
         text.split("\n\n").map(fields).filter(|f| f.contains_key("Package") && f.contains_key("Description")).collect();
     stanzas.sort_by(|a, b| a["Package"].cmp(&b["Package"]));
-    let (mut seen, mut ndjson, mut summaries, mut duplicates) = (HashSet::new(), Vec::new(), Vec::new(), 0);
+    let (mut seen, mut ndjson, mut summaries, mut sections, mut duplicates) =
+        (HashSet::new(), Vec::new(), Vec::new(), Vec::new(), 0);
     for f in &stanzas {
         let id = sanitize(&f["Package"]);
         if !seen.insert(id.clone()) {
@@ -119,6 +120,7 @@ fn corpus() -> Result<Corpus, String> {
         });
         ndjson.push(doc.to_string());
         summaries.push(summary.to_owned());
+        sections.push(f.get("Section").cloned());
     }
     if ndjson.len() < MIN_DOCS {
         return Err(format!(
@@ -141,73 +143,7 @@ fn corpus() -> Result<Corpus, String> {
             c.push(b'\n');
         }
     }
-    Ok(Corpus { chunks, docs: ndjson.len(), bytes: joined.len(), duplicates, summaries })
-}
-
-/// splitmix64: the query mix must not change with a crate's version.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) % n.max(1) as u64) as usize
-    }
-}
-
-/// A summary's lowercase ASCII words of 4 letters or more, stop words out.
-fn words(summary: &str) -> Vec<String> {
-    summary
-        .split(|c: char| !c.is_alphanumeric())
-        .map(str::to_lowercase)
-        .filter(|w| w.len() >= 4 && w.bytes().all(|b| b.is_ascii_lowercase()) && !STOP.contains(&w.as_str()))
-        .collect()
-}
-
-/// One inner letter (never the first or last) swapped with the next or replaced.
-fn typo(word: &str, rng: &mut Rng) -> String {
-    let mut b = word.as_bytes().to_vec();
-    let p = 1 + rng.below(b.len() - 3);
-    if rng.below(2) == 0 && b[p] != b[p + 1] {
-        b.swap(p, p + 1);
-    } else {
-        b[p] = b'a' + (b[p] - b'a' + 1 + rng.below(25) as u8) % 26;
-    }
-    String::from_utf8_lossy(&b).into_owned()
-}
-
-/// `PER_KIND` distinct queries of each kind, drawn from random summaries.
-fn queries(summaries: &[String]) -> Vec<(usize, String)> {
-    let words: Vec<Vec<String>> = summaries.iter().map(|s| words(s)).collect();
-    let mut rng = Rng(SEED);
-    let mut out = Vec::new();
-    for kind in 0..KINDS.len() {
-        let mut seen = HashSet::new();
-        for _ in 0..PER_KIND * 1_000 {
-            if seen.len() == PER_KIND {
-                break;
-            }
-            let ws = &words[rng.below(words.len())];
-            if ws.is_empty() {
-                continue;
-            }
-            let i = rng.below(ws.len());
-            let w = &ws[i];
-            let q = match kind {
-                0 => w.clone(),
-                1 if i + 1 < ws.len() && ws[i + 1] != *w => format!("{w} {}", ws[i + 1]),
-                2 if w.len() >= 5 => w[..3 + rng.below(w.len().min(6) - 3)].to_owned(),
-                3 if w.len() >= 6 => typo(w, &mut rng),
-                _ => continue,
-            };
-            if seen.insert(q.clone()) {
-                out.push((kind, q));
-            }
-        }
-    }
-    out
+    Ok(Corpus { chunks, docs: ndjson.len(), bytes: joined.len(), duplicates, summaries, sections })
 }
 
 /// One keep-alive connection for the sequential pass.
@@ -241,10 +177,12 @@ impl Client {
     }
 }
 
-fn hit_ids(body: &[u8]) -> Vec<String> {
+/// An answer's hit ids and its `facetDistribution.section`, if any.
+fn answer(body: &[u8]) -> (Vec<String>, Option<Value>) {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let hits = v["hits"].as_array().map(Vec::as_slice).unwrap_or_default();
-    hits.iter().map(|h| h["id"].as_str().map_or_else(|| h["id"].to_string(), str::to_owned)).collect()
+    let ids = hits.iter().map(|h| h["id"].as_str().map_or_else(|| h["id"].to_string(), str::to_owned)).collect();
+    (ids, section_facets(&v))
 }
 
 struct Searched {
@@ -252,6 +190,8 @@ struct Searched {
     lat: Vec<Vec<f64>>,
     /// Top-10 ids of each query, from the untimed first pass.
     ids: Vec<Vec<String>>,
+    /// `facetDistribution.section` of each query that asks for facets.
+    facets: Vec<Option<Value>>,
     qps: f64,
     errors: u64,
 }
@@ -262,6 +202,9 @@ struct Side {
     server: Meili,
     index_secs: f64,
     rss_index: f64,
+    /// The settings task, PATCH to succeeded, and the peak RSS after it.
+    settings_secs: f64,
+    rss_settings: f64,
     rss_end: f64,
     /// `Err` says why there are no query figures (e.g. no search route yet).
     search: Result<Searched, String>,
@@ -290,7 +233,24 @@ async fn index(server: Meili, label: &str, corpus: &Corpus) -> Result<Side, Stri
         line(format!("\nwarning: {label} holds {} documents of the {} sent", stats["numberOfDocuments"], corpus.docs));
     }
     let (label, search) = (label.to_owned(), Err("not run".into()));
-    Ok(Side { label, server, index_secs, rss_index, rss_end: 0.0, search })
+    Ok(Side { label, server, index_secs, rss_index, settings_secs: 0.0, rss_settings: 0.0, rss_end: 0.0, search })
+}
+
+/// Makes `section`, `tags` and `size` filterable and `size` sortable, which
+/// re-indexes: wall time from the PATCH to the task succeeded.
+async fn settings(side: &mut Side) -> Result<(), String> {
+    eprintln!("search: {}: settings {SETTINGS}", side.label);
+    let addr = side.server.addr;
+    let t = Instant::now();
+    let accepted = request(addr, "PATCH", "/indexes/debian/settings", SETTINGS.as_bytes().to_vec()).await?;
+    let uid = accepted["taskUid"].as_u64().ok_or_else(|| format!("{} refused the settings: {accepted}", side.label))?;
+    let task = wait_task(addr, uid, Duration::from_secs(900)).await?;
+    if task["status"] != "succeeded" {
+        return Err(format!("{}: the settings task failed: {task}", side.label));
+    }
+    side.settings_secs = t.elapsed().as_secs_f64();
+    side.rss_settings = side.server.peak_rss_mib();
+    Ok(())
 }
 
 /// A side still answering queries.
@@ -298,6 +258,7 @@ struct Live {
     side: usize,
     client: Client,
     ids: Vec<Vec<String>>,
+    facets: Vec<Option<Value>>,
     errors: u64,
     lat: Vec<Vec<f64>>,
     /// Concurrent pass: answers and seconds.
@@ -305,10 +266,12 @@ struct Live {
     secs: f64,
 }
 
-/// The untimed first pass: each query's top-10 ids, or why there are none.
+/// The untimed first pass: each query's top-10 ids and section facets, or
+/// why there are none.
 async fn first_pass(side: usize, addr: SocketAddr, bodies: &[Bytes]) -> Result<Live, String> {
     let client = Client::connect(addr).await?;
-    let mut live = Live { side, client, ids: Vec::new(), errors: 0, lat: Vec::new(), ok: 0, secs: 0.0 };
+    let (ids, facets, lat) = (Vec::new(), Vec::new(), Vec::new());
+    let mut live = Live { side, client, ids, facets, errors: 0, lat, ok: 0, secs: 0.0 };
     for b in bodies {
         let (status, body) = live.client.search(b).await?;
         if status != 200 && live.ids.is_empty() {
@@ -316,7 +279,9 @@ async fn first_pass(side: usize, addr: SocketAddr, bodies: &[Bytes]) -> Result<L
             return Err(format!("POST {SEARCH} answered {status} {text}"));
         }
         live.errors += u64::from(status != 200);
-        live.ids.push(hit_ids(&body));
+        let (ids, facets) = answer(&body);
+        live.ids.push(ids);
+        live.facets.push(facets);
     }
     live.lat = vec![Vec::new(); KINDS.len()];
     Ok(live)
@@ -325,11 +290,8 @@ async fn first_pass(side: usize, addr: SocketAddr, bodies: &[Bytes]) -> Result<L
 /// The query mix against every side. The sequential passes interleave the
 /// sides query by query, so that the other work on this machine hits them
 /// alike; the concurrent passes alternate, twice each.
-async fn search(sides: &mut [Side], queries: &[(usize, String)]) {
-    let bodies: Vec<Bytes> = queries
-        .iter()
-        .map(|(_, q)| Bytes::from(json!({"q": q, "limit": 10, "attributesToRetrieve": ["id"]}).to_string()))
-        .collect();
+async fn search(sides: &mut [Side], queries: &[Query]) {
+    let bodies: Vec<Bytes> = queries.iter().map(|q| Bytes::from(q.body().to_string())).collect();
     let mut live = Vec::new();
     for (i, side) in sides.iter_mut().enumerate() {
         match first_pass(i, side.server.addr, &bodies).await {
@@ -340,7 +302,7 @@ async fn search(sides: &mut [Side], queries: &[(usize, String)]) {
     let deadline = Instant::now() + Duration::from_secs(300);
     'rounds: for _ in 0..ROUNDS {
         live.reverse(); // whoever goes first each time has no edge
-        for ((kind, _), b) in queries.iter().zip(&bodies) {
+        for (Query { kind, .. }, b) in queries.iter().zip(&bodies) {
             if Instant::now() > deadline {
                 break 'rounds;
             }
@@ -367,7 +329,7 @@ async fn search(sides: &mut [Side], queries: &[(usize, String)]) {
     }
     for l in live {
         let qps = l.ok as f64 / l.secs;
-        sides[l.side].search = Ok(Searched { lat: l.lat, ids: l.ids, qps, errors: l.errors });
+        sides[l.side].search = Ok(Searched { lat: l.lat, ids: l.ids, facets: l.facets, qps, errors: l.errors });
     }
     for side in sides {
         side.rss_end = side.server.peak_rss_mib();
@@ -376,7 +338,7 @@ async fn search(sides: &mut [Side], queries: &[(usize, String)]) {
 
 pub async fn run() -> Result<(), String> {
     let corpus = corpus()?;
-    let queries = queries(&corpus.summaries);
+    let queries = queries(&corpus.summaries, &corpus.sections);
     // e.g. "--max-indexing-memory 256MiB": Meilisearch sizes its indexing
     // buffers from the machine's RAM, and its peak RSS with them.
     let args = std::env::var("BENCH_SEARCH_ANCHOR_ARGS").unwrap_or_default();
@@ -395,6 +357,9 @@ pub async fn run() -> Result<(), String> {
         sides.push(index(s, "Meilisearch", &corpus).await?);
     } else if !has_lite {
         return Err("BENCH_SEARCH_LITE=none needs MEILI_ANCHOR_BIN".into());
+    }
+    for side in &mut sides {
+        settings(side).await?;
     }
     eprintln!("search: {} queries, sequential then {CLIENTS} clients", queries.len());
     search(&mut sides, &queries).await;
@@ -417,7 +382,7 @@ fn ratio(lite: Option<f64>, anchor: Option<f64>, target: Option<(bool, f64)>) ->
     }
 }
 
-fn print(corpus: &Corpus, queries: &[(usize, String)], lite: Option<&Side>, anchor: Option<&Side>) {
+fn print(corpus: &Corpus, queries: &[Query], lite: Option<&Side>, anchor: Option<&Side>) {
     line(format!(
         "\n## search: {} Debian packages ({:.1} MiB NDJSON, {} request(s); {} duplicate ids dropped), {} queries ({PER_KIND} per kind, seed {SEED:#x})",
         corpus.docs,
@@ -443,6 +408,12 @@ fn print(corpus: &Corpus, queries: &[(usize, String)], lite: Option<&Side>, anch
         &|s| format!("{:.0} MiB", s.rss_index),
         ratio(lite.map(|s| s.rss_index), anchor.map(|s| s.rss_index), Some((false, 0.5))),
     );
+    row(
+        "settings re-index (filterable section, tags, size; sortable size), PATCH → task succeeded",
+        &|s| format!("{:.2} s", s.settings_secs),
+        ratio(lite.map(|s| s.settings_secs), anchor.map(|s| s.settings_secs), None),
+    );
+    row("peak RSS (VmHWM) after the settings re-index", &|s| format!("{:.0} MiB", s.rss_settings), String::new());
     let (lq, aq) = (lite.and_then(|s| s.search.as_ref().ok()), anchor.and_then(|s| s.search.as_ref().ok()));
     let all = |s: &Searched| s.lat.concat();
     let p = |v: &[f64]| percentiles(v);
@@ -481,7 +452,7 @@ fn print(corpus: &Corpus, queries: &[(usize, String)], lite: Option<&Side>, anch
         crate::report::compare("search indexing, docs/s", rate(l), "Meilisearch, this run", rate(a));
         if let (Some(lq), Some(aq)) = (lq, aq) {
             crate::report::compare("search, queries/s (8 clients)", lq.qps, "Meilisearch, this run", aq.qps);
-            overlap(queries, &lq.ids, &aq.ids);
+            overlap(queries, lq, aq);
         }
     }
 }
@@ -492,11 +463,12 @@ fn cell(s: &Side, f: impl Fn(&Searched) -> String) -> String {
 }
 
 /// Top-10 overlap: |lite ∩ anchor| / |anchor| per query, over queries where
-/// Meilisearch finds something.
-fn overlap(queries: &[(usize, String)], lite: &[Vec<String>], anchor: &[Vec<String>]) {
+/// Meilisearch finds something; then the faceted queries' section facets.
+fn overlap(queries: &[Query], lq: &Searched, aq: &Searched) {
+    let (lite, anchor) = (&lq.ids, &aq.ids);
     let (mut per_kind, mut same, mut scored) = (vec![Vec::new(); KINDS.len()], 0, Vec::new());
     let (mut empty, mut both_empty) = (0, 0);
-    for (i, ((kind, _), (l, a))) in queries.iter().zip(lite.iter().zip(anchor)).enumerate() {
+    for (i, (Query { kind, .. }, (l, a))) in queries.iter().zip(lite.iter().zip(anchor)).enumerate() {
         if a.is_empty() {
             empty += 1;
             both_empty += usize::from(l.is_empty());
@@ -526,11 +498,12 @@ fn overlap(queries: &[(usize, String)], lite: &[Vec<String>], anchor: &[Vec<Stri
     line(format!(
         "| queries Meilisearch finds nothing for (not in the mean) | {empty} ({both_empty} empty for both) | | |"
     ));
+    let facet_diffs = compare_facets(queries, &lq.facets, &aq.facets);
     // Every query's ids, for debugging ranking: kind, query, overlap, both lists.
     let ids = |i: usize| format!("{}\t{}", lite[i].join(" "), anchor[i].join(" "));
     let tsv: String = scored
         .iter()
-        .map(|(o, i)| format!("{}\t{}\t{o:.2}\t{}\n", KINDS[queries[*i].0], queries[*i].1, ids(*i)))
+        .map(|(o, i)| format!("{}\t{}\t{o:.2}\t{}\n", KINDS[queries[*i].kind], queries[*i].describe(), ids(*i)))
         .collect();
     let path = crate::root().join("target/bench/search-overlap.tsv");
     if let Err(e) = std::fs::write(&path, tsv) {
@@ -540,7 +513,10 @@ fn overlap(queries: &[(usize, String)], lite: &[Vec<String>], anchor: &[Vec<Stri
     scored.sort_by(|a, b| a.0.total_cmp(&b.0));
     line(format!("\nWorst top-10 overlaps ({} below 1.0; meili-lite ids | Meilisearch ids):\n", scored.len()));
     for (o, i) in scored.iter().take(5) {
-        let (kind, q) = &queries[*i];
-        line(format!("- `{q}` ({}): {o:.2}: {}", KINDS[*kind], ids(*i).replace('\t', " | ")));
+        let q = &queries[*i];
+        line(format!("- `{}` ({}): {o:.2}: {}", q.describe(), KINDS[q.kind], ids(*i).replace('\t', " | ")));
+    }
+    for l in facet_diffs {
+        line(l);
     }
 }

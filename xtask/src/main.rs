@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_search;
+mod bench_search_queries;
 mod bench_webhooks;
 mod ci;
 mod fuzz;
