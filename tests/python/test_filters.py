@@ -636,11 +636,6 @@ def test_granular_pattern_parent_not_filterable(granular: Index) -> None:
     ) + SEARCH_HINT
 
 
-@pytest.mark.xfail(
-    reason="meili-lite: a rule with equality and comparison both false still makes the attribute filterable "
-    "(`=` refused with 'Filter operator `=` is not allowed', EXISTS accepted); Meilisearch: the attribute is not filterable",
-    strict=True,
-)
 def test_granular_filter_disabled_rule(granular: Index) -> None:
     available = "Available filterable attribute patterns are: `director.*`, `rating`, `status`, `year`."
     for filter_, echo in [("genres = Action", "2:8 \"genres\" = \"Action\""), ("genres EXISTS", "2:8 \"genres\" EXISTS")]:
@@ -651,7 +646,6 @@ def test_granular_filter_disabled_rule(granular: Index) -> None:
         assert err.message == f"Index `{granular.uid}`: Attribute `genres` is not filterable. {available}\n{echo}" + SEARCH_HINT
 
 
-@pytest.mark.xfail(reason="meili-lite: facets on an attribute whose rule disables filtering are answered; Meilisearch refuses them", strict=True)
 def test_granular_filter_disabled_rule_facets(granular: Index) -> None:
     with pytest.raises(MeilisearchApiError) as exc:
         granular.search("", {"facets": ["year", "genres", "director.country", "status"], "limit": 0})
@@ -664,9 +658,6 @@ def test_granular_filter_disabled_rule_facets(granular: Index) -> None:
     ) + SEARCH_HINT
 
 
-@pytest.mark.xfail(
-    reason="meili-lite: facets [\"*\"] includes `genres`, whose rule disables filtering (and lists the facets in another order)", strict=True
-)
 def test_granular_facets_star(granular: Index) -> None:
     res = granular.search("", {"facets": ["*"], "limit": 0})
     assert list(res["facetDistribution"].keys()) == ["director.country", "director.name", "rating", "status", "year"]
@@ -712,14 +703,12 @@ def test_facet_distribution_and_stats(facets_index: Index) -> None:
     assert res["facetStats"] == {"rating": {"min": 6.3, "max": 9.0}}
 
 
-@pytest.mark.xfail(reason="meili-lite: facetDistribution and facetStats list the facets in request order; Meilisearch sorts them by name", strict=True)
 def test_facets_sorted_by_name(facets_index: Index) -> None:
     res = facets_index.search("", {"facets": ["year", "genres", "rating", "available"], "limit": 0})
     assert list(res["facetDistribution"].keys()) == ["available", "genres", "rating", "year"]
     assert list(res["facetStats"].keys()) == ["rating", "year"]
 
 
-@pytest.mark.xfail(reason="meili-lite: the empty string \"\" is counted as a facet value; Meilisearch ignores it", strict=True)
 def test_facets_empty_values_not_counted(facets_index: Index) -> None:
     # tags: ["batman","dc"], [], null, ["batman","dc"], ["batman"], missing, "", {} — [], "", {} and null are not counted
     res = facets_index.search("", {"facets": ["tags"], "limit": 0})
@@ -784,7 +773,6 @@ def test_facets_with_q(facets_index: Index) -> None:
     assert res["facetStats"] == {}
 
 
-@pytest.mark.xfail(reason="meili-lite: facets [\"*\"] lists the facets in another order and counts the empty string in `tags`", strict=True)
 def test_facets_star(facets_index: Index) -> None:
     res = facets_index.search("", {"facets": ["*"], "limit": 0})
     assert ordered(res["facetDistribution"]) == {
@@ -802,7 +790,6 @@ def test_facets_star(facets_index: Index) -> None:
     assert res["facetStats"] == {"rating": {"min": 6.3, "max": 9.0}, "year": {"min": 2005.0, "max": 2022.0}}
 
 
-@pytest.mark.xfail(reason="meili-lite: a facets pattern like `dir*` is refused as not filterable", strict=True)
 def test_facets_prefix_pattern(facets_index: Index) -> None:
     res = facets_index.search("", {"facets": ["dir*"], "limit": 0})
     assert list(res["facetDistribution"].keys()) == ["director", "director.country", "director.name"]
@@ -810,7 +797,6 @@ def test_facets_prefix_pattern(facets_index: Index) -> None:
     assert res["facetStats"] == {}
 
 
-@pytest.mark.xfail(reason="meili-lite: `facets: []` answers empty facetDistribution and facetStats; Meilisearch leaves both out", strict=True)
 def test_facets_empty_list(facets_index: Index) -> None:
     res = facets_index.search("", {"facets": [], "limit": 0})
     assert list(res.keys()) == ["hits", "query", "processingTimeMs", "limit", "offset", "estimatedTotalHits", "requestUid"]
@@ -1201,11 +1187,6 @@ def test_get_documents_filter_errors(docs_index: Index) -> None:
         assert err.message == message + GET_DOCUMENTS_HINT
 
 
-@pytest.mark.xfail(
-    reason="meili-lite: the documents route's not-filterable error has the search wording (`Index `…`: ` prefix, "
-    "re-rendered `2:7 \"title\" = \"x\"`); Meilisearch has no prefix and echoes the filter text (`1:6 title = x`)",
-    strict=True,
-)
 def test_get_documents_filter_not_filterable(client: meilisearch.Client, docs_index: Index) -> None:
     message = "Attribute `title` is not filterable. Available filterable attribute patterns are: `director.name`, `genres`, `rating`, `year`.\n1:6 title = x"
     with pytest.raises(MeilisearchApiError) as exc:
@@ -1318,11 +1299,6 @@ def test_delete_documents_by_filter_invalid_requests(client: meilisearch.Client)
     assert remaining_ids(index) == ALL_IDS
 
 
-@pytest.mark.xfail(
-    reason="meili-lite: {\"filter\": null} is answered 'Sending an empty filter is forbidden.'; Meilisearch: "
-    "'Invalid syntax for the filter parameter: `expected String, Array, found: null`.'",
-    strict=True,
-)
 def test_delete_documents_without_ids_nor_filter(client: meilisearch.Client) -> None:
     """delete_documents() with neither ids nor filter sends {"filter": null}."""
     index = make_index(client, "f_delnull", filterable=["year"])

@@ -58,6 +58,10 @@ pub(crate) fn distribution(
     let mut distribution = Map::new();
     let mut stats = Map::new();
     let mut strings = BTreeMap::new();
+    // Meilisearch answers the facets by name, whatever the asked order.
+    let mut paths: Vec<&String> = paths.iter().collect();
+    paths.sort_unstable();
+    paths.dedup();
     for path in paths {
         let mut counts = Counts::default();
         for (segment, bits) in segments.iter().zip(matches) {
@@ -122,6 +126,8 @@ fn count_segment(
                 let n = facets::number_from_key(&value).unwrap_or(0.0);
                 counts.numbers.entry(u64::from_str_radix(&value, 16).unwrap_or(0)).or_insert((n, 0)).1 += matched;
             }
+            // Meilisearch does not count the empty string as a value.
+            b's' if value.is_empty() => {}
             b's' => *counts.strings.entry(value).or_insert(0) += matched,
             b'o' => {
                 if let Some((normalized, original)) = value.split_once('\0') {

@@ -48,6 +48,12 @@ impl FilterableRule {
         }
     }
 
+    /// A rule with neither equality nor comparison makes its attributes
+    /// unfilterable, as if it were not there (facet search aside).
+    pub fn filters(&self) -> bool {
+        self.equality || self.comparison
+    }
+
     pub fn matches(&self, path: &str) -> bool {
         self.patterns.iter().any(|p| pattern_matches(p, path))
     }

@@ -10,9 +10,9 @@ pub fn check(filter: &Filter, rules: &[FilterableRule]) -> Result<(), FilterErro
         Filter::And(parts) | Filter::Or(parts) => parts.iter().try_for_each(|p| check(p, rules)),
         Filter::Not(inner) => check(inner, rules),
         Filter::Condition { attribute, op } => {
-            let Some((index, rule)) = rules.iter().enumerate().find(|(_, r)| r.matches(&attribute.name)) else {
-                let patterns = rules.iter().filter(|r| r.equality || r.comparison).flat_map(|r| &r.patterns);
-                return Err(not_filterable(&attribute.name, &attribute.span, patterns.map(String::as_str)));
+            let matched = rules.iter().enumerate().find(|(_, r)| r.matches(&attribute.name));
+            let Some((index, rule)) = matched.filter(|(_, r)| r.filters()) else {
+                return Err(not_filterable(&attribute.name, &attribute.span, filter_patterns(rules)));
             };
             let comparison = matches!(
                 op,
@@ -78,7 +78,7 @@ fn not_allowed(operator: &str, attribute: &str, index: usize, rule: &FilterableR
 
 /// The patterns of the rules that let filtering happen, for messages.
 fn filter_patterns(rules: &[FilterableRule]) -> impl Iterator<Item = &str> {
-    rules.iter().filter(|r| r.equality || r.comparison).flat_map(|r| r.patterns.iter().map(String::as_str))
+    rules.iter().filter(|r| r.filters()).flat_map(|r| r.patterns.iter().map(String::as_str))
 }
 
 /// `_geo` must be filterable for a geo filter; Meilisearch names it `name`

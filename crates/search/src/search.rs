@@ -160,22 +160,13 @@ impl SearchIndex {
         }
         let total = entries.len();
         let facets = match &request.facets {
-            Some(asked) => {
+            Some(asked) if !asked.is_empty() => {
                 let segments = searcher.segment_readers();
                 let mut matches: Vec<DocBits> = segments.iter().map(|s| DocBits::empty(s.max_doc())).collect();
                 for e in &entries {
                     matches[e.segment as usize].insert(e.doc);
                 }
-                let paths: Vec<String> = if asked.iter().any(|a| a == "*") {
-                    payload
-                        .fields
-                        .iter()
-                        .filter(|f| crate::facets::rule_for(&settings.filterable, f).is_some())
-                        .cloned()
-                        .collect()
-                } else {
-                    asked.clone()
-                };
+                let paths = facet_paths(asked, &payload.fields, &settings.filterable);
                 let found = crate::distribution::distribution(
                     segments,
                     self.fields.facets,
@@ -185,7 +176,7 @@ impl SearchIndex {
                 )?;
                 Some(found)
             }
-            None => None,
+            _ => None,
         };
         let candidate_seqs = if request.candidate_seqs { entries.iter().map(|e| e.seq).collect() } else { Vec::new() };
 
@@ -378,4 +369,27 @@ fn field_ranks(fields: &[String], settings: &Settings, search_on: Option<&[Strin
     let no_typos: HashSet<&str> = settings.typo_tolerance.disable_on_attributes.iter().map(String::as_str).collect();
     let no_typos = fields.iter().map(|path| no_typos.iter().any(|a| under(path, a))).collect();
     FieldRanks { ranks, no_typos }
+}
+
+/// The attributes `facets` asks for: names as given, and each pattern with a
+/// `*` (a lone `*` too) as the known attributes it matches that filter,
+/// objects included (`director` for `director.name`), as Meilisearch does.
+fn facet_paths(asked: &[String], fields: &[String], rules: &[crate::facets::FilterableRule]) -> Vec<String> {
+    let mut known: Vec<&str> = fields
+        .iter()
+        .flat_map(|f| f.match_indices('.').map(|(i, _)| &f[..i]).chain([f.as_str()]))
+        .filter(|f| crate::facets::rule_for(rules, f).is_some_and(|r| r.filters()))
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    let mut paths = Vec::new();
+    for a in asked {
+        if a.contains('*') {
+            let all = a == "*";
+            paths.extend(known.iter().filter(|f| all || crate::facets::pattern_matches(a, f)).map(|f| (*f).to_owned()));
+        } else {
+            paths.push(a.clone());
+        }
+    }
+    paths
 }

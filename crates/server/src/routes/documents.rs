@@ -97,7 +97,7 @@ fn selected(state: &AppState, uid: &IndexUid, read: &Read) -> Result<Option<Vec<
     let meta = state.store.index(uid)?;
     let settings = search::Settings::from_stored(&meta.settings);
     let filter = match &read.filter {
-        Some(raw) => super::search::filter::read(uid, &settings, raw, Code::InvalidDocumentFilter)?,
+        Some(raw) => super::search::filter::read(uid, &settings, raw, super::search::filter::Route::Documents)?,
         None => None,
     };
     if let Some(message) = super::search::unsortable(&settings, &read.sort) {
@@ -223,6 +223,11 @@ pub(crate) async fn delete_by_filter(mut req: Req, uid: &str) -> Reply {
         return Err(Error::new(Code::MissingDocumentFilter, "Missing field `filter`"));
     };
     let invalid = |message: String| Error::new(Code::InvalidDocumentFilter, message);
+    if filter.is_null() {
+        // The official clients send `null` for "no filter"; Meilisearch
+        // refuses it as the wrong type, not as an empty filter.
+        return Err(invalid("Invalid syntax for the filter parameter: `expected String, Array, found: null`.".into()));
+    }
     let parsed = search::filter::from_json(&filter).map_err(|e| invalid(e.message))?;
     let Some(parsed) = parsed else { return Err(invalid("Sending an empty filter is forbidden.".into())) };
     if let (Some(e), None) = (parsed.experimental_feature_error(), parsed.contains_keyword()) {

@@ -9,9 +9,23 @@ use task_model::{Code, IndexUid};
 
 use crate::Error;
 
-/// Reads `raw` (a string or the array form) for index `uid`; `code` is the
-/// route's (`invalid_search_filter`, `invalid_document_filter`).
-pub(crate) fn read(uid: &IndexUid, settings: &Settings, raw: &Value, code: Code) -> Result<Option<Filter>, Error> {
+/// Which route reads the filter: Meilisearch words a not-filterable
+/// attribute differently on each.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// `invalid_search_filter`, the index named, the filter re-rendered.
+    Search,
+    /// `invalid_document_filter`, the filter echoed as sent.
+    Documents,
+}
+
+/// Reads `raw` (a string or the array form) for index `uid`, as `route`
+/// words its errors.
+pub(crate) fn read(uid: &IndexUid, settings: &Settings, raw: &Value, route: Route) -> Result<Option<Filter>, Error> {
+    let code = match route {
+        Route::Search => Code::InvalidSearchFilter,
+        Route::Documents => Code::InvalidDocumentFilter,
+    };
     let fail = |e: FilterError| Error::new(code, e.message);
     let Some(filter) = from_json(raw).map_err(fail)? else { return Ok(None) };
     // meili-lite always has `CONTAINS`; the other experimental forms it does
@@ -21,7 +35,10 @@ pub(crate) fn read(uid: &IndexUid, settings: &Settings, raw: &Value, code: Code)
             return Err(Error::new(Code::FeatureNotEnabled, e.message));
         }
     }
-    let canonical = filter.canonical();
-    search::filterable::check(&canonical, &settings.filterable).map_err(|e| fail(e.in_index(uid.as_str())))?;
+    match route {
+        Route::Search => search::filterable::check(&filter.canonical(), &settings.filterable)
+            .map_err(|e| fail(e.in_index(uid.as_str())))?,
+        Route::Documents => search::filterable::check(&filter, &settings.filterable).map_err(fail)?,
+    }
     Ok(Some(filter))
 }

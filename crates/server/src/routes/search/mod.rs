@@ -126,7 +126,7 @@ impl Found {
         check_facets(uid, settings, params.facets.as_deref())?;
         check_distinct(uid, settings, params.distinct.as_deref())?;
         let filter = match &params.filter {
-            Some(raw) => filter::read(uid, settings, raw, Code::InvalidSearchFilter)?,
+            Some(raw) => filter::read(uid, settings, raw, filter::Route::Search)?,
             None => None,
         };
         Ok(SearchRequest {
@@ -254,12 +254,18 @@ fn patterns_hold(patterns: Option<&[String]>, key: &str) -> bool {
 /// `facets` may only name filterable attributes (or `*`).
 fn check_facets(_uid: &IndexUid, settings: &Settings, facets: Option<&[String]>) -> Result<(), Error> {
     let rules = &settings.filterable;
-    let Some(bad) = facets.into_iter().flatten().find(|f| *f != "*" && search::facets::rule_for(rules, f).is_none())
-    else {
-        return Ok(());
-    };
-    let message = format!("Invalid facet distribution: Pattern `{bad}` is not filterable. {}", available(settings));
-    Err(Error::new(Code::InvalidSearchFacets, message))
+    // A pattern stands for the filterable attributes it matches, if any.
+    for facet in facets.into_iter().flatten().filter(|f| !f.contains('*')) {
+        let message = match rules.iter().enumerate().find(|(_, r)| r.matches(facet)) {
+            None => format!("Pattern `{facet}` is not filterable. {}", available(settings)),
+            Some((i, rule)) if !rule.filters() => format!(
+                "Attribute `{facet}` matched rule #{i} in filterableAttributes, but this rule does not enable filtering.\nHint: enable filtering in rule #{i} by modifying the features.filter object\nHint: prepend another rule matching `{facet}` with appropriate filter features before rule #{i}"
+            ),
+            Some(_) => continue,
+        };
+        return Err(Error::new(Code::InvalidSearchFacets, format!("Invalid facet distribution: {message}")));
+    }
+    Ok(())
 }
 
 /// The `distinct` parameter may only name a filterable attribute.
