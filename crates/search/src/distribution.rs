@@ -109,12 +109,17 @@ fn count_segment(
         let Some((&kind, value)) = rest.split_first() else { continue };
         let value = String::from_utf8_lossy(value).into_owned();
         let mut postings = inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
-        let (mut matched, mut first) = (0u64, None);
+        // For a form as written (`o`), the earliest document holding it, by
+        // insertion order: doc ids within a segment do not follow it.
+        let originals = kind == b'o';
+        let (mut matched, mut first) = (0u64, u64::MAX);
         let mut doc = postings.doc();
         while doc != TERMINATED {
             if bits.contains(doc) {
                 matched += 1;
-                first.get_or_insert(doc);
+                if originals {
+                    first = first.min(seqs.first(doc).unwrap_or(u64::MAX));
+                }
             }
             doc = postings.advance();
         }
@@ -132,7 +137,6 @@ fn count_segment(
             b'o' => {
                 if let Some((normalized, original)) = value.split_once('\0') {
                     // Insertion order decides, whichever segment holds it.
-                    let first = first.and_then(|doc| seqs.first(doc)).unwrap_or(u64::MAX);
                     let entry = counts.originals.entry(normalized.to_owned()).or_insert((first, original.to_owned()));
                     if first < entry.0 {
                         *entry = (first, original.to_owned());
