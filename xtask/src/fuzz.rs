@@ -1,6 +1,8 @@
 //! `cargo xtask fuzz <json|ndjson|csv|flatten> --seconds N`: feeds mutated
 //! inputs to the document parsers and to flattening until the time is up,
-//! checking properties rather than only "no panic".
+//! checking properties rather than only "no panic". `fuzz filter` runs the
+//! search crate's differential filter test (index against a plain evaluator)
+//! with many more random cases, round after round, until the time is up.
 //!
 //! Why not `cargo fuzz`: libFuzzer's instrumentation needs a nightly
 //! toolchain, and these machines have stable only. This is a mutation fuzzer
@@ -16,7 +18,7 @@ use serde_json::Value;
 
 use crate::root;
 
-const TARGETS: &[&str] = &["json", "ndjson", "csv", "flatten"];
+const TARGETS: &[&str] = &["json", "ndjson", "csv", "flatten", "filter"];
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let target = args.first().map(String::as_str).unwrap_or_default();
@@ -27,6 +29,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Some(i) => args.get(i + 1).and_then(|s| s.parse().ok()).ok_or("--seconds takes a number")?,
         None => 10,
     };
+    if target == "filter" {
+        return filter(seconds);
+    }
     let seeds = seeds(target);
     let mut rng = Rng(0x5eed ^ u64::from(std::process::id()));
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -176,4 +181,29 @@ impl Rng {
             (self.0 % n as u64) as usize
         }
     }
+}
+
+/// Rounds of 1,000 random cases of the differential filter test (release
+/// build; proptest draws new cases each round and shrinks a failure).
+fn filter(seconds: u64) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut rounds = 0;
+    while rounds == 0 || Instant::now() < deadline {
+        crate::sh(
+            "cargo",
+            &[
+                "test",
+                "--release",
+                "-q",
+                "-p",
+                "meili-lite-search",
+                "--lib",
+                "filters_select_what_a_plain_evaluator_selects",
+            ],
+            &[("MEILI_LITE_FILTER_CASES", "1000")],
+        )?;
+        rounds += 1;
+    }
+    println!("fuzz filter: {rounds} rounds of 1,000 random documents-and-filters cases, 0 failures");
+    Ok(())
 }

@@ -185,8 +185,14 @@ fn filter() -> impl Strategy<Value = F> {
     })
 }
 
+/// 64 cases in every test run; `cargo xtask fuzz filter` asks for more
+/// through `MEILI_LITE_FILTER_CASES`.
+fn cases() -> u32 {
+    std::env::var("MEILI_LITE_FILTER_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(64)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn filters_select_what_a_plain_evaluator_selects(
