@@ -997,11 +997,6 @@ def test_sort_multiple_criteria(sort_index: Index) -> None:
     assert search_ids(sort_index, sort=["rating:asc", "rating:desc"]) == [3, 2, 6, 4, 5, 1, 8, 7]
 
 
-@pytest.mark.xfail(
-    reason="meili-lite: strings sort case-sensitively (\"RELEASED\" < \"Released\" < \"released\"); Meilisearch sorts on the "
-    "lowercased value, so case variants tie and keep the document order",
-    strict=True,
-)
 def test_sort_strings_case_insensitive(sort_index: Index) -> None:
     res = sort_index.search("", {"sort": ["status:asc"], "attributesToRetrieve": ["id", "status"]})
     assert res["hits"] == [

@@ -71,6 +71,16 @@ pub(crate) fn find(entries: &[Vec<u8>], field: u32, end: End) -> Option<&[u8]> {
     entries.iter().find(|e| e.starts_with(&prefix)).map(|e| &e[3..])
 }
 
+/// The part of a key that orders: a string's lower-cased form, without the
+/// form as written, so that `Released` and `released` tie (and go by
+/// insertion order, as in Meilisearch).
+pub(crate) fn comparable(key: &[u8]) -> &[u8] {
+    match key.split_first() {
+        Some((&STRING, rest)) => rest.iter().position(|b| *b == 0).map_or(key, |at| &key[..at + 1]),
+        _ => key,
+    }
+}
+
 /// Orders two keys best first: ascending or descending within a type,
 /// numbers before strings either way, missing values last.
 pub(crate) fn better(a: Option<&[u8]>, b: Option<&[u8]>, ascending: bool) -> Ordering {
@@ -111,5 +121,14 @@ mod tests {
         assert_eq!(better(Some(&small), Some(&n), true), Ordering::Greater);
         assert_eq!(better(Some(&small), Some(&n), false), Ordering::Less);
         assert_eq!(decode(&s), json!("Apple"));
+    }
+
+    #[test]
+    fn strings_order_lower_cased_and_tie_across_case() {
+        let key = |s: &str| encode(&json!(s)).unwrap();
+        let (upper, lower, other) = (key("Released"), key("released"), key("Alpha"));
+        assert_eq!(comparable(&upper), comparable(&lower));
+        assert!(comparable(&other) < comparable(&upper));
+        assert_eq!(decode(&upper), json!("Released"));
     }
 }

@@ -124,7 +124,9 @@ impl Verdict {
     /// This verdict as a part of the sort key; greater is better.
     pub fn key(&self) -> RuleKey {
         match self {
-            Self::Custom { key, ascending, .. } => RuleKey::Value { key: key.clone(), ascending: *ascending },
+            Self::Custom { key, ascending, .. } => {
+                RuleKey::Value { key: key.as_deref().map(|k| sortkey::comparable(k).to_vec()), ascending: *ascending }
+            }
             other => {
                 let mut ranks = other.ranks().map(|r| u64::from(r.rank));
                 RuleKey::Ranks(ranks.next().unwrap_or(0) << 32 | ranks.next().unwrap_or(0))
