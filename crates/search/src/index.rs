@@ -143,7 +143,12 @@ impl SearchIndex {
         let mut payload = Payload::clone(&self.payload());
         let result = (|| {
             if clear {
-                writer.delete_all_documents()?;
+                // A delete operation, not `delete_all_documents`: that one
+                // drops the segment list outright, and under load a re-index
+                // lost documents of its own commit (seen with concurrent
+                // merges); a query delete goes through the ordered delete
+                // queue that merges honour.
+                writer.delete_query(Box::new(tantivy::query::AllQuery))?;
             }
             let indexer = Indexer::new(
                 self.fields,
