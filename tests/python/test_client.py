@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from datetime import datetime
 
 import pytest
@@ -24,45 +23,12 @@ from meilisearch.models.document import Document, DocumentsResults
 from meilisearch.models.task import Batch, BatchResults, Task, TaskInfo, TaskResults
 from meilisearch.index import Index
 
-MEILI_URL = os.environ.get("MEILI_URL", "http://127.0.0.1:7700")
-MEILI_MASTER_KEY = os.environ.get("MEILI_MASTER_KEY")
-
-# The client's wait_for_task polls every 50 ms by default; poll faster to keep the suite quick.
-POLL_MS = 10
-TIMEOUT_MS = 10_000
+from common import MEILI_URL, POLL_MS, TIMEOUT_MS, api_error, new_uid, wait
 
 
 # --------------------------------------------------------------------------------------------
 # helpers / fixtures
 # --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def client() -> meilisearch.Client:
-    if not MEILI_MASTER_KEY:
-        pytest.fail("MEILI_MASTER_KEY must be set (the key the server under test was started with)")
-    return meilisearch.Client(MEILI_URL, MEILI_MASTER_KEY)
-
-
-def new_uid(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:12]}"
-
-
-def wait(client: meilisearch.Client, task_info: TaskInfo | int, status: str = "succeeded") -> Task:
-    """wait_for_task and assert the final status (and print the error if it differs)."""
-    uid = task_info if isinstance(task_info, int) else task_info.task_uid
-    task = client.wait_for_task(uid, timeout_in_ms=TIMEOUT_MS, interval_in_ms=POLL_MS)
-    assert isinstance(task, Task)
-    assert task.uid == uid
-    assert task.status == status, f"task {uid} ended {task.status!r}, error={task.error!r}"
-    assert isinstance(task.enqueued_at, datetime)
-    assert isinstance(task.started_at, datetime)
-    assert isinstance(task.finished_at, datetime)
-    assert task.started_at <= task.finished_at
-    assert isinstance(task.duration, str) and task.duration.startswith("PT"), task.duration
-    if status == "succeeded":
-        assert task.error is None
-    return task
 
 
 def assert_task_info(info: TaskInfo, type_: str, index_uid: str | None) -> None:
@@ -90,14 +56,6 @@ def n_docs(index: Index) -> int:
 def raw_task(client: meilisearch.Client, uid: int) -> dict:
     """The raw task JSON (the client's Task model drops `batchUid`)."""
     return client.http.get(f"tasks/{uid}")
-
-
-def api_error(excinfo: pytest.ExceptionInfo) -> MeilisearchApiError:
-    err = excinfo.value
-    assert isinstance(err, MeilisearchApiError)
-    assert err.type is not None and err.link is not None, f"error body lacks type/link: {err!r}"
-    assert err.link == f"https://docs.meilisearch.com/errors#{err.code}"
-    return err
 
 
 MOVIES = [

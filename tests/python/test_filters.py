@@ -27,9 +27,6 @@ Run: pytest -q -p no:cacheprovider tests/python/test_filters.py   (pip install -
 
 from __future__ import annotations
 
-import os
-import uuid
-from datetime import datetime
 from typing import Any
 from urllib import parse
 
@@ -40,23 +37,9 @@ from meilisearch.errors import MeilisearchApiError
 from meilisearch.index import Index
 from meilisearch.models.document import DocumentsResults
 from meilisearch.models.index import Faceting
-from meilisearch.models.task import Task, TaskInfo
+from meilisearch.models.task import TaskInfo
 
-MEILI_URL = os.environ.get("MEILI_URL", "http://127.0.0.1:7700")
-MEILI_MASTER_KEY = os.environ.get("MEILI_MASTER_KEY")
-
-POLL_MS = 10
-TIMEOUT_MS = 10_000
-
-
-def hint(method: str) -> str:
-    """The client's `version_error_hint_message` decorator appends this to errors of search,
-    get_documents and delete_documents."""
-    return (
-        f". Hint: It might not be working because you're not up to date with the Meilisearch version "
-        f"that {method} call requires."
-    )
-
+from common import api_error, hint, new_uid, wait
 
 SEARCH_HINT = hint("search")
 GET_DOCUMENTS_HINT = hint("get_documents")
@@ -73,38 +56,6 @@ OPERATIONS = (
 # --------------------------------------------------------------------------------------------
 # helpers / fixtures (same conventions as test_client.py / test_search.py)
 # --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def client() -> meilisearch.Client:
-    if not MEILI_MASTER_KEY:
-        pytest.fail("MEILI_MASTER_KEY must be set (the key the server under test was started with)")
-    return meilisearch.Client(MEILI_URL, MEILI_MASTER_KEY)
-
-
-def new_uid(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:12]}"
-
-
-def wait(client: meilisearch.Client, task_info: TaskInfo | int, status: str = "succeeded") -> Task:
-    """wait_for_task and assert the final status (and print the error if it differs)."""
-    uid = task_info if isinstance(task_info, int) else task_info.task_uid
-    task = client.wait_for_task(uid, timeout_in_ms=TIMEOUT_MS, interval_in_ms=POLL_MS)
-    assert isinstance(task, Task)
-    assert task.uid == uid
-    assert task.status == status, f"task {uid} ended {task.status!r}, error={task.error!r}"
-    assert isinstance(task.finished_at, datetime)
-    if status == "succeeded":
-        assert task.error is None
-    return task
-
-
-def api_error(excinfo: pytest.ExceptionInfo) -> MeilisearchApiError:
-    err = excinfo.value
-    assert isinstance(err, MeilisearchApiError)
-    assert err.type is not None and err.link is not None, f"error body lacks type/link: {err!r}"
-    assert err.link == f"https://docs.meilisearch.com/errors#{err.code}"
-    return err
 
 
 DOCS: list[dict[str, Any]] = [
