@@ -1085,7 +1085,6 @@ def test_get_documents_filter_array_form(docs_index: Index) -> None:
     assert res.total == 2
 
 
-@pytest.mark.xfail(reason="meili-lite: a nested `fields` entry like `director.name` is dropped from the documents", strict=True)
 def test_get_documents_filter_nested_fields(docs_index: Index) -> None:
     res = docs_index.get_documents({"filter": ["genres = Action", "rating > 8.5"], "fields": ["title", "director.name"]})
     assert doc_dicts(res) == [{"title": "The Dark Knight", "director": {"name": "Christopher Nolan"}}]
