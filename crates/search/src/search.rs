@@ -287,6 +287,10 @@ impl SearchIndex {
 struct Columns {
     seqs: Vec<tantivy::columnar::Column<u64>>,
     sortkeys: Vec<Option<tantivy::columnar::BytesColumn>>,
+    /// Sort keys decoded so far, by segment and ordinal: each lookup decodes
+    /// a dictionary block (most of a sorted query's time, profiled), and
+    /// matches share values.
+    decoded: std::cell::RefCell<std::collections::HashMap<(u32, u64), Vec<u8>>>,
 }
 
 impl Columns {
@@ -295,6 +299,7 @@ impl Columns {
         Ok(Self {
             seqs: segments.iter().map(|s| s.fast_fields().u64("seq")).collect::<Result<_, _>>()?,
             sortkeys: segments.iter().map(|s| s.fast_fields().bytes("sortkeys")).collect::<Result<_, _>>()?,
+            decoded: Default::default(),
         })
     }
 
@@ -306,13 +311,19 @@ impl Columns {
     fn values(&self, segment: u32, doc: DocId) -> impl Fn(u32, End) -> Option<Vec<u8>> + '_ {
         move |field, end| {
             let column = self.sortkeys[segment as usize].as_ref()?;
+            let mut decoded = self.decoded.borrow_mut();
             let entries: Vec<Vec<u8>> = column
                 .term_ords(doc)
-                .filter_map(|ord| {
-                    let mut bytes = Vec::new();
-                    column.ord_to_bytes(ord, &mut bytes).ok().map(|_| bytes)
+                .filter_map(|ord| match decoded.entry((segment, ord)) {
+                    std::collections::hash_map::Entry::Occupied(known) => Some(known.get().clone()),
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        let mut bytes = Vec::new();
+                        column.ord_to_bytes(ord, &mut bytes).ok()?;
+                        Some(slot.insert(bytes).clone())
+                    }
                 })
                 .collect();
+            drop(decoded);
             if field == crate::geo::FIELD {
                 // The point's whole entry, for `geo::find`.
                 return crate::geo::find(&entries).map(|(lat, lng)| crate::geo::entry(lat, lng));
