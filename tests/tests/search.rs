@@ -28,6 +28,12 @@ fn add(s: &Server, index: &str, method: &str, docs: Value) -> Value {
     task
 }
 
+/// The message of the `invalid_search_filter` error `filter` gets.
+fn filter_error(s: &Server, index: &str, filter: &str) -> Value {
+    let resp = s.post_json(&format!("/indexes/{index}/search"), &json!({"filter": filter}));
+    resp.assert_error(400, "invalid_search_filter")["message"].clone()
+}
+
 fn settle(s: &Server, resp: common::Resp) -> Value {
     assert_eq!(resp.status, 202, "{}", String::from_utf8_lossy(&resp.body));
     let task = s.wait_task(resp.json()["taskUid"].as_u64().unwrap());
@@ -240,10 +246,7 @@ fn filters_like_meilisearch() {
     assert_eq!(filtered("genres IN [action, nope]"), ["1"]);
     assert_eq!(filtered("genres CONTAINS dra"), ["1", "2"]);
     assert_eq!(ids(&s.get("/indexes/m/search?filter=genres%20%3D%20drama&attributesToRetrieve=id").json()), ["1", "2"]);
-    let error = |f: &str| {
-        s.post_json("/indexes/m/search", &json!({"filter": f})).assert_error(400, "invalid_search_filter")["message"]
-            .clone()
-    };
+    let error = |f: &str| filter_error(&s, "m", f);
     assert_eq!(
         error("year > 2000"),
         "Index `m`: Filter operator `>` is not allowed for the attribute `year`.\n  - Note: allowed operators: OR, AND, NOT, =, !=, IN, IS EMPTY, IS NULL, EXISTS.\n  - Note: field `year` matched rule #0 in `filterableAttributes`\n  - Hint: enable comparison in rule #0 by modifying the features.filter object\n  - Hint: prepend another rule matching `year` with appropriate filter features before rule #0"
@@ -508,9 +511,8 @@ fn geo_like_meilisearch() {
             {"id": 5, "name": "Nowhere"},
         ]),
     );
-    let e = s.post_json("/indexes/g/search", &json!({"filter": "_geoRadius(45.472735, 9.184019, 2000)"}));
     assert_eq!(
-        e.assert_error(400, "invalid_search_filter")["message"],
+        filter_error(&s, "g", "_geoRadius(45.472735, 9.184019, 2000)"),
         "Index `g`: Attribute `_geo/_geojson` is not filterable. This index does not have configured filterable attributes.\n12:21 _geoRadius(45.472735, 9.184019, 2000)"
     );
     settle(
@@ -547,10 +549,7 @@ fn geo_like_meilisearch() {
     );
     let near = search(&s, "g", json!({"sort": ["_geoPoint(48.8561446, 2.2978204):asc"], "limit": 1}));
     assert_eq!(near["hits"][0]["_geoDistance"], 4024);
-    let bad = |f: &str| {
-        s.post_json("/indexes/g/search", &json!({"filter": f})).assert_error(400, "invalid_search_filter")["message"]
-            .clone()
-    };
+    let bad = |f: &str| filter_error(&s, "g", f);
     assert_eq!(
         bad("_geoRadius(95, 9.18, 2000)"),
         "Index `g`: Bad latitude `95`. Latitude must be contained between -90 and 90 degrees.\n12:14 _geoRadius(95, 9.18, 2000)"

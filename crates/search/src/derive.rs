@@ -140,7 +140,7 @@ pub(crate) fn derive(
 }
 
 /// The smallest byte string greater than every string starting with `word`.
-fn successor(word: &str) -> Vec<u8> {
+pub(crate) fn successor(word: &str) -> Vec<u8> {
     let mut bytes = word.as_bytes().to_vec();
     while let Some(last) = bytes.pop() {
         if last < u8::MAX {

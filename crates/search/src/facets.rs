@@ -86,9 +86,23 @@ pub fn normalize(value: &str) -> String {
 
 /// Numbers as 16 hex digits that sort as the numbers do.
 pub fn number_key(n: f64) -> String {
+    format!("{:016x}", ordered_bits(n))
+}
+
+/// `n`'s bits, flipped so that they compare as unsigned integers as the
+/// numbers do: the sign bit of positives, every bit of negatives.
+pub(crate) fn ordered_bits(n: f64) -> u64 {
     let bits = n.to_bits();
-    let bits = if n.is_sign_negative() { !bits } else { bits | (1 << 63) };
-    format!("{bits:016x}")
+    if n.is_sign_negative() {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
+}
+
+/// The number [`ordered_bits`] made.
+pub(crate) fn from_ordered_bits(bits: u64) -> f64 {
+    f64::from_bits(if bits >> 63 == 1 { bits & !(1 << 63) } else { !bits })
 }
 
 pub fn exists_term(path: &str) -> String {
@@ -113,9 +127,7 @@ pub fn original_term(path: &str, value: &str) -> String {
 }
 /// The number a [`number_key`] stands for.
 pub fn number_from_key(key: &str) -> Option<f64> {
-    let bits = u64::from_str_radix(key, 16).ok()?;
-    let bits = if bits >> 63 == 1 { bits & !(1 << 63) } else { !bits };
-    Some(f64::from_bits(bits))
+    u64::from_str_radix(key, 16).ok().map(from_ordered_bits)
 }
 /// Every string term of `path` starts with this.
 pub fn string_prefix(path: &str) -> String {

@@ -11,7 +11,7 @@ use crate::bucket::{bucket_sort, Entry};
 use crate::candidates::{collect, Candidates, FieldRanks, Scope};
 use crate::derive::{allowed_typos, Automata};
 use crate::query::{parse, Query};
-use crate::rank::{custom_verdict, global_score, query_rules, Rank, Ranker, Rule, RuleKey, Verdict};
+use crate::rank::{custom_verdict, global_score, query_rules, Ranker, Rule, RuleKey, Verdict};
 use crate::select::DocBits;
 use crate::sortkey::{self, End};
 use crate::{Error, SearchIndex, Settings};
@@ -55,6 +55,9 @@ pub struct SearchRequest {
     /// One hit per value of this attribute (the `distinct` parameter, else
     /// `distinctAttribute`); documents without it are all kept.
     pub distinct: Option<String>,
+    /// Hits carry their id and `seq` only, no score or details: for
+    /// callers that only list documents in order.
+    pub ids_only: bool,
 }
 
 /// A hit: the document's id and how it ranked.
@@ -201,16 +204,14 @@ impl SearchIndex {
             None => total,
         };
 
-        let segments = searcher.segment_readers();
+        let ids: Vec<tantivy::columnar::StrColumn> =
+            searcher.segment_readers().iter().map(id_column).collect::<Result<_, _>>()?;
         let mut hits = Vec::new();
         for e in entries.iter().skip(window.start).take(window.len()) {
-            let ids = segments[e.segment as usize]
-                .fast_fields()
-                .str("id")?
-                .ok_or_else(|| Error::Damaged("no id column".into()))?;
-            let mut id = String::new();
-            if let Some(ord) = ids.term_ords(e.doc).next() {
-                ids.ord_to_str(ord, &mut id)?;
+            let id = id_of(&ids[e.segment as usize], e.doc)?.unwrap_or_default();
+            if request.ids_only {
+                hits.push(ScoredHit { id, seq: e.seq, score: 0.0, details: Map::new() });
+                continue;
             }
             let verdicts = verdicts(e);
             let details = verdicts.iter().enumerate().map(|(i, v)| v.details(i));
@@ -230,7 +231,7 @@ impl SearchIndex {
         sort: Vec<(String, bool)>,
     ) -> Result<Vec<String>, Error> {
         let settings = Settings { ranking_rules: vec![crate::RankingRule::Sort], ..settings.clone() };
-        let request = SearchRequest { limit: usize::MAX, filter, sort, ..SearchRequest::default() };
+        let request = SearchRequest { limit: usize::MAX, filter, sort, ids_only: true, ..SearchRequest::default() };
         Ok(self.search(&settings, &request)?.hits.into_iter().map(|h| h.id).collect())
     }
 
@@ -241,13 +242,9 @@ impl SearchIndex {
         for segment in self.searcher().segment_readers() {
             let selector = crate::select::Selector::new(segment, self.fields.facets)?;
             let bits = crate::select::evaluate(&selector, filter, &selector.all())?;
-            let ids = segment.fast_fields().str("id")?.ok_or_else(|| Error::Damaged("no id column".into()))?;
+            let ids = id_column(segment)?;
             for doc in bits.iter() {
-                let mut id = String::new();
-                if let Some(ord) = ids.term_ords(doc).next() {
-                    ids.ord_to_str(ord, &mut id)?;
-                    out.push(id);
-                }
+                out.extend(id_of(&ids, doc)?);
             }
         }
         out.sort_unstable();
@@ -312,29 +309,47 @@ impl Columns {
         move |field, end| {
             let column = self.sortkeys[segment as usize].as_ref()?;
             let mut decoded = self.decoded.borrow_mut();
-            let entries: Vec<Vec<u8>> = column
-                .term_ords(doc)
-                .filter_map(|ord| match decoded.entry((segment, ord)) {
-                    std::collections::hash_map::Entry::Occupied(known) => Some(known.get().clone()),
+            // Keys sort as their ordinals do: decode only up to the one asked.
+            for ord in column.term_ords(doc) {
+                let key = match decoded.entry((segment, ord)) {
+                    std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
                     std::collections::hash_map::Entry::Vacant(slot) => {
                         let mut bytes = Vec::new();
                         column.ord_to_bytes(ord, &mut bytes).ok()?;
-                        Some(slot.insert(bytes).clone())
+                        slot.insert(bytes)
                     }
-                })
-                .collect();
-            drop(decoded);
-            if field == crate::geo::FIELD {
-                // The point's whole entry, for `geo::find`.
-                return crate::geo::find(&entries).map(|(lat, lng)| crate::geo::entry(lat, lng));
+                };
+                let one = std::slice::from_ref(key);
+                let found = if field == crate::geo::FIELD {
+                    // The point's whole entry, for `geo::find`.
+                    crate::geo::find(one).map(|(lat, lng)| crate::geo::entry(lat, lng))
+                } else {
+                    sortkey::find(one, field, end).map(<[u8]>::to_vec)
+                };
+                if found.is_some() {
+                    return found;
+                }
             }
-            sortkey::find(&entries, field, end).map(<[u8]>::to_vec)
+            None
         }
     }
 }
 
 fn score(verdicts: &[Verdict]) -> f64 {
-    global_score(verdicts.iter().flat_map(Verdict::ranks).collect::<Vec<Rank>>())
+    global_score(verdicts.iter().flat_map(Verdict::ranks))
+}
+
+/// A segment's column of document ids.
+fn id_column(segment: &tantivy::SegmentReader) -> Result<tantivy::columnar::StrColumn, Error> {
+    segment.fast_fields().str("id")?.ok_or_else(|| Error::Damaged("no id column".into()))
+}
+
+/// The id of `doc` in its segment's id column.
+fn id_of(ids: &tantivy::columnar::StrColumn, doc: DocId) -> Result<Option<String>, Error> {
+    let Some(ord) = ids.term_ords(doc).next() else { return Ok(None) };
+    let mut id = String::new();
+    ids.ord_to_str(ord, &mut id)?;
+    Ok(Some(id))
 }
 
 /// Which terms the words rule may drop, in the order it drops them.

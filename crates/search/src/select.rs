@@ -9,6 +9,7 @@ use tantivy::postings::SegmentPostings;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, InvertedIndexReader, SegmentReader, TERMINATED};
 
+use crate::derive::successor;
 use crate::facets;
 use crate::Error;
 
@@ -177,18 +178,6 @@ impl<'s> Selector<'s> {
     pub fn strings(&self, path: &str, keep: impl Fn(&str) -> bool) -> Result<DocBits, Error> {
         self.range(&facets::string_prefix(path), Bound::Unbounded, Bound::Unbounded, keep)
     }
-}
-
-/// The smallest string above every string starting with `prefix`.
-fn successor(prefix: &str) -> Vec<u8> {
-    let mut bytes = prefix.as_bytes().to_vec();
-    while let Some(last) = bytes.pop() {
-        if last < u8::MAX {
-            bytes.push(last + 1);
-            return bytes;
-        }
-    }
-    vec![u8::MAX; prefix.len() + 1]
 }
 
 /// The documents of a segment `filter` selects; geo and vector filters are

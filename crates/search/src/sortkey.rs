@@ -23,13 +23,8 @@ const STRING: u8 = 2;
 pub(crate) fn encode(value: &Value) -> Option<Vec<u8>> {
     match value {
         Value::Number(n) => {
-            let f = n.as_f64()?;
-            // Order-preserving bits: flip the sign bit of positives, every
-            // bit of negatives.
-            let bits = f.to_bits();
-            let bits = if f.is_sign_negative() { !bits } else { bits | (1 << 63) };
             let mut out = vec![NUMBER];
-            out.extend_from_slice(&bits.to_be_bytes());
+            out.extend_from_slice(&crate::facets::ordered_bits(n.as_f64()?).to_be_bytes());
             Some(out)
         }
         // Lower-cased to compare, then as written, to show.
@@ -43,9 +38,7 @@ pub(crate) fn encode(value: &Value) -> Option<Vec<u8>> {
 pub(crate) fn decode(key: &[u8]) -> Value {
     match key.split_first() {
         Some((&NUMBER, rest)) => {
-            let bits = u64::from_be_bytes(rest.try_into().unwrap_or([0; 8]));
-            let bits = if bits >> 63 == 1 { bits & !(1 << 63) } else { !bits };
-            json!(f64::from_bits(bits))
+            json!(crate::facets::from_ordered_bits(u64::from_be_bytes(rest.try_into().unwrap_or([0; 8]))))
         }
         Some((_, rest)) => {
             let shown = rest.iter().position(|b| *b == 0).map_or(rest, |at| &rest[at + 1..]);

@@ -104,10 +104,13 @@ fn selected(state: &AppState, uid: &IndexUid, read: &Read) -> Result<Option<Vec<
         return Err(Error::new(Code::InvalidDocumentSort, message));
     }
     let index = state.search.index(meta.tree).map_err(Error::Search)?;
-    let mut selected = match filter {
-        _ if !read.sort.is_empty() => index.sorted_ids(&settings, filter, read.sort.clone()),
-        Some(filter) => index.filtered_ids(&filter),
-        None => return Ok(read.ids.clone()),
+    let mut selected = if !read.sort.is_empty() {
+        index.sorted_ids(&settings, filter, read.sort.clone())
+    } else if let Some(filter) = filter {
+        index.filtered_ids(&filter)
+    } else {
+        // The filter was blank: as if there were none.
+        return Ok(read.ids.clone());
     }
     .map_err(Error::Search)?;
     if let Some(ids) = &read.ids {
