@@ -235,7 +235,8 @@ fn the_master_key_guards_every_route_but_health() {
     let s = Server::with_key("a-master-key-of-32-bytes-length!");
     assert_eq!(s.request("GET", "/health", &[("Authorization", "")], b"").status, 200);
     for path in ["/tasks", "/indexes", "/stats", "/version", "/batches", "/indexes/x/documents", "/indexes/x/staging"] {
-        s.request("GET", path, &[("Authorization", "")], b"").assert_error(403, "invalid_api_key");
+        s.request("GET", path, &[("Authorization", "")], b"").assert_error(401, "missing_authorization_header");
+        s.request("GET", path, &[("Authorization", "Bearer")], b"").assert_error(403, "invalid_api_key");
         s.request("GET", path, &[("Authorization", "Bearer wrong")], b"").assert_error(403, "invalid_api_key");
         let no_header = common::http(s.addr, "GET", path, &[], b"");
         no_header.assert_error(401, "missing_authorization_header");

@@ -13,7 +13,6 @@ mod access;
 mod action;
 mod error;
 mod key;
-mod pattern;
 mod store;
 pub mod token;
 
@@ -21,8 +20,8 @@ pub use access::Access;
 pub use action::{Action, Actions};
 pub use error::Error;
 pub use key::{parse_expires_at, ApiKey, ExpiresAtError, KeyPatch, NewKey};
-pub use pattern::{IndexPattern, IndexPatternError};
 pub use store::{derive_value, KeyStore};
+pub use task_model::{IndexPattern, IndexPatternError};
 
 #[cfg(test)]
 mod tests;

@@ -37,6 +37,8 @@ enum StartError {
     Queue(#[from] scheduler::Error),
     #[error("cannot open the webhooks: {0}")]
     Webhooks(#[from] webhook::Error),
+    #[error("cannot open the API keys: {0}")]
+    Keys(#[from] auth::Error),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("cannot start the runtime: {0}")]
@@ -99,6 +101,9 @@ async fn run(opt: Opt) -> Result<(), StartError> {
         Webhook::from_cli(url, opt.task_webhook_authorization_header.as_ref().map(|h| h.expose().to_owned()), signing)
     });
     let webhooks = Arc::new(Registry::open(&db, cli_webhook)?);
+    let keys = Arc::new(auth::KeyStore::open(&db, opt.master_key.as_ref().map(|k| k.expose()))?);
+    let features = server::Features::open(&db)
+        .map_err(|source| StartError::Database { path: opt.db_path.display().to_string(), source })?;
     let delivery = DeliveryOptions {
         connect_timeout: opt.webhook_connect_timeout,
         timeout: opt.webhook_timeout,
@@ -118,7 +123,8 @@ async fn run(opt: Opt) -> Result<(), StartError> {
         search: engine,
         webhooks,
         deliveries: deliverer,
-        master_key: opt.master_key.clone(),
+        keys,
+        features,
         payload_limit: opt.http_payload_size_limit,
     });
     server::serve(listener, state, shutdown_signal()).await;

@@ -16,8 +16,10 @@ pub enum Error {
     Webhook(#[from] webhook::Error),
     #[error(transparent)]
     Search(search::Error),
+    #[error(transparent)]
+    Auth(#[from] auth::Error),
     /// One query of a multi-search failed: Meilisearch names the query and
-    /// answers `400` whatever the error.
+    /// answers `400` whatever the error, but for a key refused its index.
     #[error("Inside `.queries[{query}]`: {source}")]
     InQuery { query: usize, source: Box<Error> },
 }
@@ -35,6 +37,7 @@ impl Error {
             Error::Documents(e) => e.into(),
             Error::Webhook(e) => e.into(),
             Error::Search(e) => ResponseError::new(Code::Internal, e.to_string()),
+            Error::Auth(e) => e.into(),
             Error::InQuery { query, source } => {
                 let inner = source.response_error();
                 ResponseError { message: format!("Inside `.queries[{query}]`: {}", inner.message), ..inner }
@@ -45,7 +48,7 @@ impl Error {
     /// The HTTP status of the answer.
     pub fn status(&self) -> u16 {
         match self {
-            Error::InQuery { .. } => 400,
+            Error::InQuery { source, .. } if !matches!(**source, Error::Auth(_)) => 400,
             e => e.response_error().http_status(),
         }
     }

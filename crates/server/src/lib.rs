@@ -1,6 +1,7 @@
 //! meili-lite's HTTP API, on hyper 1.
 //!
-//! Owns: routing ([`router`]), authentication ([`auth`]), reading bodies
+//! Owns: routing ([`router`]) with the action each route needs, reading the
+//! bearer credential ([`bearer`]; the `auth` crate judges it), reading bodies
 //! within the payload limit and answering JSON ([`http`]), turning query
 //! strings and JSON bodies into typed requests with Meilisearch's messages
 //! ([`params`]), the one mapping from every error to the Meilisearch error
@@ -10,9 +11,11 @@
 //! Must not know: how tasks are stored or run, how documents are stored. It
 //! calls the scheduler and the document store through their public APIs.
 
-mod auth;
+mod bearer;
 mod error;
+mod features;
 mod http;
+mod json;
 mod params;
 mod router;
 mod routes;
@@ -20,4 +23,5 @@ mod serve;
 mod settings;
 
 pub use error::Error;
+pub use features::Features;
 pub use serve::{serve, AppState};

@@ -197,6 +197,7 @@ pub(crate) fn task_filter(q: &Query) -> Result<TaskFilter, Error> {
         after_started_at: q.date("afterStartedAt", Code::InvalidTaskAfterStartedAt, true)?,
         before_finished_at: q.date("beforeFinishedAt", Code::InvalidTaskBeforeFinishedAt, false)?,
         after_finished_at: q.date("afterFinishedAt", Code::InvalidTaskAfterFinishedAt, true)?,
+        authorized: None,
     })
 }
 

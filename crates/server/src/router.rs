@@ -1,25 +1,30 @@
 //! From method and path to a handler. The path is matched first, so a known
 //! path with the wrong method is a `405`, an unknown path a `404`.
 
+use std::future::Future;
 use std::sync::Arc;
 
+use auth::{Access, Action};
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use task_model::Code;
+use time::OffsetDateTime;
 use tracing::error;
 
 use crate::http::{error_response, parse_json, read_body, require_content_type, Body};
 use crate::params::Query;
-use crate::routes::{documents, indexes, meta, search, staging, tasks, webhooks};
+use crate::routes::{documents, indexes, keys, meta, search, settings, staging, tasks, webhooks};
 use crate::serve::AppState;
-use crate::{auth, Error};
+use crate::{bearer, Error};
 
-/// A request on its way through a handler.
+/// A request on its way through a handler, once authorized for its route.
 pub(crate) struct Req {
     pub state: Arc<AppState>,
     pub headers: HeaderMap,
     pub query: Query,
+    /// What the key (or tenant token) may reach beyond this route.
+    pub access: Access,
     body: Option<Incoming>,
 }
 
@@ -39,12 +44,21 @@ impl Req {
     }
 }
 
+/// A request not yet authorized: only [`guarded`] makes a [`Req`] of it, so
+/// no handler runs without its route's action checked.
+struct Unchecked {
+    state: Arc<AppState>,
+    headers: HeaderMap,
+    query: Query,
+    body: Incoming,
+}
+
 pub(crate) type Reply = Result<Response<Body>, Error>;
 
 pub(crate) async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
-    let req = Req { state, headers: parts.headers, query: Query::parse(parts.uri.query()), body: Some(body) };
+    let req = Unchecked { state, headers: parts.headers, query: Query::parse(parts.uri.query()), body };
     match dispatch(&parts.method, &path, req).await {
         Ok(response) => response,
         Err(e) => {
@@ -62,14 +76,25 @@ fn not_found(method: &Method, path: &str) -> Error {
     Error::new(Code::NotFound, format!("Route `{method} {path}` not found."))
 }
 
-async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
+/// Runs `handler` if the request's key may do `action` (on `index`, for
+/// routes under an index).
+async fn guarded<F, Fut>(req: Unchecked, action: Action, index: Option<&str>, handler: F) -> Reply
+where
+    F: FnOnce(Req) -> Fut,
+    Fut: Future<Output = Reply>,
+{
+    let token = bearer::token(&req.headers)?;
+    let access = req.state.keys.authorize(token, action, index, OffsetDateTime::now_utc())?;
+    let Unchecked { state, headers, query, body } = req;
+    handler(Req { state, headers, query, access, body: Some(body) }).await
+}
+
+async fn dispatch(method: &Method, path: &str, req: Unchecked) -> Reply {
     let decoded: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
-    if segments.as_slice() != ["health"] {
-        auth::check(req.state.master_key.as_ref().map(|k| k.expose()), &req.headers)?;
-    }
     let m = method.clone();
     let wrong_method = || Err(Error::new(Code::MethodNotAllowed, format!("Method `{m}` is not allowed on `{path}`.")));
+    use Action as A;
     use Method as M;
     match segments.as_slice() {
         ["health"] => match *method {
@@ -77,139 +102,169 @@ async fn dispatch(method: &Method, path: &str, req: Req) -> Reply {
             _ => wrong_method(),
         },
         ["version"] => match *method {
-            M::GET => meta::version(),
+            M::GET => guarded(req, A::Version, None, |_| async { meta::version() }).await,
             _ => wrong_method(),
         },
         ["metrics"] => match *method {
-            M::GET => meta::metrics(req).await,
+            M::GET => guarded(req, A::MetricsGet, None, meta::metrics).await,
             _ => wrong_method(),
         },
         ["stats"] => match *method {
-            M::GET => meta::stats(req).await,
+            M::GET => guarded(req, A::StatsGet, None, meta::stats).await,
+            _ => wrong_method(),
+        },
+        ["experimental-features"] => match *method {
+            M::GET => guarded(req, A::ExperimentalGet, None, meta::features).await,
+            M::PATCH => guarded(req, A::ExperimentalUpdate, None, meta::update_features).await,
+            _ => wrong_method(),
+        },
+        ["keys"] => match *method {
+            M::GET => guarded(req, A::KeysGet, None, keys::list).await,
+            M::POST => guarded(req, A::KeysCreate, None, keys::create).await,
+            _ => wrong_method(),
+        },
+        ["keys", key] => match *method {
+            M::GET => guarded(req, A::KeysGet, None, |r| keys::get(r, key)).await,
+            M::PATCH => guarded(req, A::KeysUpdate, None, |r| keys::update(r, key)).await,
+            M::DELETE => guarded(req, A::KeysDelete, None, |r| keys::delete(r, key)).await,
             _ => wrong_method(),
         },
         ["swap-indexes"] => match *method {
-            M::POST => indexes::swap(req).await,
+            M::POST => guarded(req, A::IndexesSwap, None, indexes::swap).await,
             _ => wrong_method(),
         },
         ["indexes"] => match *method {
-            M::GET => indexes::list(req).await,
-            M::POST => indexes::create(req).await,
+            M::GET => guarded(req, A::IndexesGet, None, indexes::list).await,
+            M::POST => guarded(req, A::IndexesCreate, None, indexes::create).await,
             _ => wrong_method(),
         },
         ["indexes", uid] => match *method {
-            M::GET => indexes::get(req, uid).await,
-            M::PATCH => indexes::update(req, uid).await,
-            M::DELETE => indexes::delete(req, uid).await,
+            M::GET => guarded(req, A::IndexesGet, Some(uid), |r| indexes::get(r, uid)).await,
+            M::PATCH => guarded(req, A::IndexesUpdate, Some(uid), |r| indexes::update(r, uid)).await,
+            M::DELETE => guarded(req, A::IndexesDelete, Some(uid), |r| indexes::delete(r, uid)).await,
             _ => wrong_method(),
         },
         ["indexes", uid, "stats"] => match *method {
-            M::GET => indexes::stats(req, uid).await,
+            M::GET => guarded(req, A::StatsGet, Some(uid), |r| indexes::stats(r, uid)).await,
             _ => wrong_method(),
         },
         ["indexes", uid, "settings"] => match *method {
-            M::GET => crate::routes::settings::get_all(req, uid).await,
-            M::PATCH => crate::routes::settings::update_all(req, uid).await,
-            M::DELETE => crate::routes::settings::reset_all(req, uid).await,
+            M::GET => guarded(req, A::SettingsGet, Some(uid), |r| settings::get_all(r, uid)).await,
+            M::PATCH => guarded(req, A::SettingsUpdate, Some(uid), |r| settings::update_all(r, uid)).await,
+            M::DELETE => guarded(req, A::SettingsUpdate, Some(uid), |r| settings::reset_all(r, uid)).await,
             _ => wrong_method(),
         },
         ["indexes", uid, "settings", route] => match crate::settings::by_route(route) {
             None => Err(not_found(method, path)),
             Some(setting) => match *method {
-                M::GET => crate::routes::settings::get(req, uid, setting).await,
-                M::PATCH if setting.patch => crate::routes::settings::update(req, uid, setting).await,
-                M::PUT if !setting.patch => crate::routes::settings::update(req, uid, setting).await,
-                M::DELETE => crate::routes::settings::reset(req, uid, setting).await,
+                M::GET => guarded(req, A::SettingsGet, Some(uid), |r| settings::get(r, uid, setting)).await,
+                M::PATCH if setting.patch => {
+                    guarded(req, A::SettingsUpdate, Some(uid), |r| settings::update(r, uid, setting)).await
+                }
+                M::PUT if !setting.patch => {
+                    guarded(req, A::SettingsUpdate, Some(uid), |r| settings::update(r, uid, setting)).await
+                }
+                M::DELETE => guarded(req, A::SettingsUpdate, Some(uid), |r| settings::reset(r, uid, setting)).await,
                 _ => wrong_method(),
             },
         },
         ["indexes", uid, "search"] => match *method {
-            M::GET => search::search_get(req, uid).await,
-            M::POST => search::search_post(req, uid).await,
+            M::GET => guarded(req, A::Search, Some(uid), |r| search::search_get(r, uid)).await,
+            M::POST => guarded(req, A::Search, Some(uid), |r| search::search_post(r, uid)).await,
             _ => wrong_method(),
         },
         ["indexes", uid, "facet-search"] => match *method {
-            M::POST => search::facet_search(req, uid).await,
+            M::POST => guarded(req, A::Search, Some(uid), |r| search::facet_search(r, uid)).await,
             _ => wrong_method(),
         },
         ["multi-search"] => match *method {
-            M::POST => search::multi_search(req).await,
+            M::POST => guarded(req, A::Search, None, search::multi_search).await,
             _ => wrong_method(),
         },
         ["indexes", uid, "staging"] => match *method {
-            M::GET => staging::get(req, uid).await,
-            M::DELETE => staging::discard(req, uid).await,
+            M::GET => guarded(req, A::StagingGet, Some(uid), |r| staging::get(r, uid)).await,
+            M::DELETE => guarded(req, A::StagingUpdate, Some(uid), |r| staging::discard(r, uid)).await,
             _ => wrong_method(),
         },
         ["indexes", uid, "staging", "snapshot"] => match *method {
-            M::POST => staging::snapshot(req, uid).await,
+            M::POST => guarded(req, A::StagingUpdate, Some(uid), |r| staging::snapshot(r, uid)).await,
             _ => wrong_method(),
         },
         ["indexes", uid, "staging", "notify"] => match *method {
-            M::POST => staging::notify(req, uid).await,
+            M::POST => guarded(req, A::StagingUpdate, Some(uid), |r| staging::notify(r, uid)).await,
             _ => wrong_method(),
         },
         ["indexes", uid, "deploy"] => match *method {
-            M::POST => staging::deploy(req, uid).await,
+            M::POST => guarded(req, A::StagingDeploy, Some(uid), |r| staging::deploy(r, uid)).await,
             _ => wrong_method(),
         },
         ["indexes", uid, "documents"] => match *method {
-            M::GET => documents::list(req, uid).await,
-            M::POST => documents::add(req, uid, task_model::Method::Replace).await,
-            M::PUT => documents::add(req, uid, task_model::Method::Update).await,
-            M::DELETE => documents::clear(req, uid).await,
+            M::GET => guarded(req, A::DocumentsGet, Some(uid), |r| documents::list(r, uid)).await,
+            M::POST => {
+                guarded(req, A::DocumentsAdd, Some(uid), |r| documents::add(r, uid, task_model::Method::Replace)).await
+            }
+            M::PUT => {
+                guarded(req, A::DocumentsAdd, Some(uid), |r| documents::add(r, uid, task_model::Method::Update)).await
+            }
+            M::DELETE => guarded(req, A::DocumentsDelete, Some(uid), |r| documents::clear(r, uid)).await,
             _ => wrong_method(),
         },
-        ["indexes", uid, "documents", "fetch"] if *method == M::POST => documents::fetch(req, uid).await,
-        ["indexes", uid, "documents", "delete-batch"] if *method == M::POST => documents::delete_batch(req, uid).await,
-        ["indexes", uid, "documents", "delete"] if *method == M::POST => documents::delete_by_filter(req, uid).await,
+        ["indexes", uid, "documents", "fetch"] if *method == M::POST => {
+            guarded(req, A::DocumentsGet, Some(uid), |r| documents::fetch(r, uid)).await
+        }
+        ["indexes", uid, "documents", "delete-batch"] if *method == M::POST => {
+            guarded(req, A::DocumentsDelete, Some(uid), |r| documents::delete_batch(r, uid)).await
+        }
+        ["indexes", uid, "documents", "delete"] if *method == M::POST => {
+            guarded(req, A::DocumentsDelete, Some(uid), |r| documents::delete_by_filter(r, uid)).await
+        }
         ["indexes", uid, "documents", id] => match *method {
-            M::GET => documents::get(req, uid, id).await,
-            M::DELETE => documents::delete_one(req, uid, id).await,
+            M::GET => guarded(req, A::DocumentsGet, Some(uid), |r| documents::get(r, uid, id)).await,
+            M::DELETE => guarded(req, A::DocumentsDelete, Some(uid), |r| documents::delete_one(r, uid, id)).await,
             _ => wrong_method(),
         },
         ["tasks"] => match *method {
-            M::GET => tasks::list(req).await,
-            M::DELETE => tasks::delete(req).await,
+            M::GET => guarded(req, A::TasksGet, None, tasks::list).await,
+            M::DELETE => guarded(req, A::TasksDelete, None, tasks::delete).await,
             _ => wrong_method(),
         },
         ["tasks", "cancel"] => match *method {
-            M::POST => tasks::cancel(req).await,
+            M::POST => guarded(req, A::TasksCancel, None, tasks::cancel).await,
             _ => wrong_method(),
         },
         ["tasks", uid] => match *method {
-            M::GET => tasks::get(req, uid).await,
-            _ => wrong_method(),
-        },
-        ["webhooks"] => match *method {
-            M::GET => webhooks::list(req).await,
-            M::POST => webhooks::create(req).await,
-            _ => wrong_method(),
-        },
-        ["webhooks", uuid, "deliveries"] => match *method {
-            M::GET => webhooks::deliveries(req, uuid).await,
-            _ => wrong_method(),
-        },
-        ["webhooks", uuid, "deliveries", id, "retry"] => match *method {
-            M::POST => webhooks::redeliver(req, uuid, id).await,
-            _ => wrong_method(),
-        },
-        ["webhooks", uuid, "recover"] => match *method {
-            M::POST => webhooks::recover(req, uuid).await,
-            _ => wrong_method(),
-        },
-        ["webhooks", uuid] => match *method {
-            M::GET => webhooks::get(req, uuid).await,
-            M::PATCH => webhooks::update(req, uuid).await,
-            M::DELETE => webhooks::delete(req, uuid).await,
+            M::GET => guarded(req, A::TasksGet, None, |r| tasks::get(r, uid)).await,
             _ => wrong_method(),
         },
         ["batches"] => match *method {
-            M::GET => tasks::list_batches(req).await,
+            M::GET => guarded(req, A::TasksGet, None, tasks::list_batches).await,
             _ => wrong_method(),
         },
         ["batches", uid] => match *method {
-            M::GET => tasks::get_batch(req, uid).await,
+            M::GET => guarded(req, A::TasksGet, None, |r| tasks::get_batch(r, uid)).await,
+            _ => wrong_method(),
+        },
+        ["webhooks"] => match *method {
+            M::GET => guarded(req, A::WebhooksGet, None, webhooks::list).await,
+            M::POST => guarded(req, A::WebhooksCreate, None, webhooks::create).await,
+            _ => wrong_method(),
+        },
+        ["webhooks", uuid] => match *method {
+            M::GET => guarded(req, A::WebhooksGet, None, |r| webhooks::get(r, uuid)).await,
+            M::PATCH => guarded(req, A::WebhooksUpdate, None, |r| webhooks::update(r, uuid)).await,
+            M::DELETE => guarded(req, A::WebhooksDelete, None, |r| webhooks::delete(r, uuid)).await,
+            _ => wrong_method(),
+        },
+        ["webhooks", uuid, "deliveries"] => match *method {
+            M::GET => guarded(req, A::DeliveriesGet, None, |r| webhooks::deliveries(r, uuid)).await,
+            _ => wrong_method(),
+        },
+        ["webhooks", uuid, "deliveries", id, "retry"] => match *method {
+            M::POST => guarded(req, A::DeliveriesRetry, None, |r| webhooks::redeliver(r, uuid, id)).await,
+            _ => wrong_method(),
+        },
+        ["webhooks", uuid, "recover"] => match *method {
+            M::POST => guarded(req, A::DeliveriesRetry, None, |r| webhooks::recover(r, uuid)).await,
             _ => wrong_method(),
         },
         _ => Err(not_found(method, path)),

@@ -6,7 +6,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use config::Secret;
 use documents::Store;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -24,17 +23,16 @@ pub struct AppState {
     pub search: Arc<search::Engine>,
     pub webhooks: Arc<webhook::Registry>,
     pub deliveries: webhook::Deliverer,
-    pub master_key: Option<Secret>,
+    /// API keys, and the master key they derive from.
+    pub keys: Arc<auth::KeyStore>,
+    pub features: crate::Features,
     /// Largest accepted body, in bytes.
     pub payload_limit: u64,
 }
 
 impl fmt::Debug for AppState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AppState")
-            .field("master_key", &self.master_key)
-            .field("payload_limit", &self.payload_limit)
-            .finish_non_exhaustive()
+        f.debug_struct("AppState").field("payload_limit", &self.payload_limit).finish_non_exhaustive()
     }
 }
 

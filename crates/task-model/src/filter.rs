@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::{Batch, BatchId, IndexUid, Kind, Status, Task, TaskId};
+use crate::{Batch, BatchId, IndexPattern, IndexUid, Kind, Status, Task, TaskId};
 
 /// Every field is optional; a present field must match. Lists match any of their
 /// values; `before*` and `after*` are strict bounds, as in Meilisearch.
@@ -21,6 +21,10 @@ pub struct TaskFilter {
     pub after_started_at: Option<OffsetDateTime>,
     pub before_finished_at: Option<OffsetDateTime>,
     pub after_finished_at: Option<OffsetDateTime>,
+    /// The indexes an API key may see; `None` for all. A key limited to some
+    /// indexes sees no task that belongs to none (dumps, swaps), as in
+    /// Meilisearch.
+    pub authorized: Option<Vec<IndexPattern>>,
 }
 
 fn any_of<T: PartialEq>(wanted: &Option<Vec<T>>, actual: Option<&T>) -> bool {
@@ -51,7 +55,8 @@ impl TaskFilter {
     }
 
     pub fn matches(&self, t: &Task) -> bool {
-        any_of(&self.uids, Some(&t.uid))
+        self.authorizes(t.index_uid.iter().map(IndexUid::as_str))
+            && any_of(&self.uids, Some(&t.uid))
             && any_of(&self.batch_uids, t.batch_uid.as_ref())
             && any_of(&self.index_uids, t.index_uid.as_ref())
             && any_of(&self.types, Some(&t.kind()))
@@ -62,9 +67,18 @@ impl TaskFilter {
             && within(t.finished_at, self.before_finished_at, self.after_finished_at)
     }
 
+    /// True when the key may see something touching one of `indexes`.
+    fn authorizes<'a>(&self, mut indexes: impl Iterator<Item = &'a str>) -> bool {
+        match &self.authorized {
+            None => true,
+            Some(patterns) => indexes.any(|i| patterns.iter().any(|p| p.matches(i))),
+        }
+    }
+
     /// The same filters read against a batch: `uids` are the uids of its tasks.
     pub fn matches_batch(&self, b: &Batch) -> bool {
-        any_of(&self.batch_uids, Some(&b.uid))
+        self.authorizes(b.stats.index_uids.keys().map(String::as_str))
+            && any_of(&self.batch_uids, Some(&b.uid))
             && any_in(&self.uids, b.task_uids.iter())
             && any_in(&self.statuses, b.stats.status.keys())
             && any_in(&self.types, b.stats.types.keys())

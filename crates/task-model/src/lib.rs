@@ -1,7 +1,8 @@
 //! The task model of meili-lite: what a task, a batch and an error *are*, and how
 //! Meilisearch shows them in JSON.
 //!
-//! Owns: identifiers ([`TaskId`], [`BatchId`], the validated [`IndexUid`]), the
+//! Owns: identifiers ([`TaskId`], [`BatchId`], the validated [`IndexUid`] and
+//! the [`IndexPattern`]s keys name indexes with), the
 //! task state machine ([`Status`], [`Kind`], [`Operation`], [`Details`]), the
 //! batch, the Meilisearch error object ([`ResponseError`] and its [`Code`]s),
 //! ISO-8601 durations, RFC 3339 dates, task filters, and dotted-key
@@ -18,6 +19,7 @@ mod filter;
 mod flatten;
 mod ids;
 mod kind;
+mod pattern;
 mod task;
 
 pub use batch::{Batch, BatchStats};
@@ -28,4 +30,5 @@ pub use filter::TaskFilter;
 pub use flatten::flatten;
 pub use ids::{BatchId, IndexUid, IndexUidError, TaskId};
 pub use kind::{Kind, ParseEnumError, Status};
+pub use pattern::{IndexPattern, IndexPatternError};
 pub use task::{now, rfc3339, Annotations, ContentId, IndexSwap, Method, Operation, SummarizedTask, Task, TaskView};

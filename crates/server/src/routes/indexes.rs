@@ -16,7 +16,8 @@ pub(crate) async fn list(req: Req) -> Reply {
     req.query.deny_unknown(&["offset", "limit"])?;
     let offset = req.query.positive::<usize>("offset", Code::InvalidIndexOffset)?.unwrap_or(0);
     let limit = req.query.positive::<usize>("limit", Code::InvalidIndexLimit)?.unwrap_or(20);
-    let metas = req.state.store.indexes()?;
+    let mut metas = req.state.store.indexes()?;
+    metas.retain(|m| req.access.allows_index(m.uid.as_str()));
     let results: Vec<Value> = metas.iter().skip(offset).take(limit).map(|m| m.view()).collect();
     let body = json!({"results": results, "offset": offset, "limit": limit, "total": metas.len()});
     Ok(json_response(StatusCode::OK, &body))
@@ -32,6 +33,9 @@ pub(crate) async fn create(mut req: Req) -> Reply {
             .map_err(|e| Error::new(Code::InvalidIndexUid, format!("Invalid value at `.uid`: {e}")))?,
         Some(other) => return Err(wrong_type(".uid", "a string", other, Code::InvalidIndexUid)),
     };
+    if !req.access.may(auth::Action::IndexesCreate, uid.as_str()) {
+        return Err(auth::Error::InvalidApiKey.into());
+    }
     let primary_key = opt_string(&body, "primaryKey", Code::InvalidIndexPrimaryKey)?;
     let details = Details::IndexInfo { primary_key: primary_key.clone() };
     enqueue(&req, Some(uid), Operation::IndexCreation { primary_key }, details, None).await
@@ -104,6 +108,9 @@ pub(crate) async fn swap(mut req: Req) -> Reply {
         }
         let a = index_uid(&names[0])?;
         let b = index_uid(&names[1])?;
+        if !req.access.allows_index(a.as_str()) || !req.access.allows_index(b.as_str()) {
+            return Err(auth::Error::InvalidApiKey.into());
+        }
         for n in &names {
             *seen.entry(n.clone()).or_default() += 1;
         }

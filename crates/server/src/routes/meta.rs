@@ -1,4 +1,4 @@
-//! `/health`, `/version`, `/stats`.
+//! `/health`, `/version`, `/stats`, `/metrics`, `/experimental-features`.
 
 use hyper::StatusCode;
 use serde_json::{json, Map, Value};
@@ -19,6 +19,18 @@ pub(crate) fn version() -> Reply {
     ))
 }
 
+pub(crate) async fn features(req: Req) -> Reply {
+    req.query.deny_unknown(&[])?;
+    Ok(json_response(StatusCode::OK, &req.state.features.view()))
+}
+
+pub(crate) async fn update_features(mut req: Req) -> Reply {
+    let body = req.json().await?;
+    let state = req.state.clone();
+    let view = blocking(move || state.features.update(&body)).await?;
+    Ok(json_response(StatusCode::OK, &view))
+}
+
 /// The stats of one index as `GET /indexes/{uid}/stats` shows them.
 pub(crate) fn index_stats(req: &Req, uid: &task_model::IndexUid) -> Result<Value, crate::Error> {
     let stats = req.state.store.stats(uid)?;
@@ -34,7 +46,8 @@ pub(crate) fn index_stats(req: &Req, uid: &task_model::IndexUid) -> Result<Value
 pub(crate) async fn stats(req: Req) -> Reply {
     req.query.deny_unknown(&["showInternalDatabaseSizes", "sizeFormat"])?;
     let body = blocking(move || {
-        let metas = req.state.store.indexes()?;
+        let mut metas = req.state.store.indexes()?;
+        metas.retain(|m| req.access.allows_index(m.uid.as_str()));
         let mut indexes = Map::new();
         for meta in &metas {
             indexes.insert(meta.uid.to_string(), index_stats(&req, &meta.uid)?);

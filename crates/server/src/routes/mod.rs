@@ -2,6 +2,7 @@
 
 pub(crate) mod documents;
 pub(crate) mod indexes;
+pub(crate) mod keys;
 pub(crate) mod meta;
 pub(crate) mod search;
 pub(crate) mod settings;

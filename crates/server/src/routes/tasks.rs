@@ -27,9 +27,14 @@ fn paging(q: &Query, limit_code: Code, from_code: Code) -> Result<Paging, Error>
     })
 }
 
+/// The query's filters, narrowed to what the key may see.
+fn visible_filter(req: &Req) -> Result<TaskFilter, Error> {
+    Ok(TaskFilter { authorized: req.access.index_patterns().map(<[_]>::to_vec), ..task_filter(&req.query)? })
+}
+
 pub(crate) async fn list(req: Req) -> Reply {
     let paging = paging(&req.query, Code::InvalidTaskLimit, Code::InvalidTaskFrom)?;
-    let filter = task_filter(&req.query)?;
+    let filter = visible_filter(&req)?;
     let scheduler = req.state.scheduler.clone();
     let page = blocking(move || {
         let page = scheduler.tasks(&filter, paging.from.map(TaskId), paging.limit, paging.reverse)?;
@@ -48,6 +53,9 @@ pub(crate) async fn get(req: Req, uid: &str) -> Reply {
         )
     })?;
     let task = req.state.scheduler.task(TaskId(uid))?;
+    if !visible_filter(&req)?.matches(&task) {
+        return Err(scheduler::Error::TaskNotFound(TaskId(uid)).into());
+    }
     Ok(json_response(StatusCode::OK, &task.view()))
 }
 
@@ -69,7 +77,7 @@ fn required_filter(req: &Req, verb: &str) -> Result<(TaskFilter, String), Error>
             ),
         ));
     }
-    Ok((task_filter(&req.query)?, format!("?{}", req.query.raw_without(TASK_PARAMS))))
+    Ok((visible_filter(req)?, format!("?{}", req.query.raw_without(TASK_PARAMS))))
 }
 
 pub(crate) async fn cancel(req: Req) -> Reply {
@@ -86,7 +94,7 @@ pub(crate) async fn delete(req: Req) -> Reply {
 
 pub(crate) async fn list_batches(req: Req) -> Reply {
     let paging = paging(&req.query, Code::InvalidBatchLimit, Code::InvalidBatchFrom)?;
-    let filter = task_filter(&req.query)?;
+    let filter = visible_filter(&req)?;
     let scheduler = req.state.scheduler.clone();
     let page = blocking(move || {
         let page = scheduler.batches(&filter, paging.from.map(BatchId), paging.limit, paging.reverse)?;
@@ -105,5 +113,8 @@ pub(crate) async fn get_batch(req: Req, uid: &str) -> Reply {
         )
     })?;
     let batch = req.state.scheduler.batch(BatchId(uid))?;
+    if !visible_filter(&req)?.matches_batch(&batch) {
+        return Err(scheduler::Error::BatchNotFound(BatchId(uid)).into());
+    }
     Ok(json_response(StatusCode::OK, &batch.view()))
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::json::{array, boolean, choice, fields, object, string, unsigned, Invalid, Parsed, Path};
+use crate::json::{array, boolean, choice, fields, object, string, unsigned, Invalid, Parsed, Path};
 
 const EMBEDDER_FIELDS: &[&str] = &[
     "source",

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::json::{array, boolean, fields, missing_field, object, string, strings, Parsed, Path};
+use crate::json::{array, boolean, fields, missing_field, object, string, strings, Parsed, Path};
 
 /// `displayedAttributes`, `searchableAttributes`: strings, as given.
 pub(crate) fn attribute_list(v: &Value, path: &Path) -> Parsed<Value> {
@@ -76,7 +76,7 @@ pub(crate) fn localized_attributes(v: &Value, path: &Path) -> Parsed<Value> {
                 _ => {
                     let mut list = Vec::new();
                     for (j, locale) in array(value, at)?.iter().enumerate() {
-                        list.push(super::json::choice(locale, &at.index(j), LOCALES)?);
+                        list.push(crate::json::choice(locale, &at.index(j), LOCALES)?);
                     }
                     locales = Some(list);
                 }

@@ -12,7 +12,6 @@
 //! ISO 639-3). In both, `null` resets a setting.
 
 mod embedders;
-pub(crate) mod json;
 mod lists;
 mod nested;
 mod ranking;
@@ -25,8 +24,8 @@ use task_model::Code;
 
 pub(crate) use view::{effective, effective_one};
 
+use crate::json::{boolean, choice, string, string_set, unknown_field, unsigned, Invalid, Parsed, Path};
 use crate::Error;
-use json::{boolean, choice, string, string_set, unknown_field, unsigned, Invalid, Parsed, Path};
 
 /// One setting: its key in the settings object, its sub-route, its error code.
 #[derive(Debug)]
@@ -197,7 +196,7 @@ fn refused(setting: &Setting, invalid: Invalid) -> Error {
 pub(crate) fn read_all(body: &Value) -> Result<Change, Error> {
     let root = Path::root();
     let Value::Object(map) = body else {
-        return Err(Error::new(Code::BadRequest, json::wrong_type(&root, "an object", body).0));
+        return Err(Error::new(Code::BadRequest, crate::json::wrong_type(&root, "an object", body).0));
     };
     let mut read = Map::new();
     for (key, value) in map {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::json::{boolean, choice, fields, invalid, non_zero, object, string_set, unsigned, Parsed, Path};
+use crate::json::{boolean, choice, fields, invalid, non_zero, object, string_set, unsigned, Parsed, Path};
 
 /// `null`, kept (a reset), or the value read by `read`.
 fn nullable(v: &Value, path: &Path, read: impl FnOnce(&Value, &Path) -> Parsed<Value>) -> Parsed<Value> {

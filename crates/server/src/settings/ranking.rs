@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::json::{array, invalid, string, Invalid, Parsed, Path};
+use crate::json::{array, invalid, string, Invalid, Parsed, Path};
 
 /// Every built-in rule, `attribute` being the legacy one.
 const BUILT_IN: &[&str] =

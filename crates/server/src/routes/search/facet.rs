@@ -8,9 +8,9 @@ use task_model::Code;
 
 use super::params::SearchParams;
 use crate::http::json_response;
+use crate::json::{string, Path};
 use crate::router::{Reply, Req};
 use crate::routes::{blocking, index_uid};
-use crate::settings::json::{string, Path};
 use crate::Error;
 
 pub(crate) async fn facet_search(mut req: Req, uid: &str) -> Reply {
@@ -21,7 +21,7 @@ pub(crate) async fn facet_search(mut req: Req, uid: &str) -> Reply {
         return Err(crate::params::wrong_type("", "an object", &body, Code::BadRequest));
     };
     let (mut name, mut query) = (None, None);
-    let params = SearchParams::from_json(
+    let mut params = SearchParams::from_json(
         map,
         &Path::root(),
         &["facetName", "facetQuery", "exhaustiveFacetCount"],
@@ -38,6 +38,7 @@ pub(crate) async fn facet_search(mut req: Req, uid: &str) -> Reply {
         },
     )?;
     let name = name.ok_or_else(|| Error::new(Code::MissingFacetSearchFacetName, "Missing field `facetName`"))?;
+    params.filter = super::filter::fuse(params.filter.take(), req.access.search_filter(uid.as_str()));
     let started = Instant::now();
     let state = req.state.clone();
     let answer = query.clone();

@@ -19,6 +19,18 @@ pub(crate) enum Route {
     Documents,
 }
 
+/// A tenant token's rule filter ANDed with the request's, as Meilisearch
+/// fuses them: one array form holding both (its errors then show both).
+pub(crate) fn fuse(request: Option<Value>, rule: Option<&Value>) -> Option<Value> {
+    let Some(rule) = rule else { return request };
+    let Some(request) = request.filter(|r| !r.is_null()) else { return Some(rule.clone()) };
+    let items = |v: Value| match v {
+        Value::Array(items) => items,
+        single => vec![single],
+    };
+    Some(Value::Array(items(request).into_iter().chain(items(rule.clone())).collect()))
+}
+
 /// Reads `raw` (a string or the array form) for index `uid`, as `route`
 /// words its errors.
 pub(crate) fn read(uid: &IndexUid, settings: &Settings, raw: &Value, route: Route) -> Result<Option<Filter>, Error> {
@@ -41,4 +53,19 @@ pub(crate) fn read(uid: &IndexUid, settings: &Settings, raw: &Value, route: Rout
         Route::Documents => search::filterable::check(&filter, &settings.filterable).map_err(fail)?,
     }
     Ok(Some(filter))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn rules_are_fused_into_the_array_form() {
+        let rule = json!("b = 2");
+        assert_eq!(super::fuse(None, Some(&rule)), Some(rule.clone()));
+        assert_eq!(super::fuse(Some(json!("a = 1")), None), Some(json!("a = 1")));
+        assert_eq!(super::fuse(Some(json!("a = 1")), Some(&rule)), Some(json!(["a = 1", "b = 2"])));
+        let nested = json!(["x", ["y", "z"]]);
+        assert_eq!(super::fuse(Some(nested), Some(&json!(["c"]))), Some(json!(["x", ["y", "z"], "c"])));
+    }
 }

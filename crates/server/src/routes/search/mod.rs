@@ -16,10 +16,10 @@ use serde_json::{json, Map, Value};
 use task_model::{Code, IndexUid};
 
 use crate::http::json_response;
+use crate::json::Path;
 use crate::router::{Reply, Req};
 use crate::routes::{blocking, index_uid};
 use crate::serve::AppState;
-use crate::settings::json::Path;
 use crate::Error;
 use params::SearchParams;
 use search::format::{FormatOptions, Formatter};
@@ -32,13 +32,15 @@ pub(crate) async fn search_post(mut req: Req, uid: &str) -> Reply {
     let Value::Object(map) = &body else {
         return Err(crate::params::wrong_type("", "an object", &body, Code::BadRequest));
     };
-    let params = SearchParams::from_json(map, &Path::root(), &[], |_, _, _| Ok(()))?;
+    let mut params = SearchParams::from_json(map, &Path::root(), &[], |_, _, _| Ok(()))?;
+    params.filter = filter::fuse(params.filter.take(), req.access.search_filter(uid.as_str()));
     respond(req.state, uid, params).await
 }
 
 pub(crate) async fn search_get(req: Req, uid: &str) -> Reply {
     let uid = index_uid(uid)?;
-    let params = SearchParams::from_query(&req.query)?;
+    let mut params = SearchParams::from_query(&req.query)?;
+    params.filter = filter::fuse(params.filter.take(), req.access.search_filter(uid.as_str()));
     respond(req.state, uid, params).await
 }
 

@@ -11,10 +11,10 @@ use task_model::{Code, IndexUid};
 use super::params::SearchParams;
 use super::{counts, reorder, Found, Window};
 use crate::http::json_response;
+use crate::json::{array, fields, invalid, object, unsigned, wrong_type, Invalid, Path};
 use crate::router::{Reply, Req};
 use crate::routes::blocking;
 use crate::serve::AppState;
-use crate::settings::json::{array, fields, invalid, object, unsigned, wrong_type, Invalid, Path};
 use crate::Error;
 
 /// One query of a multi-search.
@@ -37,9 +37,15 @@ pub(crate) async fn multi_search(mut req: Req) -> Reply {
     req.query.deny_unknown(&[])?;
     let body = req.json().await?;
     let started = Instant::now();
-    let state = req.state.clone();
+    let (state, access) = (req.state.clone(), req.access.clone());
     let mut out = blocking(move || {
-        let (entries, federation) = parse(&body)?;
+        let (mut entries, federation) = parse(&body)?;
+        for (i, e) in entries.iter_mut().enumerate() {
+            if !access.allows_index(e.uid.as_str()) {
+                return Err(Error::in_query(i, auth::Error::InvalidApiKey.into()));
+            }
+            e.params.filter = super::filter::fuse(e.params.filter.take(), access.search_filter(e.uid.as_str()));
+        }
         match federation {
             Some(federation) => federated(&state, &entries, &federation),
             None => separate(&state, &entries),
@@ -118,7 +124,7 @@ fn entry(query: &Value, path: &Path, i: usize, federated: bool) -> Result<Entry,
     let params = SearchParams::from_json(map, path, &["indexUid", "federationOptions"], |key, v, at| {
         match key {
             "indexUid" => {
-                let raw = crate::settings::json::string(v, at).map_err(bad)?;
+                let raw = crate::json::string(v, at).map_err(bad)?;
                 let parsed: IndexUid = raw.parse().map_err(|e: task_model::IndexUidError| {
                     Error::new(Code::InvalidIndexUid, invalid(at, &e.to_string()).0)
                 })?;

@@ -4,10 +4,8 @@
 use serde_json::{Map, Value};
 use task_model::Code;
 
+use crate::json::{array, boolean, choice, fields, invalid, string, strings, unsigned, wrong_type, Invalid, Path};
 use crate::params::Query;
-use crate::settings::json::{
-    array, boolean, choice, fields, invalid, string, strings, unsigned, wrong_type, Invalid, Path,
-};
 use crate::Error;
 
 /// The parameters of one search.

@@ -4,8 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::IndexUid;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use task_model::IndexUid;
 
 /// Which indexes a key (or a search rule) covers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -20,7 +20,7 @@ pub enum IndexPattern {
 
 /// Why a string is not an [`IndexPattern`]. Displays as Meilisearch's message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a valid index uid pattern. Index uid patterns can be an integer or a string containing only alphanumeric characters, hyphens (-) and underscores (_), and can optionally end with a *.")]
+#[error("`{0}` is not a valid index uid pattern. Index uid patterns can be an integer or a string containing only alphanumeric characters, hyphens (-), underscores (_), and optionally end with a star (*).")]
 pub struct IndexPatternError(pub String);
 
 impl IndexPattern {

@@ -1,4 +1,4 @@
-//! Reading a settings body value by value, with the messages Meilisearch's
+//! Reading a JSON body (settings, search, keys) value by value, with the messages Meilisearch's
 //! deserializer (deserr) gives: each names where in the body it went wrong
 //! (`.typoTolerance.enabled`, `[0]`, nothing at the root of a sub-route body).
 //!

@@ -1,0 +1,119 @@
+//! `/experimental-features`: Meilisearch's feature flags, kept across
+//! restarts. meili-lite accepts and stores every flag; the few it acts on are
+//! listed in docs/api.md.
+
+use std::sync::RwLock;
+
+use serde_json::{Map, Value};
+use task_model::Code;
+
+use crate::json::{boolean, unknown_field, wrong_type, Path};
+use crate::Error;
+
+/// Meilisearch 1.50's flags, in its order.
+pub const FLAGS: &[&str] = &[
+    "metrics",
+    "logsRoute",
+    "editDocumentsByFunction",
+    "containsFilter",
+    "dynamicSearchRules",
+    "network",
+    "getTaskDocumentsRoute",
+    "taskQueueCompactionRoute",
+    "compositeEmbedders",
+    "chatCompletions",
+    "multimodal",
+    "foreignKeys",
+    "disableDocumentsFetchQueue",
+    "legacySearch",
+    "renderRoute",
+];
+
+/// The flags, in sled (tree `features`, name → `true`/`false`) and in memory.
+#[derive(Debug)]
+pub struct Features {
+    tree: sled::Tree,
+    enabled: RwLock<Vec<bool>>,
+}
+
+impl Features {
+    pub fn open(db: &sled::Db) -> Result<Self, sled::Error> {
+        let tree = db.open_tree("features")?;
+        let mut enabled = vec![false; FLAGS.len()];
+        for (i, name) in FLAGS.iter().enumerate() {
+            enabled[i] = tree.get(name)?.is_some_and(|v| v.as_ref() == b"true");
+        }
+        Ok(Self { tree, enabled: RwLock::new(enabled) })
+    }
+
+    pub fn is_enabled(&self, flag: &str) -> bool {
+        let enabled = self.enabled.read().unwrap_or_else(|e| e.into_inner());
+        FLAGS.iter().position(|f| *f == flag).is_some_and(|i| enabled[i])
+    }
+
+    /// Every flag, as `GET /experimental-features` shows them.
+    pub fn view(&self) -> Value {
+        let enabled = self.enabled.read().unwrap_or_else(|e| e.into_inner());
+        Value::Object(FLAGS.iter().zip(enabled.iter()).map(|(f, on)| ((*f).to_owned(), Value::Bool(*on))).collect())
+    }
+
+    /// Applies a `PATCH` body (`null` leaves a flag as it is), durably.
+    pub fn update(&self, body: &Value) -> Result<Value, Error> {
+        let root = Path::root();
+        let bad = |e: crate::json::Invalid| Error::new(Code::BadRequest, e.0);
+        let Value::Object(map) = body else { return Err(bad(wrong_type(&root, "an object", body))) };
+        let changes = read_changes(map, &root).map_err(bad)?;
+        let mut enabled = self.enabled.write().unwrap_or_else(|e| e.into_inner());
+        for &(i, on) in &changes {
+            self.tree.insert(FLAGS[i], if on { &b"true"[..] } else { &b"false"[..] }).map_err(storage)?;
+        }
+        self.tree.flush().map_err(storage)?;
+        for (i, on) in changes {
+            enabled[i] = on;
+        }
+        drop(enabled);
+        Ok(self.view())
+    }
+}
+
+fn read_changes(map: &Map<String, Value>, root: &Path) -> Result<Vec<(usize, bool)>, crate::json::Invalid> {
+    let mut changes = Vec::new();
+    for (key, value) in map {
+        let Some(i) = FLAGS.iter().position(|f| f == key) else { return Err(unknown_field(root, key, FLAGS)) };
+        if !value.is_null() {
+            changes.push((i, boolean(value, &root.key(key))?));
+        }
+    }
+    Ok(changes)
+}
+
+fn storage(e: sled::Error) -> Error {
+    Error::new(Code::IoError, format!("internal storage error: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn flags_persist_and_bodies_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let features = Features::open(&sled::open(dir.path()).unwrap()).unwrap();
+            assert_eq!(features.view()["containsFilter"], json!(false));
+            let after = features.update(&json!({"containsFilter": true, "metrics": null})).unwrap();
+            assert_eq!(after["containsFilter"], json!(true));
+            let e = features.update(&json!({"metrics": "yes"})).unwrap_err().response_error();
+            assert_eq!(
+                e.message,
+                "Invalid value type at `.metrics`: expected a boolean, but found a string: `\"yes\"`"
+            );
+            let e = features.update(&json!({"nope": true})).unwrap_err().response_error();
+            assert!(e.message.starts_with("Unknown field `nope`: expected one of `metrics`, `logsRoute`"));
+        }
+        let features = Features::open(&sled::open(dir.path()).unwrap()).unwrap();
+        assert!(features.is_enabled("containsFilter") && !features.is_enabled("metrics"));
+        assert_eq!(features.view().as_object().unwrap().len(), FLAGS.len());
+    }
+}
