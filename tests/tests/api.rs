@@ -295,3 +295,47 @@ fn documents_sort_like_meilisearch() {
         "Invalid syntax for the sort parameter: expected expression ending by `:asc` or `:desc`, found `year`."
     );
 }
+
+/// Renames as Meilisearch 1.50 does them: `PATCH /indexes/{uid}` with a new
+/// `uid`, and swaps with `rename: true`. Documents, search and earlier tasks
+/// follow the index to its new name.
+#[test]
+fn indexes_are_renamed_with_their_documents_and_history() {
+    let s = Server::start();
+    let docs = json!([{"id": 1, "title": "Alien"}]).to_string();
+    let added = s.enqueue("POST", "/indexes/movies/documents", "application/json", docs.as_bytes());
+    s.wait_task(added);
+    s.wait_task(s.enqueue("POST", "/indexes/other/documents", "application/json", docs.as_bytes()));
+
+    let r = s.send_json("PATCH", "/indexes/movies", &json!({"uid": "other"}));
+    let failed = s.wait_task(r.json()["taskUid"].as_u64().unwrap());
+    assert_eq!(
+        (failed["status"].as_str(), failed["error"]["code"].as_str()),
+        (Some("failed"), Some("index_already_exists"))
+    );
+    s.send_json("PATCH", "/indexes/movies", &json!({"uid": "bad uid!"})).assert_error(400, "invalid_index_uid");
+
+    let r = s.send_json("PATCH", "/indexes/movies", &json!({"uid": "films"}));
+    let renamed = s.wait_task(r.json()["taskUid"].as_u64().unwrap());
+    assert_eq!(renamed["status"], "succeeded", "{renamed}");
+    assert_eq!(renamed["indexUid"], "movies");
+    assert_eq!(renamed["details"], json!({"primaryKey": null, "oldIndexUid": "movies", "newIndexUid": "films"}));
+    s.get("/indexes/movies").assert_error(404, "index_not_found");
+    assert_eq!(s.get("/indexes/films/search?q=alien").json()["hits"][0]["id"], 1);
+    assert_eq!(s.get(&format!("/tasks/{added}")).json()["indexUid"], "films");
+
+    let r = s.send_json("POST", "/swap-indexes", &json!([{"indexes": ["films", "other"], "rename": true}]));
+    let refused = s.wait_task(r.json()["taskUid"].as_u64().unwrap());
+    assert_eq!(
+        refused["error"]["message"],
+        "Cannot rename `films` to `other` as the index already exists. Hint: You can remove `other` first and then do your remove."
+    );
+    let r = s.send_json("POST", "/swap-indexes", &json!([{"indexes": ["films", "cinema"], "rename": true}]));
+    let swapped = s.wait_task(r.json()["taskUid"].as_u64().unwrap());
+    assert_eq!(swapped["status"], "succeeded", "{swapped}");
+    assert_eq!(swapped["details"]["swaps"], json!([{"indexes": ["films", "cinema"], "rename": true}]));
+    assert_eq!(s.get("/indexes/cinema/documents/1").json()["title"], "Alien");
+    s.get("/indexes/films").assert_error(404, "index_not_found");
+    let e = s.send_json("POST", "/swap-indexes", &json!([{"indexes": ["a", "b"], "rename": "yes"}]));
+    e.assert_error(400, "invalid_swap_rename");
+}

@@ -350,6 +350,40 @@ impl Store {
         Ok(report)
     }
 
+    /// Renames an index: the same documents, settings, search index and
+    /// staged operations under a new uid, in one transaction. `to` must be free.
+    pub fn rename_index(&self, from: &IndexUid, to: &IndexUid) -> Result<crate::IndexMeta, Error> {
+        let meta = self.index(from)?;
+        if self.get_index(to)?.is_some() {
+            return Err(Error::IndexAlreadyExists(to.clone()));
+        }
+        let mut moved = Vec::new();
+        for kind in [OP, PAYLOAD] {
+            for row in self.staging.scan_prefix(row_prefix(kind, from)) {
+                let (key, value) = row?;
+                let seq = key[key.len() - 8..].try_into().map(u64::from_be_bytes).unwrap_or_default();
+                moved.push((key, row_key(kind, to, seq), value));
+            }
+        }
+        let renamed = crate::IndexMeta { uid: to.clone(), updated_at: task_model::now(), ..meta };
+        let meta_bytes = serde_json::to_vec(&renamed)?;
+        (&self.indexes, &self.staging)
+            .transaction(|(indexes, staging)| {
+                indexes.remove(from.as_str().as_bytes())?;
+                indexes.insert(to.as_str().as_bytes(), meta_bytes.as_slice())?;
+                for (old, new, value) in &moved {
+                    staging.remove(old)?;
+                    staging.insert(new.as_slice(), value)?;
+                }
+                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Storage(e) => Error::Storage(e),
+                sled::transaction::TransactionError::Abort(()) => Error::MissingPayload("staged"),
+            })?;
+        Ok(renamed)
+    }
+
     /// Drops a documents tree no index names any more, once reads that
     /// resolved the index before the switch have had time to finish.
     pub(crate) fn retire(&self, tree: u64) {

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use documents::Error as DocError;
-use task_model::{now, Batch, BatchId, Code, Details, IndexUid, Operation, ResponseError, Status, Task, TaskId};
+use task_model::{
+    now, Batch, BatchId, Code, Details, IndexSwap, IndexUid, Operation, ResponseError, Status, Task, TaskId,
+};
 use tracing::{debug, warn};
 
 use crate::autobatch::{next_batch, Plan};
@@ -151,14 +153,43 @@ impl Inner {
             Some(_) => {
                 for task in tasks.iter_mut() {
                     if let Operation::IndexSwap { swaps } = &task.operation {
-                        let pairs: Vec<(IndexUid, IndexUid)> = swaps.iter().map(|s| s.indexes.clone()).collect();
-                        match self.missing_indexes(&pairs)? {
+                        match self.check_swaps(swaps)? {
                             Some(error) => fail(task, error),
                             None => {
+                                let (renames, pairs): (Vec<&IndexSwap>, Vec<&IndexSwap>) =
+                                    swaps.iter().partition(|s| s.rename);
+                                let pairs: Vec<(IndexUid, IndexUid)> =
+                                    pairs.iter().map(|s| s.indexes.clone()).collect();
                                 store.swap_indexes(&pairs)?;
-                                self.swap_history(&pairs, task.uid, writes)?;
+                                for rename in &renames {
+                                    let (from, to) = &rename.indexes;
+                                    store.rename_index(from, to)?;
+                                }
+                                let all: Vec<(IndexUid, IndexUid)> = swaps.iter().map(|s| s.indexes.clone()).collect();
+                                self.swap_history(&all, task.uid, writes)?;
                                 succeed(task, None);
                             }
+                        }
+                        continue;
+                    }
+                    if let (Operation::IndexUpdate { primary_key, new_uid: Some(new_uid) }, Some(uid)) =
+                        (&task.operation, task.index_uid.clone())
+                    {
+                        // Checked first, so that a taken name changes nothing.
+                        if store.get_index(new_uid)?.is_some() {
+                            fail(task, (&DocError::IndexAlreadyExists(new_uid.clone())).into());
+                            continue;
+                        }
+                        let outcome = store
+                            .update_index(&uid, primary_key.clone())
+                            .and_then(|_| store.rename_index(&uid, new_uid));
+                        match outcome {
+                            Ok(_) => {
+                                self.swap_history(&[(uid, new_uid.clone())], task.uid, writes)?;
+                                succeed(task, None);
+                            }
+                            Err(e @ (DocError::Storage(_) | DocError::Corrupted(_))) => return Err(e.into()),
+                            Err(e) => fail(task, (&e).into()),
                         }
                         continue;
                     }
@@ -167,7 +198,7 @@ impl Inner {
                         (Operation::IndexCreation { primary_key }, Some(uid)) => store
                             .create_index(&uid, primary_key.clone())
                             .map(|m| Some(Details::IndexInfo { primary_key: m.primary_key })),
-                        (Operation::IndexUpdate { primary_key }, Some(uid)) => store
+                        (Operation::IndexUpdate { primary_key, .. }, Some(uid)) => store
                             .update_index(&uid, primary_key.clone())
                             .map(|m| Some(Details::IndexInfo { primary_key: m.primary_key })),
                         (Operation::IndexDeletion, Some(uid)) => store
@@ -184,16 +215,6 @@ impl Inner {
                         }
                         (Operation::SettingsUpdate { settings }, Some(uid)) => {
                             store.update_settings(&uid, settings).map(|()| None)
-                        }
-                        (Operation::IndexSwap { swaps }, _) => {
-                            let pairs: Vec<(IndexUid, IndexUid)> = swaps.iter().map(|s| s.indexes.clone()).collect();
-                            match self.missing_indexes(&pairs)? {
-                                Some(error) => {
-                                    fail(task, error);
-                                    continue;
-                                }
-                                None => store.swap_indexes(&pairs).map(|()| None),
-                            }
                         }
                         _ => Ok(None),
                     };
@@ -238,7 +259,22 @@ impl Inner {
         Ok(())
     }
 
-    fn missing_indexes(&self, pairs: &[(IndexUid, IndexUid)]) -> Result<Option<ResponseError>, Error> {
+    /// Why a swap cannot run: an index to swap or rename is missing, or a
+    /// rename's new name is taken.
+    fn check_swaps(&self, swaps: &[IndexSwap]) -> Result<Option<ResponseError>, Error> {
+        for swap in swaps.iter().filter(|s| s.rename) {
+            let (from, to) = &swap.indexes;
+            if self.store.get_index(from)?.is_none() {
+                return Ok(Some(ResponseError::new(Code::IndexNotFound, format!("Index `{from}` not found."))));
+            }
+            if self.store.get_index(to)?.is_some() {
+                return Ok(Some(ResponseError::new(
+                    Code::IndexAlreadyExists,
+                    format!("Cannot rename `{from}` to `{to}` as the index already exists. Hint: You can remove `{to}` first and then do your remove."),
+                )));
+            }
+        }
+        let pairs: Vec<&(IndexUid, IndexUid)> = swaps.iter().filter(|s| !s.rename).map(|s| &s.indexes).collect();
         let mut missing = BTreeSet::new();
         for uid in pairs.iter().flat_map(|(a, b)| [a, b]) {
             if self.store.get_index(uid)?.is_none() {

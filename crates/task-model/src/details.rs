@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::task::IndexSwap;
+use crate::IndexUid;
 
 /// Per-kind details. Stored tagged; shown through [`Details::view`] exactly as
 /// Meilisearch shows them (`null` for what is not known yet).
@@ -32,6 +33,11 @@ pub enum Details {
     },
     IndexInfo {
         primary_key: Option<String>,
+    },
+    IndexRename {
+        primary_key: Option<String>,
+        old_index_uid: IndexUid,
+        new_index_uid: IndexUid,
     },
     IndexDeletion {
         deleted_documents: Option<u64>,
@@ -74,6 +80,9 @@ impl Details {
             }
             Details::SettingsUpdate { settings } => Value::Object(settings.clone()),
             Details::IndexInfo { primary_key } => json!({ "primaryKey": primary_key }),
+            Details::IndexRename { primary_key, old_index_uid, new_index_uid } => {
+                json!({ "primaryKey": primary_key, "oldIndexUid": old_index_uid, "newIndexUid": new_index_uid })
+            }
             Details::IndexDeletion { deleted_documents } => {
                 json!({ "deletedDocuments": deleted_documents })
             }
@@ -111,7 +120,10 @@ impl Details {
             Details::IndexDeploy { upserted_documents, removed_documents, replaced_all } => {
                 (*upserted_documents, *removed_documents, *replaced_all) = (Some(0), Some(0), Some(false));
             }
-            Details::SettingsUpdate { .. } | Details::IndexInfo { .. } | Details::IndexSwap { .. } => {}
+            Details::SettingsUpdate { .. }
+            | Details::IndexInfo { .. }
+            | Details::IndexRename { .. }
+            | Details::IndexSwap { .. } => {}
         }
         d
     }

@@ -82,6 +82,7 @@ codes! {
     IndexPrimaryKeyNoCandidateFound = 400 InvalidRequest,
     IndexPrimaryKeyMultipleCandidatesFound = 400 InvalidRequest,
     InvalidSwapIndexes = 400 InvalidRequest,
+    InvalidSwapRename = 400 InvalidRequest,
     InvalidSwapDuplicateIndexFound = 400 InvalidRequest,
     InvalidSettingsBody = 400 InvalidRequest,
     // Settings: one code per setting, as Meilisearch has.

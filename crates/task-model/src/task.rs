@@ -49,8 +49,7 @@ pub enum Method {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexSwap {
     pub indexes: (IndexUid, IndexUid),
-    /// Always `false`: meili-lite swaps, it does not rename (Meilisearch 1.18+
-    /// shows the field).
+    /// `true`: the first index takes the second's name, which must be free.
     #[serde(default)]
     pub rename: bool,
 }
@@ -81,6 +80,9 @@ pub enum Operation {
     },
     IndexUpdate {
         primary_key: Option<String>,
+        /// `PATCH /indexes/{uid}` with a new `uid`: a rename.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        new_uid: Option<IndexUid>,
     },
     IndexDeletion,
     IndexSwap {

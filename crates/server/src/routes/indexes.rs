@@ -50,10 +50,23 @@ pub(crate) async fn get(req: Req, uid: &str) -> Reply {
 pub(crate) async fn update(mut req: Req, uid: &str) -> Reply {
     task_params(&req, &[])?;
     let uid = index_uid(uid)?;
-    let body = object(req.json().await?, &["primaryKey"])?;
+    let body = object(req.json().await?, &["primaryKey", "uid"])?;
     let primary_key = opt_string(&body, "primaryKey", Code::InvalidIndexPrimaryKey)?;
-    let details = Details::IndexInfo { primary_key: primary_key.clone() };
-    enqueue(&req, Some(uid), Operation::IndexUpdate { primary_key }, details, None).await
+    let new_uid = opt_string(&body, "uid", Code::InvalidIndexUid)?.map(|raw| index_uid(&raw)).transpose()?;
+    let details = match &new_uid {
+        None => Details::IndexInfo { primary_key: primary_key.clone() },
+        Some(new) => {
+            if !req.access.allows_index(new.as_str()) {
+                return Err(auth::Error::InvalidApiKey.into());
+            }
+            Details::IndexRename {
+                primary_key: primary_key.clone(),
+                old_index_uid: uid.clone(),
+                new_index_uid: new.clone(),
+            }
+        }
+    };
+    enqueue(&req, Some(uid), Operation::IndexUpdate { primary_key, new_uid }, details, None).await
 }
 
 pub(crate) async fn delete(req: Req, uid: &str) -> Reply {
@@ -79,12 +92,13 @@ pub(crate) async fn swap(mut req: Req) -> Reply {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for (i, item) in items.into_iter().enumerate() {
         let item = object(item, &["indexes", "rename"])?;
-        if item.get("rename").is_some_and(|r| r != &Value::Bool(false)) {
-            return Err(Error::new(
-                Code::BadRequest,
-                "meili-lite does not support renaming indexes with `rename: true` yet.",
-            ));
-        }
+        let rename = match item.get("rename") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(wrong_type(&format!("[{i}].rename"), "a boolean", other, Code::InvalidSwapRename))
+            }
+        };
         let list = match item.get("indexes") {
             None => {
                 return Err(Error::new(Code::MissingSwapIndexes, format!("Missing field `indexes` inside `[{i}]`")))
@@ -114,7 +128,7 @@ pub(crate) async fn swap(mut req: Req) -> Reply {
         for n in &names {
             *seen.entry(n.clone()).or_default() += 1;
         }
-        swaps.push(IndexSwap { indexes: (a, b), rename: false });
+        swaps.push(IndexSwap { indexes: (a, b), rename });
     }
     let dups: Vec<String> = seen.into_iter().filter(|(_, n)| *n > 1).map(|(k, _)| format!("`{k}`")).collect();
     if !dups.is_empty() {
