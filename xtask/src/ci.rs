@@ -8,10 +8,26 @@ pub fn run() -> Result<(), String> {
     test()
 }
 
-/// All tests, with a Python venv holding the official Meilisearch client.
+/// All tests, with a Python venv holding the official Meilisearch client
+/// and `tests/js/node_modules` holding the official JavaScript one.
 pub fn test() -> Result<(), String> {
     let python = python_venv()?;
+    node_modules()?;
     sh("cargo", &["test", "--workspace"], &[("MEILI_LITE_PYTHON", &python)])
+}
+
+/// `npm ci` in tests/js when its lock file changed since the last install.
+fn node_modules() -> Result<(), String> {
+    let dir = root().join("tests/js");
+    let lock = std::fs::read_to_string(dir.join("package-lock.json"))
+        .map_err(|e| format!("reading tests/js/package-lock.json: {e}"))?;
+    let stamp = dir.join("node_modules/.lock.stamp");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(lock.as_str()) {
+        let prefix = dir.to_string_lossy().into_owned();
+        sh("npm", &["ci", "--prefix", &prefix, "--no-audit", "--no-fund"], &[])?;
+        std::fs::write(&stamp, lock).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// The fault suite (`tests/tests/faults.rs`) at full size, release build:
