@@ -84,6 +84,7 @@ impl Inner {
 
         let mut writes = sled::Batch::default();
         let mut swept: Vec<Task> = Vec::new();
+        let processing = std::time::Instant::now();
         if let Err(e) = self.execute(&mut tasks, &mut swept, &mut writes) {
             // The work itself broke (storage), not a task: fail them all rather
             // than loop on the same batch forever.
@@ -115,6 +116,7 @@ impl Inner {
         }
         let mut batch = Batch::summarize(batch_uid, &all, started, plan.strategy);
         batch.finished_at = Some(finished);
+        batch.stats.progress_trace.insert("processing tasks".into(), format!("{:.2?}", processing.elapsed()));
         writes.insert(&batch_key(batch_uid), serde_json::to_vec(&batch)?);
         writes.insert(&unannounced_key(batch_uid), &[]);
         writes.insert(NEXT_BATCH, &(batch_uid.0 + 1).to_be_bytes());

@@ -37,6 +37,12 @@ impl Engine {
         Ok(index)
     }
 
+    /// Bytes on disk of `tree`'s index (0 if it has none yet).
+    pub fn disk_size(&self, tree: u64) -> u64 {
+        let Ok(entries) = std::fs::read_dir(self.dir(tree)) else { return 0 };
+        entries.filter_map(|e| e.ok()?.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum()
+    }
+
     /// Forgets `tree`'s index and deletes its files. Readers holding it
     /// finish on the files they have mapped.
     pub fn remove(&self, tree: u64) {

@@ -47,6 +47,21 @@ pub(crate) fn human_bytes(bytes: u64) -> String {
     format!("{value} {}", UNITS[unit])
 }
 
+/// `1.99 KiB`, `484 KiB`, `0 B`: sizes as `sizeFormat=human` shows them
+/// (two decimals at most, trailing zeros dropped).
+pub(crate) fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let shown = format!("{value:.2}");
+    let shown = shown.trim_end_matches('0').trim_end_matches('.');
+    format!("{shown} {}", UNITS[unit])
+}
+
 fn too_large(limit: u64) -> Error {
     Error::new(
         Code::PayloadTooLarge,
@@ -121,6 +136,16 @@ mod tests {
         assert_eq!(human_bytes(100_000_000), "95.367431640625 MiB");
         assert_eq!(human_bytes(10 * 1024 * 1024), "10 MiB");
         assert_eq!(human_bytes(512), "512 B");
+    }
+
+    #[test]
+    fn stats_sizes_read_like_meilisearch() {
+        // Pairs seen on Meilisearch 1.50 with `sizeFormat=human`.
+        for (bytes, shown) in
+            [(2040, "1.99 KiB"), (495_616, "484 KiB"), (274_432, "268 KiB"), (0, "0 B"), (4096, "4 KiB")]
+        {
+            assert_eq!(human_size(bytes), shown);
+        }
     }
 
     #[test]

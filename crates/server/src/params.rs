@@ -160,6 +160,9 @@ const TASK_TYPES: &[&str] = &[
     "export",
     "upgradeDatabase",
     "indexCompaction",
+    "networkTopologyChange",
+    "dsrUpdate",
+    "dsrClear",
     // meili-lite's own.
     "indexDeploy",
 ];
@@ -177,7 +180,13 @@ pub(crate) fn task_filter(q: &Query) -> Result<TaskFilter, Error> {
         types: q
             .list("types", |v| {
                 if !TASK_TYPES.iter().any(|t| t.eq_ignore_ascii_case(v)) {
-                    return Err(Error::new(Code::InvalidTaskTypes, format!("Invalid value in parameter `types`: `{v}` is not a valid task type. Available types are {}.", backticked(TASK_TYPES))));
+                    // Meilisearch names the item's position in a list of several.
+                    let raw = q.get("types").unwrap_or_default();
+                    let at = match raw.split(',').map(str::trim).position(|t| t == v) {
+                        Some(i) if raw.contains(',') => format!("types[{i}]"),
+                        _ => "types".to_owned(),
+                    };
+                    return Err(Error::new(Code::InvalidTaskTypes, format!("Invalid value in parameter `{at}`: `{v}` is not a valid task type. Available types are {}.", backticked(TASK_TYPES))));
                 }
                 Ok(Kind::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(v)))
             })?

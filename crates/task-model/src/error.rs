@@ -207,6 +207,8 @@ codes! {
     InvalidWebhookPayload = 400 InvalidRequest,
     // System.
     NoSpaceLeftOnDevice = 500 System,
+    InvalidStatsShowInternalDatabaseSizes = 400 InvalidRequest,
+    InvalidStatsSizeFormat = 400 InvalidRequest,
     IoError = 500 System,
     Internal = 500 Internal,
 }

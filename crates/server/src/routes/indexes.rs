@@ -76,9 +76,9 @@ pub(crate) async fn delete(req: Req, uid: &str) -> Reply {
 }
 
 pub(crate) async fn stats(req: Req, uid: &str) -> Reply {
-    req.query.deny_unknown(&["showInternalDatabaseSizes", "sizeFormat"])?;
+    let options = super::meta::StatsOptions::of(&req.query)?;
     let uid = index_uid(uid)?;
-    let body = blocking(move || super::meta::index_stats(&req, &uid)).await?;
+    let body = blocking(move || super::meta::index_stats(&req.state, &uid, options)).await?;
     Ok(json_response(StatusCode::OK, &body))
 }
 

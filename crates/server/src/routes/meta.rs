@@ -2,11 +2,14 @@
 
 use hyper::StatusCode;
 use serde_json::{json, Map, Value};
-use task_model::rfc3339;
+use task_model::{rfc3339, Code, IndexUid};
 
 use super::blocking;
-use crate::http::json_response;
+use crate::http::{human_size, json_response};
+use crate::params::Query;
 use crate::router::{Reply, Req};
+use crate::serve::AppState;
+use crate::Error;
 
 pub(crate) fn health() -> Reply {
     Ok(json_response(StatusCode::OK, &json!({"status": "available"})))
@@ -31,30 +34,83 @@ pub(crate) async fn update_features(mut req: Req) -> Reply {
     Ok(json_response(StatusCode::OK, &view))
 }
 
-/// The stats of one index as `GET /indexes/{uid}/stats` shows them.
-pub(crate) fn index_stats(req: &Req, uid: &task_model::IndexUid) -> Result<Value, crate::Error> {
-    let stats = req.state.store.stats(uid)?;
-    Ok(json!({
-        "numberOfDocuments": stats.number_of_documents,
-        "rawDocumentDbSize": stats.raw_document_db_size,
-        "avgDocumentSize": stats.avg_document_size,
-        "isIndexing": req.state.scheduler.is_indexing(uid.as_str()),
-        "fieldDistribution": stats.field_distribution,
-    }))
+/// How `/stats` and `/indexes/{uid}/stats` show sizes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StatsOptions {
+    /// `showInternalDatabaseSizes`: the bytes of each of the index's stores.
+    internal: bool,
+    /// `sizeFormat=human`: `1.99 KiB` rather than `2040`.
+    human: bool,
+}
+
+impl StatsOptions {
+    pub fn of(query: &Query) -> Result<Self, Error> {
+        query.deny_unknown(&["showInternalDatabaseSizes", "sizeFormat"])?;
+        let internal =
+            query.boolean("showInternalDatabaseSizes", Code::InvalidStatsShowInternalDatabaseSizes)?.unwrap_or(false);
+        let human = match query.get("sizeFormat") {
+            None | Some("raw") => false,
+            Some("human") => true,
+            Some(other) => {
+                return Err(Error::new(
+                    Code::InvalidStatsSizeFormat,
+                    format!("Unknown value `{other}` for parameter `sizeFormat`: expected one of `human`, `raw`"),
+                ))
+            }
+        };
+        Ok(Self { internal, human })
+    }
+
+    fn size(self, bytes: u64) -> Value {
+        if self.human {
+            json!(human_size(bytes))
+        } else {
+            json!(bytes)
+        }
+    }
+}
+
+/// The stats of one index as `GET /indexes/{uid}/stats` shows them. Its
+/// internal stores are meili-lite's own: the documents in sled and the
+/// search index on disk. Embeddings do not exist here: always 0.
+pub(crate) fn index_stats(state: &AppState, uid: &IndexUid, options: StatsOptions) -> Result<Value, Error> {
+    let meta = state.store.index(uid)?;
+    let stats = state.store.stats(uid)?;
+    let mut out = Map::new();
+    out.insert("numberOfDocuments".into(), json!(stats.number_of_documents));
+    out.insert("rawDocumentDbSize".into(), options.size(stats.raw_document_db_size));
+    out.insert("avgDocumentSize".into(), options.size(stats.avg_document_size));
+    out.insert("isIndexing".into(), json!(state.scheduler.is_indexing(uid.as_str())));
+    if options.internal {
+        let sizes = json!({
+            "documents": options.size(stats.raw_document_db_size),
+            "searchIndex": options.size(state.search.disk_size(meta.tree)),
+        });
+        out.insert("internalDatabaseSizes".into(), sizes);
+    }
+    out.insert("numberOfEmbeddings".into(), json!(0));
+    out.insert("numberOfEmbeddedDocuments".into(), json!(0));
+    out.insert("fieldDistribution".into(), json!(stats.field_distribution));
+    Ok(Value::Object(out))
 }
 
 pub(crate) async fn stats(req: Req) -> Reply {
-    req.query.deny_unknown(&["showInternalDatabaseSizes", "sizeFormat"])?;
+    let options = StatsOptions::of(&req.query)?;
     let body = blocking(move || {
         let mut metas = req.state.store.indexes()?;
         metas.retain(|m| req.access.allows_index(m.uid.as_str()));
         let mut indexes = Map::new();
         for meta in &metas {
-            indexes.insert(meta.uid.to_string(), index_stats(&req, &meta.uid)?);
+            indexes.insert(meta.uid.to_string(), index_stats(&req.state, &meta.uid, options)?);
         }
         let last_update = metas.iter().map(|m| m.updated_at).max().map(rfc3339::format);
         let size = req.state.store.size_on_disk();
-        Ok(json!({"databaseSize": size, "usedDatabaseSize": size, "lastUpdate": last_update, "indexes": indexes}))
+        Ok(json!({
+            "databaseSize": options.size(size),
+            "usedDatabaseSize": options.size(size),
+            "lastUpdate": last_update,
+            "indexes": indexes,
+        }))
     })
     .await?;
     Ok(json_response(StatusCode::OK, &body))
