@@ -339,3 +339,37 @@ fn indexes_are_renamed_with_their_documents_and_history() {
     let e = s.send_json("POST", "/swap-indexes", &json!([{"indexes": ["a", "b"], "rename": "yes"}]));
     e.assert_error(400, "invalid_swap_rename");
 }
+
+/// `POST /indexes/{uid}/compact` merges the search index; search and
+/// documents are the same afterwards. Stats show Meilisearch's fields.
+#[test]
+fn compaction_and_stats_as_meilisearch_shows_them() {
+    let s = Server::start();
+    for i in 0..5 {
+        let docs = json!([{"id": i, "title": format!("movie {i}")}]).to_string();
+        s.wait_task(s.enqueue("POST", "/indexes/movies/documents", "application/json", docs.as_bytes()));
+    }
+    let r = s.request("POST", "/indexes/movies/compact", &[], b"");
+    assert_eq!(r.status, 202);
+    assert_eq!(r.json()["type"], "indexCompaction");
+    let task = s.wait_task(r.json()["taskUid"].as_u64().unwrap());
+    assert_eq!(task["status"], "succeeded", "{task}");
+    let sizes = &task["details"];
+    assert!(sizes["preCompactionSize"].as_str().unwrap().ends_with('B'), "{sizes}");
+    assert!(sizes["postCompactionSize"].as_str().unwrap().ends_with('B'), "{sizes}");
+    assert_eq!(s.get("/indexes/movies/search?q=movie").json()["estimatedTotalHits"], 5);
+    let missing = s.wait_task(s.request("POST", "/indexes/nope/compact", &[], b"").json()["taskUid"].as_u64().unwrap());
+    assert_eq!((missing["error"]["code"].as_str(), &missing["details"]), (Some("index_not_found"), &json!({})));
+    assert_eq!(s.get("/tasks?types=indexCompaction").json()["total"], 2);
+
+    let stats = s.get("/indexes/movies/stats?showInternalDatabaseSizes=true&sizeFormat=human").json();
+    assert_eq!((stats["numberOfEmbeddings"].clone(), stats["numberOfEmbeddedDocuments"].clone()), (json!(0), json!(0)));
+    assert!(stats["rawDocumentDbSize"].as_str().unwrap().ends_with('B'), "{stats}");
+    assert!(stats["internalDatabaseSizes"]["searchIndex"].is_string(), "{stats}");
+    let raw = s.get("/stats").json();
+    assert!(raw["databaseSize"].is_u64() && raw["indexes"]["movies"].get("internalDatabaseSizes").is_none(), "{raw}");
+    s.get("/stats?sizeFormat=abc").assert_error(400, "invalid_stats_size_format");
+    s.get("/stats?showInternalDatabaseSizes=abc").assert_error(400, "invalid_stats_show_internal_database_sizes");
+    let batch = s.get(&format!("/batches/{}", task["batchUid"])).json();
+    assert!(batch["stats"]["progressTrace"]["processing tasks"].is_string(), "{batch}");
+}

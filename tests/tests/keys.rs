@@ -33,6 +33,7 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("PATCH", "/indexes/movies", "{}", "indexes.update"),
     ("DELETE", "/indexes/gone", "", "indexes.delete"),
     ("GET", "/indexes/movies/stats", "", "stats.get"),
+    ("POST", "/indexes/movies/compact", "", "indexes.compact"),
     ("GET", "/indexes/movies/settings", "", "settings.get"),
     ("PATCH", "/indexes/movies/settings", "{}", "settings.update"),
     ("DELETE", "/indexes/scratch/settings", "", "settings.update"),

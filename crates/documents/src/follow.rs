@@ -47,6 +47,10 @@ pub trait Follower: Send + Sync + fmt::Debug {
     /// The documents tree `tree` is gone (index deleted, or retired by a deploy).
     fn dropped(&self, tree: u64);
 
+    /// Makes `meta`'s structures as small as they can be, and says their size
+    /// in bytes before and after.
+    fn compact(&self, meta: &IndexMeta) -> Result<(u64, u64), FollowError>;
+
     /// The ids of `meta`'s documents that `filter` (Meilisearch's filter, as
     /// sent) selects, as last committed; `Ok(Err(message))` for a filter the
     /// index cannot answer (an attribute not filterable, ...).

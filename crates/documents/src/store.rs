@@ -134,6 +134,18 @@ impl Store {
         Ok(meta)
     }
 
+    /// Compacts what follows the index (its search index; sled has no
+    /// per-tree compaction) and gives the index's size before and after.
+    pub fn compact(&self, uid: &IndexUid) -> Result<(u64, u64), Error> {
+        let meta = self.index(uid)?;
+        let documents = self.stats(uid)?.raw_document_db_size;
+        let (before, after) = match &self.follower {
+            Some(follower) => follower.compact(&meta).map_err(Error::Follower)?,
+            None => (0, 0),
+        };
+        Ok((documents + before, documents + after))
+    }
+
     /// Deletes the index and its documents; returns how many documents it had.
     pub fn delete_index(&self, uid: &IndexUid) -> Result<u64, Error> {
         let meta = self.index(uid)?;

@@ -86,6 +86,12 @@ impl Follower for SearchFollower {
         self.engine.remove(tree);
     }
 
+    fn compact(&self, meta: &IndexMeta) -> Result<(u64, u64), FollowError> {
+        let before = self.engine.disk_size(meta.tree);
+        self.engine.index(meta.tree)?.compact()?;
+        Ok((before, self.engine.disk_size(meta.tree)))
+    }
+
     fn select(&self, meta: &IndexMeta, filter: &serde_json::Value) -> Result<Result<Vec<String>, String>, FollowError> {
         let settings = Settings::from_stored(&meta.settings);
         let parsed = match search::filter::from_json(filter) {

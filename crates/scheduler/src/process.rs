@@ -203,6 +203,12 @@ impl Inner {
                         (Operation::IndexUpdate { primary_key, .. }, Some(uid)) => store
                             .update_index(&uid, primary_key.clone())
                             .map(|m| Some(Details::IndexInfo { primary_key: m.primary_key })),
+                        (Operation::IndexCompaction, Some(uid)) => store.compact(&uid).map(|(pre, post)| {
+                            Some(Details::IndexCompaction {
+                                pre_compaction_size: Some(task_model::human_size(pre)),
+                                post_compaction_size: Some(task_model::human_size(post)),
+                            })
+                        }),
                         (Operation::IndexDeletion, Some(uid)) => store
                             .delete_index(&uid)
                             .map(|n| Some(Details::IndexDeletion { deleted_documents: Some(n) })),

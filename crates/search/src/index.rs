@@ -177,6 +177,21 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Merges every segment into one and removes the files no commit needs
+    /// any more: `POST /indexes/{uid}/compact`. Readers see the same
+    /// documents before and after.
+    pub fn compact(&self) -> Result<(), Error> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let segments = writer.index().searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+        }
+        writer.garbage_collect_files().wait()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
     /// Number of live documents in the last commit.
     pub fn number_of_documents(&self) -> u64 {
         self.searcher().num_docs()

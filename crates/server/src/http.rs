@@ -47,21 +47,6 @@ pub(crate) fn human_bytes(bytes: u64) -> String {
     format!("{value} {}", UNITS[unit])
 }
 
-/// `1.99 KiB`, `484 KiB`, `0 B`: sizes as `sizeFormat=human` shows them
-/// (two decimals at most, trailing zeros dropped).
-pub(crate) fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    let shown = format!("{value:.2}");
-    let shown = shown.trim_end_matches('0').trim_end_matches('.');
-    format!("{shown} {}", UNITS[unit])
-}
-
 fn too_large(limit: u64) -> Error {
     Error::new(
         Code::PayloadTooLarge,
@@ -130,6 +115,7 @@ pub(crate) fn parse_json(body: &[u8]) -> Result<serde_json::Value, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use task_model::human_size;
 
     #[test]
     fn limits_read_like_meilisearch() {

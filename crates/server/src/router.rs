@@ -148,6 +148,10 @@ async fn dispatch(method: &Method, path: &str, req: Unchecked) -> Reply {
             M::GET => guarded(req, A::StatsGet, Some(uid), |r| indexes::stats(r, uid)).await,
             _ => wrong_method(),
         },
+        ["indexes", uid, "compact"] => match *method {
+            M::POST => guarded(req, A::IndexesCompact, Some(uid), |r| indexes::compact(r, uid)).await,
+            _ => wrong_method(),
+        },
         ["indexes", uid, "settings"] => match *method {
             M::GET => guarded(req, A::SettingsGet, Some(uid), |r| settings::get_all(r, uid)).await,
             M::PATCH => guarded(req, A::SettingsUpdate, Some(uid), |r| settings::update_all(r, uid)).await,

@@ -42,6 +42,11 @@ pub enum Details {
     IndexDeletion {
         deleted_documents: Option<u64>,
     },
+    /// Sizes as Meilisearch shows them (`108 KiB`), once known.
+    IndexCompaction {
+        pre_compaction_size: Option<String>,
+        post_compaction_size: Option<String>,
+    },
     IndexSwap {
         swaps: Vec<IndexSwap>,
     },
@@ -86,6 +91,10 @@ impl Details {
             Details::IndexDeletion { deleted_documents } => {
                 json!({ "deletedDocuments": deleted_documents })
             }
+            Details::IndexCompaction { pre_compaction_size: Some(pre), post_compaction_size: Some(post) } => {
+                json!({ "preCompactionSize": pre, "postCompactionSize": post })
+            }
+            Details::IndexCompaction { .. } => json!({}),
             Details::IndexSwap { swaps } => json!({ "swaps": swaps }),
             Details::TaskCancelation { matched_tasks, canceled_tasks, original_filter } => json!({
                 "matchedTasks": matched_tasks,
@@ -123,6 +132,7 @@ impl Details {
             Details::SettingsUpdate { .. }
             | Details::IndexInfo { .. }
             | Details::IndexRename { .. }
+            | Details::IndexCompaction { .. }
             | Details::IndexSwap { .. } => {}
         }
         d

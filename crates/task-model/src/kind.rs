@@ -50,12 +50,13 @@ pub enum Kind {
     IndexSwap,
     TaskCancelation,
     TaskDeletion,
+    IndexCompaction,
     /// meili-lite's own: staged documents go live (see the staging routes).
     IndexDeploy,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::DocumentAdditionOrUpdate,
         Kind::DocumentDeletion,
         Kind::SettingsUpdate,
@@ -65,6 +66,7 @@ impl Kind {
         Kind::IndexSwap,
         Kind::TaskCancelation,
         Kind::TaskDeletion,
+        Kind::IndexCompaction,
         Kind::IndexDeploy,
     ];
 
@@ -79,6 +81,7 @@ impl Kind {
             Kind::IndexSwap => "indexSwap",
             Kind::TaskCancelation => "taskCancelation",
             Kind::TaskDeletion => "taskDeletion",
+            Kind::IndexCompaction => "indexCompaction",
             Kind::IndexDeploy => "indexDeploy",
         }
     }

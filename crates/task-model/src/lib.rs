@@ -13,7 +13,6 @@
 
 mod batch;
 mod details;
-mod duration;
 mod error;
 mod filter;
 mod flatten;
@@ -21,10 +20,10 @@ mod ids;
 mod kind;
 mod pattern;
 mod task;
+mod units;
 
 pub use batch::{Batch, BatchStats};
 pub use details::Details;
-pub use duration::iso8601_duration;
 pub use error::{json_kind, Code, ErrorType, ResponseError};
 pub use filter::TaskFilter;
 pub use flatten::flatten;
@@ -32,3 +31,4 @@ pub use ids::{BatchId, IndexUid, IndexUidError, TaskId};
 pub use kind::{Kind, ParseEnumError, Status};
 pub use pattern::{IndexPattern, IndexPatternError};
 pub use task::{now, rfc3339, Annotations, ContentId, IndexSwap, Method, Operation, SummarizedTask, Task, TaskView};
+pub use units::{human_size, iso8601_duration};

@@ -85,6 +85,8 @@ pub enum Operation {
         new_uid: Option<IndexUid>,
     },
     IndexDeletion,
+    /// Makes the index's structures as small as they can be.
+    IndexCompaction,
     IndexSwap {
         swaps: Vec<IndexSwap>,
     },
@@ -112,6 +114,7 @@ impl Operation {
             Operation::IndexCreation { .. } => Kind::IndexCreation,
             Operation::IndexUpdate { .. } => Kind::IndexUpdate,
             Operation::IndexDeletion => Kind::IndexDeletion,
+            Operation::IndexCompaction => Kind::IndexCompaction,
             Operation::IndexSwap { .. } => Kind::IndexSwap,
             Operation::TaskCancelation { .. } => Kind::TaskCancelation,
             Operation::TaskDeletion { .. } => Kind::TaskDeletion,

@@ -75,6 +75,15 @@ pub(crate) async fn delete(req: Req, uid: &str) -> Reply {
     enqueue(&req, Some(uid), Operation::IndexDeletion, Details::IndexDeletion { deleted_documents: None }, None).await
 }
 
+/// `POST /indexes/{uid}/compact`: an `indexCompaction` task. A body, if
+/// any, is not read (Meilisearch takes none).
+pub(crate) async fn compact(req: Req, uid: &str) -> Reply {
+    task_params(&req, &[])?;
+    let uid = index_uid(uid)?;
+    let details = Details::IndexCompaction { pre_compaction_size: None, post_compaction_size: None };
+    enqueue(&req, Some(uid), Operation::IndexCompaction, details, None).await
+}
+
 pub(crate) async fn stats(req: Req, uid: &str) -> Reply {
     let options = super::meta::StatsOptions::of(&req.query)?;
     let uid = index_uid(uid)?;

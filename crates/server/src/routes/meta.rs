@@ -2,10 +2,10 @@
 
 use hyper::StatusCode;
 use serde_json::{json, Map, Value};
-use task_model::{rfc3339, Code, IndexUid};
+use task_model::{human_size, rfc3339, Code, IndexUid};
 
 use super::blocking;
-use crate::http::{human_size, json_response};
+use crate::http::json_response;
 use crate::params::Query;
 use crate::router::{Reply, Req};
 use crate::serve::AppState;

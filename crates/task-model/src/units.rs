@@ -1,6 +1,7 @@
-//! ISO-8601 durations exactly as Meilisearch prints them: seconds are never
+//! Durations and sizes as Meilisearch prints them. ISO-8601 durations exactly as Meilisearch prints them: seconds are never
 //! split into hours or minutes (`PT90S`), the fraction has 3, 6 or 9 digits
-//! (`PT0.500S`, `PT0.001192S`), and days stand apart (`P1DT5S`, `P1D`).
+//! (`PT0.500S`, `PT0.001192S`), and days stand apart (`P1DT5S`, `P1D`). Also
+//! sizes as Meilisearch prints them for people ([`human_size`]).
 
 use time::Duration;
 
@@ -28,6 +29,21 @@ pub fn iso8601_duration(d: Duration) -> String {
         out.push_str(&format!("T{secs}{fraction}S"));
     }
     out
+}
+
+/// `1.99 KiB`, `484 KiB`, `0 B`: sizes as `sizeFormat=human` shows them
+/// (two decimals at most, trailing zeros dropped).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let shown = format!("{value:.2}");
+    let shown = shown.trim_end_matches('0').trim_end_matches('.');
+    format!("{shown} {}", UNITS[unit])
 }
 
 #[cfg(test)]
