@@ -373,3 +373,59 @@ fn compaction_and_stats_as_meilisearch_shows_them() {
     let batch = s.get(&format!("/batches/{}", task["batchUid"])).json();
     assert!(batch["stats"]["progressTrace"]["processing tasks"].is_string(), "{batch}");
 }
+
+/// `POST /indexes/{uid}/fields` lists what Meilisearch 1.50 listed for the
+/// same document: parents, nested paths and `_geo`'s, byte-wise sorted.
+#[test]
+fn fields_are_listed_as_meilisearch_lists_them() {
+    let s = Server::start();
+    let doc = json!([{"id": 1, "title": "t", "author": {"name": "a", "born": 1900}, "tags": ["x"],
+        "_geo": {"lat": 1, "lng": 2}, "year": 2000, "genre": "g"}]);
+    s.wait_task(s.enqueue("POST", "/indexes/f/documents", "application/json", doc.to_string().as_bytes()));
+    let all = s.post_json("/indexes/f/fields", &json!({})).json();
+    let names: Vec<&str> = all["results"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let expected = [
+        "_geo",
+        "_geo.lat",
+        "_geo.lng",
+        "author",
+        "author.born",
+        "author.name",
+        "genre",
+        "id",
+        "tags",
+        "title",
+        "year",
+    ];
+    assert_eq!(names, expected);
+    assert_eq!((all["total"].clone(), all["limit"].clone()), (json!(11), json!(20)));
+    let page = s.post_json(
+        "/indexes/f/fields",
+        &json!({"offset": 1, "limit": 2, "filter": {"attributePatterns": ["author.*"]}}),
+    );
+    let page = page.json();
+    assert_eq!((page["results"][0]["name"].clone(), page["total"].clone()), (json!("author.name"), json!(2)));
+    s.request("GET", "/indexes/f/fields", &[], b"").assert_error(405, "method_not_allowed");
+    s.post_json("/indexes/f/fields", &json!({"filter": 1})).assert_error(400, "invalid_index_fields_filter");
+    s.post_json("/indexes/nope/fields", &json!({})).assert_error(404, "index_not_found");
+}
+
+/// `skipCreation=true` updates the documents that exist and adds none.
+#[test]
+fn skip_creation_adds_no_document() {
+    let s = Server::start();
+    s.wait_task(s.enqueue("POST", "/indexes/m/documents", "application/json", br#"[{"id": 1, "a": 1}]"#));
+    let t = s.enqueue(
+        "PUT",
+        "/indexes/m/documents?skipCreation=true",
+        "application/json",
+        br#"[{"id": 1, "b": 2}, {"id": 2}]"#,
+    );
+    assert_eq!(s.wait_task(t)["details"]["indexedDocuments"], 2);
+    let docs = s.get("/indexes/m/documents").json();
+    assert_eq!(docs["results"], json!([{"id": 1, "a": 1, "b": 2}]));
+    let r =
+        s.request("POST", "/indexes/m/documents?skipCreation=maybe", &[("Content-Type", "application/json")], b"[]");
+    let e = r.assert_error(400, "invalid_skip_creation");
+    assert_eq!(e["message"], "skipCreation must be either `true` or `false`. Found: `maybe`");
+}

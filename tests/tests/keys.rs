@@ -34,6 +34,7 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("DELETE", "/indexes/gone", "", "indexes.delete"),
     ("GET", "/indexes/movies/stats", "", "stats.get"),
     ("POST", "/indexes/movies/compact", "", "indexes.compact"),
+    ("POST", "/indexes/movies/fields", "{}", "fields.post"),
     ("GET", "/indexes/movies/settings", "", "settings.get"),
     ("PATCH", "/indexes/movies/settings", "{}", "settings.update"),
     ("DELETE", "/indexes/scratch/settings", "", "settings.update"),

@@ -319,6 +319,37 @@ impl Store {
         }
     }
 
+    /// Every attribute path of the index's documents: top-level names and
+    /// the dotted paths under objects (through arrays of objects too),
+    /// sorted byte-wise; nothing under `_vectors`. Reads every document.
+    pub fn field_paths(&self, uid: &IndexUid) -> Result<std::collections::BTreeSet<String>, Error> {
+        fn walk(prefix: &str, value: &Value, paths: &mut std::collections::BTreeSet<String>) {
+            match value {
+                Value::Object(map) => {
+                    for (key, v) in map {
+                        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                        if prefix.is_empty() && key == "_vectors" {
+                            paths.insert(path);
+                            continue;
+                        }
+                        walk(&path, v, paths);
+                        paths.insert(path);
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|item| walk(prefix, item, paths)),
+                _ => {}
+            }
+        }
+        let meta = self.index(uid)?;
+        let tree = self.documents_tree(&meta)?;
+        let mut paths = std::collections::BTreeSet::new();
+        for v in tree.range(..DOCS_END).values() {
+            let doc: Value = serde_json::from_slice(&v?)?;
+            walk("", &doc, &mut paths);
+        }
+        Ok(paths)
+    }
+
     /// Counts and field distribution; reads every document of the index.
     pub fn stats(&self, uid: &IndexUid) -> Result<IndexStats, Error> {
         let meta = self.index(uid)?;

@@ -63,8 +63,16 @@ impl IndexWriter {
     }
 
     /// Adds (`Replace`) or merges into (`Update`) the documents of a normalized
-    /// NDJSON payload. Returns how many documents were indexed.
-    pub fn add_documents(&mut self, method: Method, primary_key: Option<&str>, ndjson: &[u8]) -> Result<u64, Error> {
+    /// NDJSON payload; with `skip_creation`, only documents that exist already
+    /// (Meilisearch's `skipCreation`). Returns how many documents were
+    /// indexed, skipped ones included, as Meilisearch counts them.
+    pub fn add_documents(
+        &mut self,
+        method: Method,
+        primary_key: Option<&str>,
+        ndjson: &[u8],
+        skip_creation: bool,
+    ) -> Result<u64, Error> {
         let pk = match (&self.meta.primary_key, primary_key) {
             (Some(existing), Some(asked)) if existing != asked => {
                 return Err(Error::PrimaryKeyAlreadyExists { index: self.meta.uid.clone(), existing: existing.clone() })
@@ -90,6 +98,9 @@ impl IndexWriter {
                 _ => line.to_vec(),
             };
             if !self.exists(&id)? {
+                if skip_creation {
+                    continue;
+                }
                 self.count += 1;
             }
             self.change(id, Some(bytes));
@@ -236,7 +247,12 @@ mod tests {
         let (_d, store) = store();
         let mut w = store.writer(&uid("movies"), true).unwrap();
         let n = w
-            .add_documents(Method::Replace, None, &ndjson(json!([{"id": 1, "t": "a"}, {"id": 2}, {"id": 1, "t": "b"}])))
+            .add_documents(
+                Method::Replace,
+                None,
+                &ndjson(json!([{"id": 1, "t": "a"}, {"id": 2}, {"id": 1, "t": "b"}])),
+                false,
+            )
             .unwrap();
         assert_eq!(n, 3);
         w.commit().unwrap();
@@ -252,13 +268,14 @@ mod tests {
     fn a_bad_document_changes_nothing() {
         let (_d, store) = store();
         let mut w = store.writer(&uid("m"), true).unwrap();
-        w.add_documents(Method::Replace, Some("id"), &ndjson(json!([{"id": "ok"}]))).unwrap();
-        let err =
-            w.add_documents(Method::Replace, None, &ndjson(json!([{"id": "new"}, {"id": "bad id"}]))).unwrap_err();
+        w.add_documents(Method::Replace, Some("id"), &ndjson(json!([{"id": "ok"}])), false).unwrap();
+        let err = w
+            .add_documents(Method::Replace, None, &ndjson(json!([{"id": "new"}, {"id": "bad id"}])), false)
+            .unwrap_err();
         assert!(matches!(err, Error::InvalidDocumentId(_)));
-        let err = w.add_documents(Method::Replace, None, &ndjson(json!([{"title": "no id"}]))).unwrap_err();
+        let err = w.add_documents(Method::Replace, None, &ndjson(json!([{"title": "no id"}])), false).unwrap_err();
         assert!(matches!(err, Error::MissingDocumentId { .. }));
-        let err = w.add_documents(Method::Replace, Some("other"), &ndjson(json!([{"other": 1}]))).unwrap_err();
+        let err = w.add_documents(Method::Replace, Some("other"), &ndjson(json!([{"other": 1}])), false).unwrap_err();
         assert!(matches!(err, Error::PrimaryKeyAlreadyExists { .. }));
         w.commit().unwrap();
         let (docs, total) = store.documents(&uid("m"), 0, 10, &Fields::All, None).unwrap();
@@ -266,11 +283,24 @@ mod tests {
     }
 
     #[test]
+    fn skip_creation_updates_only_documents_that_exist() {
+        let (_d, store) = store();
+        let mut w = store.writer(&uid("m"), true).unwrap();
+        w.add_documents(Method::Replace, None, &ndjson(json!([{"id": 1, "a": 1}])), false).unwrap();
+        let indexed = w.add_documents(Method::Update, None, &ndjson(json!([{"id": 1, "b": 2}, {"id": 2}])), true);
+        assert_eq!(indexed.unwrap(), 2, "skipped documents count as indexed, as in Meilisearch");
+        w.commit().unwrap();
+        assert_eq!(store.stats(&uid("m")).unwrap().number_of_documents, 1);
+        let doc = store.document(&uid("m"), "1", &Fields::parse("a,b")).unwrap();
+        assert_eq!(Value::Object(doc), json!({"a": 1, "b": 2}));
+    }
+
+    #[test]
     fn update_merges_and_sees_earlier_operations_of_the_batch() {
         let (_d, store) = store();
         let mut w = store.writer(&uid("m"), true).unwrap();
-        w.add_documents(Method::Replace, None, &ndjson(json!([{"id": 1, "a": 1, "b": 1}]))).unwrap();
-        w.add_documents(Method::Update, None, &ndjson(json!([{"id": 1, "b": 2, "c": 3}]))).unwrap();
+        w.add_documents(Method::Replace, None, &ndjson(json!([{"id": 1, "a": 1, "b": 1}])), false).unwrap();
+        w.add_documents(Method::Update, None, &ndjson(json!([{"id": 1, "b": 2, "c": 3}])), false).unwrap();
         w.commit().unwrap();
         let doc = store.document(&uid("m"), "1", &Fields::parse("a,b,c")).unwrap();
         assert_eq!(
@@ -290,7 +320,7 @@ mod tests {
     fn delete_and_clear() {
         let (_d, store) = store();
         let mut w = store.writer(&uid("m"), true).unwrap();
-        w.add_documents(Method::Replace, None, &ndjson(json!([{"id": 1}, {"id": 2}, {"id": 3}]))).unwrap();
+        w.add_documents(Method::Replace, None, &ndjson(json!([{"id": 1}, {"id": 2}, {"id": 3}])), false).unwrap();
         w.commit().unwrap();
         let mut w = store.writer(&uid("m"), false).unwrap();
         assert_eq!(w.delete_documents(&["1".into(), "9".into()]).unwrap(), 1);
@@ -298,7 +328,7 @@ mod tests {
         assert_eq!(store.number_of_documents(&uid("m")).unwrap(), 2);
         let mut w = store.writer(&uid("m"), false).unwrap();
         assert_eq!(w.clear().unwrap(), 2);
-        w.add_documents(Method::Replace, None, &ndjson(json!([{"id": 7}]))).unwrap();
+        w.add_documents(Method::Replace, None, &ndjson(json!([{"id": 7}])), false).unwrap();
         w.commit().unwrap();
         let (docs, total) = store.documents(&uid("m"), 0, 10, &Fields::All, None).unwrap();
         assert_eq!(total, 1);
@@ -311,7 +341,7 @@ mod tests {
         let (_d, store) = store();
         for _ in 0..2 {
             let mut w = store.writer(&uid("m"), true).unwrap();
-            w.add_documents(Method::Update, None, &ndjson(json!([{"id": 1, "n": 1}, {"id": 2}]))).unwrap();
+            w.add_documents(Method::Update, None, &ndjson(json!([{"id": 1, "n": 1}, {"id": 2}])), false).unwrap();
             w.delete_documents(&["2".into()]).unwrap();
             w.commit().unwrap();
         }
@@ -324,13 +354,13 @@ mod tests {
         let (_d, store) = store();
         let docs = |range: std::ops::Range<u64>| ndjson(Value::Array(range.map(|i| json!({"id": i})).collect()));
         let mut w = store.writer(&uid("big"), true).unwrap();
-        w.add_documents(Method::Replace, None, &docs(0..25_000)).unwrap();
+        w.add_documents(Method::Replace, None, &docs(0..25_000), false).unwrap();
         w.commit().unwrap();
         assert_eq!(store.number_of_documents(&uid("big")).unwrap(), 25_000);
         for _ in 0..2 {
             let mut w = store.writer(&uid("big"), false).unwrap();
             w.clear().unwrap();
-            w.add_documents(Method::Replace, None, &docs(20_000..32_000)).unwrap();
+            w.add_documents(Method::Replace, None, &docs(20_000..32_000), false).unwrap();
             let gone: Vec<String> = (20_000..21_000).map(|i| i.to_string()).collect();
             w.delete_documents(&gone).unwrap();
             w.commit().unwrap();
@@ -346,7 +376,7 @@ mod tests {
         for (name, n) in [("a", 1), ("b", 2)] {
             let mut w = store.writer(&uid(name), true).unwrap();
             let docs: Vec<Value> = (0..n).map(|i| json!({"id": i})).collect();
-            w.add_documents(Method::Replace, None, &ndjson(Value::Array(docs))).unwrap();
+            w.add_documents(Method::Replace, None, &ndjson(Value::Array(docs)), false).unwrap();
             w.commit().unwrap();
         }
         store.swap_indexes(&[(uid("a"), uid("b"))]).unwrap();

@@ -317,16 +317,20 @@ impl Inner {
                 _ => 0,
             };
             let outcome = match &task.operation {
-                Operation::DocumentAdditionOrUpdate { method, primary_key, content } => match self
-                    .queue
-                    .get(content_key(*content))?
-                {
-                    None => Err(DocError::MissingPayload("json")),
-                    Some(payload) => writer.add_documents(*method, primary_key.as_deref(), &payload).map(|n| {
-                        exists = true;
-                        Details::DocumentAdditionOrUpdate { received_documents: received, indexed_documents: Some(n) }
-                    }),
-                },
+                Operation::DocumentAdditionOrUpdate { method, primary_key, content, skip_creation } => {
+                    match self.queue.get(content_key(*content))? {
+                        None => Err(DocError::MissingPayload("json")),
+                        Some(payload) => {
+                            writer.add_documents(*method, primary_key.as_deref(), &payload, *skip_creation).map(|n| {
+                                exists = true;
+                                Details::DocumentAdditionOrUpdate {
+                                    received_documents: received,
+                                    indexed_documents: Some(n),
+                                }
+                            })
+                        }
+                    }
+                }
                 Operation::DocumentDeletion { ids } if exists => writer
                     .delete_documents(ids)
                     .map(|n| Details::DocumentDeletion { provided_ids: ids.len() as u64, deleted_documents: Some(n) }),

@@ -82,6 +82,7 @@ fn addition(index: &str, docs: serde_json::Value) -> NewTask {
             method: Method::Replace,
             primary_key: None,
             content: ContentId(0),
+            skip_creation: false,
         },
         details: Some(Details::DocumentAdditionOrUpdate {
             received_documents: parsed.documents,

@@ -14,7 +14,7 @@ use tracing::error;
 
 use crate::http::{error_response, parse_json, read_body, require_content_type, Body};
 use crate::params::Query;
-use crate::routes::{documents, indexes, keys, meta, search, settings, staging, tasks, webhooks};
+use crate::routes::{documents, fields, indexes, keys, meta, search, settings, staging, tasks, webhooks};
 use crate::serve::AppState;
 use crate::{bearer, Error};
 
@@ -146,6 +146,10 @@ async fn dispatch(method: &Method, path: &str, req: Unchecked) -> Reply {
         },
         ["indexes", uid, "stats"] => match *method {
             M::GET => guarded(req, A::StatsGet, Some(uid), |r| indexes::stats(r, uid)).await,
+            _ => wrong_method(),
+        },
+        ["indexes", uid, "fields"] => match *method {
+            M::POST => guarded(req, A::FieldsPost, Some(uid), |r| fields::fields(r, uid)).await,
             _ => wrong_method(),
         },
         ["indexes", uid, "compact"] => match *method {

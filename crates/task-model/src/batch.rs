@@ -124,6 +124,7 @@ mod tests {
                 method: Method::Replace,
                 primary_key: None,
                 content: ContentId(uid as u64),
+                skip_creation: false,
             },
             Some(Details::DocumentAdditionOrUpdate { received_documents: received, indexed_documents: Some(received) }),
         );

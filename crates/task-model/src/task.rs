@@ -62,6 +62,9 @@ pub enum Operation {
         method: Method,
         primary_key: Option<String>,
         content: ContentId,
+        /// `skipCreation`: update documents that exist, add none.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        skip_creation: bool,
     },
     DocumentDeletion {
         ids: Vec<String>,

@@ -55,16 +55,26 @@ pub(crate) fn payload_format(req: &Req) -> Result<PayloadFormat, Error> {
 /// `POST` (replace) or `PUT` (update) documents: the payload is parsed and
 /// validated now, so a malformed body is a `400` and nothing is enqueued.
 pub(crate) async fn add(mut req: Req, uid: &str, method: Method) -> Reply {
-    task_params(&req, &["primaryKey", "csvDelimiter"])?;
+    task_params(&req, &["primaryKey", "csvDelimiter", "skipCreation"])?;
     let uid = index_uid(uid)?;
     let format = payload_format(&req)?;
+    let skip_creation = match req.query.get("skipCreation") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(Error::new(
+                Code::InvalidSkipCreation,
+                format!("skipCreation must be either `true` or `false`. Found: `{other}`"),
+            ))
+        }
+    };
     let primary_key = req.query.get("primaryKey").map(String::from);
     let body = req.body().await?;
     let parsed = blocking(move || Ok(parse_payload(format, &body)?)).await?;
     enqueue(
         &req,
         Some(uid),
-        Operation::DocumentAdditionOrUpdate { method, primary_key, content: ContentId(0) },
+        Operation::DocumentAdditionOrUpdate { method, primary_key, content: ContentId(0), skip_creation },
         Details::DocumentAdditionOrUpdate { received_documents: parsed.documents, indexed_documents: None },
         Some(parsed.ndjson),
     )

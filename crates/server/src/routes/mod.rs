@@ -1,6 +1,7 @@
 //! Handlers, one module per resource.
 
 pub(crate) mod documents;
+pub(crate) mod fields;
 pub(crate) mod indexes;
 pub(crate) mod keys;
 pub(crate) mod meta;
