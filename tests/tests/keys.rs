@@ -139,6 +139,18 @@ fn index_patterns_narrow_lists_and_writes() {
     call(&s, key, "POST", "/indexes", r#"{"uid":"other2"}"#).assert_error(403, "invalid_api_key");
     assert_eq!(call(&s, key, "POST", "/indexes", r#"{"uid":"movies3"}"#).status, 202);
     call(&s, key, "POST", "/swap-indexes", r#"[{"indexes":["movies","other"]}]"#).assert_error(403, "invalid_api_key");
+    // Adding documents creates a missing index only for a key that may create it.
+    let writer =
+        create_key(&s, json!({"actions": ["documents.add", "settings.update"], "indexes": ["*"], "expiresAt": null}));
+    let writer = writer["key"].as_str().unwrap();
+    for path in ["/indexes/absent/documents", "/indexes/absent/settings/stop-words"] {
+        let method = if path.ends_with("documents") { "POST" } else { "PUT" };
+        let r = call(&s, writer, method, path, "[]");
+        let failed = s.wait_task(r.json()["taskUid"].as_u64().unwrap());
+        assert_eq!(failed["error"]["code"], "index_not_found", "{path}: {failed}");
+    }
+    let r = call(&s, key, "POST", "/indexes/movies-new/documents", r#"[{"id": 1}]"#);
+    assert_eq!(s.wait_task(r.json()["taskUid"].as_u64().unwrap())["status"], "succeeded");
     // A key on some indexes never holds an action on the whole instance.
     call(&s, key, "GET", "/version", "").assert_error(403, "invalid_api_key");
     let e = s.post_json("/keys", &json!({"actions": ["dumps.create"], "indexes": ["movies"], "expiresAt": null}));

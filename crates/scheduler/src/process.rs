@@ -221,7 +221,12 @@ impl Inner {
                                 })
                             })
                         }
-                        (Operation::SettingsUpdate { settings }, Some(uid)) => {
+                        (Operation::SettingsUpdate { allow_index_creation: false, .. }, Some(uid))
+                            if store.get_index(&uid)?.is_none() =>
+                        {
+                            Err(DocError::IndexNotFound(uid))
+                        }
+                        (Operation::SettingsUpdate { settings, .. }, Some(uid)) => {
                             store.update_settings(&uid, settings).map(|()| None)
                         }
                         _ => Ok(None),
@@ -317,7 +322,8 @@ impl Inner {
                 _ => 0,
             };
             let outcome = match &task.operation {
-                Operation::DocumentAdditionOrUpdate { method, primary_key, content, skip_creation } => {
+                Operation::DocumentAdditionOrUpdate { allow_index_creation: false, .. } if !exists => Err(not_found()),
+                Operation::DocumentAdditionOrUpdate { method, primary_key, content, skip_creation, .. } => {
                     match self.queue.get(content_key(*content))? {
                         None => Err(DocError::MissingPayload("json")),
                         Some(payload) => {

@@ -83,6 +83,7 @@ fn addition(index: &str, docs: serde_json::Value) -> NewTask {
             primary_key: None,
             content: ContentId(0),
             skip_creation: false,
+            allow_index_creation: true,
         },
         details: Some(Details::DocumentAdditionOrUpdate {
             received_documents: parsed.documents,

@@ -125,6 +125,7 @@ mod tests {
                 primary_key: None,
                 content: ContentId(uid as u64),
                 skip_creation: false,
+                allow_index_creation: true,
             },
             Some(Details::DocumentAdditionOrUpdate { received_documents: received, indexed_documents: Some(received) }),
         );

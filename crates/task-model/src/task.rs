@@ -65,6 +65,10 @@ pub enum Operation {
         /// `skipCreation`: update documents that exist, add none.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         skip_creation: bool,
+        /// False when the API key that asked may not create the index: a
+        /// missing index then fails the task, as in Meilisearch.
+        #[serde(default = "yes", skip_serializing_if = "is_yes")]
+        allow_index_creation: bool,
     },
     DocumentDeletion {
         ids: Vec<String>,
@@ -77,6 +81,8 @@ pub enum Operation {
     DocumentClear,
     SettingsUpdate {
         settings: Map<String, Value>,
+        #[serde(default = "yes", skip_serializing_if = "is_yes")]
+        allow_index_creation: bool,
     },
     IndexCreation {
         primary_key: Option<String>,
@@ -104,6 +110,14 @@ pub enum Operation {
     IndexDeploy {
         upto: u64,
     },
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
 }
 
 impl Operation {

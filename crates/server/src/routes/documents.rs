@@ -58,6 +58,7 @@ pub(crate) async fn add(mut req: Req, uid: &str, method: Method) -> Reply {
     task_params(&req, &["primaryKey", "csvDelimiter", "skipCreation"])?;
     let uid = index_uid(uid)?;
     let format = payload_format(&req)?;
+    let allow_index_creation = req.access.may(auth::Action::IndexesCreate, uid.as_str());
     let skip_creation = match req.query.get("skipCreation") {
         None | Some("false") => false,
         Some("true") => true,
@@ -74,7 +75,13 @@ pub(crate) async fn add(mut req: Req, uid: &str, method: Method) -> Reply {
     enqueue(
         &req,
         Some(uid),
-        Operation::DocumentAdditionOrUpdate { method, primary_key, content: ContentId(0), skip_creation },
+        Operation::DocumentAdditionOrUpdate {
+            method,
+            primary_key,
+            content: ContentId(0),
+            skip_creation,
+            allow_index_creation,
+        },
         Details::DocumentAdditionOrUpdate { received_documents: parsed.documents, indexed_documents: None },
         Some(parsed.ndjson),
     )

@@ -55,5 +55,7 @@ pub(crate) async fn reset(req: Req, uid: &str, setting: &Setting) -> Reply {
 async fn submit(req: &Req, uid: &str, change: Change) -> Reply {
     let uid = index_uid(uid)?;
     let details = Details::SettingsUpdate { settings: change.details };
-    enqueue(req, Some(uid), Operation::SettingsUpdate { settings: change.apply }, details, None).await
+    let allow_index_creation = req.access.may(auth::Action::IndexesCreate, uid.as_str());
+    enqueue(req, Some(uid), Operation::SettingsUpdate { settings: change.apply, allow_index_creation }, details, None)
+        .await
 }
