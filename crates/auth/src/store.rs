@@ -102,9 +102,10 @@ impl KeyStore {
             store.remember(key);
         }
         if store.tree.is_empty() {
-            let now = OffsetDateTime::now_utc();
+            let now = task_model::now();
             for (i, (name, description, actions)) in DEFAULT_KEYS.iter().enumerate() {
-                // Distinct instants, so newest-first is a stable order.
+                // Distinct instants, so newest-first is a stable order (and each
+                // keeps a fractional second, which the Python client needs).
                 let at = now + time::Duration::microseconds(i as i64);
                 store.insert(ApiKey {
                     uid: Uuid::new_v4(),

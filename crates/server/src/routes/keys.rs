@@ -32,7 +32,7 @@ pub(crate) async fn get(req: Req, key: &str) -> Reply {
 }
 
 pub(crate) async fn create(mut req: Req) -> Reply {
-    let now = OffsetDateTime::now_utc();
+    let now = task_model::now();
     let new = new_key(req.json().await?, now)?;
     let keys = req.state.keys.clone();
     let held = blocking(move || Ok(keys.create(new, now)?)).await?;
@@ -42,7 +42,7 @@ pub(crate) async fn create(mut req: Req) -> Reply {
 pub(crate) async fn update(mut req: Req, key: &str) -> Reply {
     let patch = key_patch(req.json().await?)?;
     let (keys, key) = (req.state.keys.clone(), key.to_owned());
-    let held = blocking(move || Ok(keys.update(&key, patch, OffsetDateTime::now_utc())?)).await?;
+    let held = blocking(move || Ok(keys.update(&key, patch, task_model::now())?)).await?;
     Ok(json_response(StatusCode::OK, &held.view()))
 }
 
