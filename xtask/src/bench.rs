@@ -25,8 +25,8 @@ const LOAD_TIME: Duration = Duration::from_secs(5);
 const IMPORT_DOCS: u64 = 100_000;
 
 pub fn run(which: &str) -> Result<(), String> {
-    if !matches!(which, "enqueue" | "import" | "webhooks" | "search" | "all") {
-        return Err(format!("unknown benchmark `{which}`: expected enqueue, import, webhooks, search or all"));
+    if !matches!(which, "enqueue" | "import" | "webhooks" | "search" | "auth" | "all") {
+        return Err(format!("unknown benchmark `{which}`: expected enqueue, import, webhooks, search, auth or all"));
     }
     // BENCH_BIN names the build to run, so there is nothing to build.
     if std::env::var_os("BENCH_BIN").is_none() && (which != "search" || crate::bench_search::builds_meili_lite()) {
@@ -44,6 +44,9 @@ pub fn run(which: &str) -> Result<(), String> {
     }
     if matches!(which, "search" | "all") {
         rt.block_on(crate::bench_search::run())?;
+    }
+    if matches!(which, "auth" | "all") {
+        rt.block_on(crate::bench_auth::run())?;
     }
     let machine = format!(
         "{} cores, {}; `cargo xtask bench {which}`, release build, loopback only.",
@@ -150,14 +153,26 @@ impl Drop for Meili {
 }
 
 pub(crate) async fn request(addr: SocketAddr, method: &str, path: &str, body: Vec<u8>) -> Result<Value, String> {
+    request_as(addr, method, path, body, None).await
+}
+
+/// [`request`] with an `Authorization` header.
+pub(crate) async fn request_as(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Vec<u8>,
+    auth: Option<&str>,
+) -> Result<Value, String> {
     let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
     tokio::spawn(conn);
-    let req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", "bench")
+    let mut req = Request::builder().method(method).uri(path).header("host", "bench");
+    if let Some(auth) = auth {
+        req = req.header("authorization", auth);
+    }
+    let req = req
         .header(
             "content-type",
             if body.first() == Some(&b'{') && !body.contains(&b'\n') {
@@ -244,7 +259,7 @@ async fn enqueue() -> Result<(), String> {
 }
 
 /// 100k deterministic documents, ~250 bytes each.
-fn import_payload() -> Vec<u8> {
+pub(crate) fn import_payload() -> Vec<u8> {
     const WORDS: [&str; 12] = [
         "river", "stone", "light", "garden", "winter", "signal", "harbor", "paper", "engine", "forest", "silver",
         "market",
