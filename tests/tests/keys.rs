@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 const MASTER: &str = "keys-test-master-key-0123456789abcdef";
 const KEY_UID: &str = "00000000-0000-4000-8000-000000000002";
 
-/// Every route: method, path, body, and the action it needs.
+/// Every route: method, path (`{hook}`, `{doomed_hook}`, `{doomed_key}` are
+/// made by the test), body, and the action it needs.
 const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("GET", "/version", "", "version"),
     ("GET", "/stats", "", "stats.get"),
@@ -25,7 +26,7 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/keys", r#"{"actions":[],"indexes":[],"expiresAt":null}"#, "keys.create"),
     ("GET", "/keys/00000000-0000-4000-8000-000000000002", "", "keys.get"),
     ("PATCH", "/keys/00000000-0000-4000-8000-000000000002", "{}", "keys.update"),
-    ("DELETE", "/keys/00000000-0000-4000-8000-0000000000ff", "", "keys.delete"),
+    ("DELETE", "/keys/{doomed_key}", "", "keys.delete"),
     ("POST", "/swap-indexes", "[]", "indexes.swap"),
     ("GET", "/indexes", "", "indexes.get"),
     ("POST", "/indexes", r#"{"uid":"fresh"}"#, "indexes.create"),
@@ -56,7 +57,8 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("DELETE", "/indexes/movies/documents/42", "", "documents.delete"),
     ("GET", "/indexes/movies/staging", "", "staging.get"),
     ("DELETE", "/indexes/movies/staging", "", "staging.update"),
-    ("POST", "/indexes/movies/staging/snapshot", "", "staging.update"),
+    ("POST", "/indexes/movies/staging/snapshot", "[]", "staging.update"),
+    ("POST", "/indexes/movies/staging/notify", r#"{"upsert":[],"remove":[]}"#, "staging.update"),
     ("POST", "/indexes/movies/deploy", "", "staging.deploy"),
     ("GET", "/tasks", "", "tasks.get"),
     ("DELETE", "/tasks?uids=999999", "", "tasks.delete"),
@@ -65,12 +67,14 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("GET", "/batches", "", "tasks.get"),
     ("GET", "/batches/0", "", "tasks.get"),
     ("GET", "/webhooks", "", "webhooks.get"),
-    ("POST", "/webhooks", "{}", "webhooks.create"),
-    ("GET", "/webhooks/00000000-0000-4000-8000-000000000001", "", "webhooks.get"),
-    ("PATCH", "/webhooks/00000000-0000-4000-8000-000000000001", "{}", "webhooks.update"),
-    ("DELETE", "/webhooks/00000000-0000-4000-8000-000000000001", "", "webhooks.delete"),
-    ("GET", "/webhooks/00000000-0000-4000-8000-000000000001/deliveries", "", "deliveries.get"),
-    ("POST", "/webhooks/00000000-0000-4000-8000-000000000001/recover", "{}", "deliveries.retry"),
+    ("POST", "/webhooks", r#"{"url":"http://127.0.0.1:9/new"}"#, "webhooks.create"),
+    ("GET", "/webhooks/{hook}", "", "webhooks.get"),
+    ("PATCH", "/webhooks/{hook}", "{}", "webhooks.update"),
+    ("DELETE", "/webhooks/{doomed_hook}", "", "webhooks.delete"),
+    ("GET", "/webhooks/{hook}/deliveries", "", "deliveries.get"),
+    // No such delivery: the one route whose allowed answer is not a 2xx.
+    ("POST", "/webhooks/{hook}/deliveries/0-0/retry", "", "deliveries.retry"),
+    ("POST", "/webhooks/{hook}/recover", "{}", "deliveries.retry"),
 ];
 
 fn call(s: &Server, key: &str, method: &str, path: &str, body: &str) -> Resp {
@@ -101,7 +105,21 @@ fn movies(s: &Server) {
 fn each_action_opens_its_routes_and_no_other() {
     let s = Server::with_key(MASTER);
     movies(&s);
+    let r = s.send_json("PATCH", "/indexes/movies/settings", &json!({"filterableAttributes": ["genre"]}));
+    s.wait_task(r.json()["taskUid"].as_u64().unwrap());
     create_key(&s, json!({"uid": KEY_UID, "actions": ["search"], "indexes": ["*"], "expiresAt": null}));
+    let doomed_key = create_key(&s, json!({"actions": [], "indexes": [], "expiresAt": null}))["uid"].clone();
+    let hook = |url: &str| {
+        let r = s.post_json("/webhooks", &json!({"url": url}));
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+        r.json()["uuid"].as_str().unwrap().to_owned()
+    };
+    let (kept, doomed) = (hook("http://127.0.0.1:9/kept"), hook("http://127.0.0.1:9/doomed"));
+    let path_of = |p: &str| {
+        p.replace("{hook}", &kept)
+            .replace("{doomed_hook}", &doomed)
+            .replace("{doomed_key}", doomed_key.as_str().unwrap())
+    };
     let mut actions: Vec<&str> = ROUTES.iter().map(|r| r.3).collect();
     actions.sort_unstable();
     actions.dedup();
@@ -109,17 +127,21 @@ fn each_action_opens_its_routes_and_no_other() {
         let key = create_key(&s, json!({"actions": [action], "indexes": ["*"], "expiresAt": null}));
         let key = key["key"].as_str().unwrap();
         for (method, path, body, needed) in ROUTES {
-            let r = call(&s, key, method, path, body);
-            if *needed == action {
-                assert!(r.status != 401 && r.status != 403, "{action} on {method} {path}: {}", r.status);
-            } else {
+            let path = path_of(path);
+            let r = call(&s, key, method, &path, body);
+            if *needed != action {
                 let e = r.assert_error(403, "invalid_api_key");
                 assert_eq!(e["message"], "The provided API key is invalid.", "{action} on {method} {path}");
+            } else if path.ends_with("/retry") {
+                r.assert_error(404, "webhook_delivery_not_found");
+            } else {
+                let shown = String::from_utf8_lossy(&r.body);
+                assert!((200..300).contains(&r.status), "{action} on {method} {path}: {} {shown}", r.status);
             }
         }
     }
     // Reads succeed outright: the action is all a key needs.
-    let search = s.get("/keys/00000000-0000-4000-8000-000000000002").json()["key"].as_str().unwrap().to_owned();
+    let search = s.get(&format!("/keys/{KEY_UID}")).json()["key"].as_str().unwrap().to_owned();
     let r = call(&s, &search, "GET", "/indexes/movies/search?q=alien", "");
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["hits"][0]["id"], 1);
