@@ -35,24 +35,12 @@ pub(crate) fn error_response(status: u16, error: &ResponseError) -> Response<Bod
     json_response(status, error)
 }
 
-/// `95.367431640625 MiB`: the limit in binary units, as Meilisearch words it.
-pub(crate) fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value} {}", UNITS[unit])
-}
-
 fn too_large(limit: u64) -> Error {
     Error::new(
         Code::PayloadTooLarge,
         format!(
             "The provided payload reached the size limit. The maximum accepted payload size is {}.",
-            human_bytes(limit)
+            task_model::human_size_exact(limit)
         ),
     )
 }
@@ -119,9 +107,9 @@ mod tests {
 
     #[test]
     fn limits_read_like_meilisearch() {
-        assert_eq!(human_bytes(100_000_000), "95.367431640625 MiB");
-        assert_eq!(human_bytes(10 * 1024 * 1024), "10 MiB");
-        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(task_model::human_size_exact(100_000_000), "95.367431640625 MiB");
+        assert_eq!(task_model::human_size_exact(10 * 1024 * 1024), "10 MiB");
+        assert_eq!(task_model::human_size_exact(512), "512 B");
     }
 
     #[test]

@@ -34,6 +34,18 @@ pub fn iso8601_duration(d: Duration) -> String {
 /// `1.99 KiB`, `484 KiB`, `0 B`: sizes as `sizeFormat=human` shows them
 /// (two decimals at most, trailing zeros dropped).
 pub fn human_size(bytes: u64) -> String {
+    let (value, unit) = binary_units(bytes);
+    let shown = format!("{value:.2}");
+    format!("{} {unit}", shown.trim_end_matches('0').trim_end_matches('.'))
+}
+
+/// `95.367431640625 MiB`: every digit, as Meilisearch words its payload limit.
+pub fn human_size_exact(bytes: u64) -> String {
+    let (value, unit) = binary_units(bytes);
+    format!("{value} {unit}")
+}
+
+fn binary_units(bytes: u64) -> (f64, &'static str) {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = bytes as f64;
     let mut unit = 0;
@@ -41,9 +53,7 @@ pub fn human_size(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    let shown = format!("{value:.2}");
-    let shown = shown.trim_end_matches('0').trim_end_matches('.');
-    format!("{shown} {}", UNITS[unit])
+    (value, UNITS[unit])
 }
 
 #[cfg(test)]
