@@ -46,13 +46,12 @@ impl Access {
 
     /// The indexes a list (of indexes, tasks, stats) may show, or `None` when
     /// it may show everything, including what belongs to no index (dumps,
-    /// swaps). Tenant tokens reach only search routes, which list nothing.
+    /// swaps). A tenant token sees no list (it reaches only search routes).
     pub fn index_patterns(&self) -> Option<&[IndexPattern]> {
         match self {
             Access::Everything => None,
-            Access::Key(held) | Access::Tenant { key: held, .. } => {
-                (!held.key.all_indexes()).then_some(held.key.indexes.as_slice())
-            }
+            Access::Key(held) => (!held.key.all_indexes()).then_some(held.key.indexes.as_slice()),
+            Access::Tenant { .. } => Some(&[]),
         }
     }
 

@@ -103,11 +103,13 @@ impl KeyStore {
         }
         if store.tree.is_empty() {
             let now = task_model::now();
+            let mut defaults = sled::Batch::default();
+            let mut keys = Vec::new();
             for (i, (name, description, actions)) in DEFAULT_KEYS.iter().enumerate() {
                 // Distinct instants, so newest-first is a stable order (and each
                 // keeps a fractional second, which the Python client needs).
                 let at = now + time::Duration::microseconds(i as i64);
-                store.insert(ApiKey {
+                let key = ApiKey {
                     uid: Uuid::new_v4(),
                     name: Some((*name).to_owned()),
                     description: Some((*description).to_owned()),
@@ -116,7 +118,15 @@ impl KeyStore {
                     expires_at: None,
                     created_at: at,
                     updated_at: at,
-                })?;
+                };
+                defaults.insert(key.uid.as_bytes(), serde_json::to_vec(&key)?);
+                keys.push(key);
+            }
+            // All four or none: a crash must not leave a partial set for good.
+            store.tree.apply_batch(defaults)?;
+            store.tree.flush()?;
+            for key in keys {
+                store.remember(key);
             }
         }
         Ok(store)
@@ -212,7 +222,8 @@ impl KeyStore {
             return if is_keys_route { Err(Error::MissingMasterKey) } else { Ok(Access::Everything) };
         };
         let Some(token) = token else { return Err(Error::MissingAuthorizationHeader) };
-        if constant_time_eq(token.as_bytes(), master_key.as_bytes()) {
+        // Digests, so that not even the master key's length shows in the timing.
+        if constant_time_eq(&digest(token), &digest(master_key)) {
             return Ok(Access::Everything);
         }
         if matches!(action, Action::Search | Action::ChatCompletions) && token::looks_like_jwt(token) {
@@ -227,6 +238,9 @@ impl KeyStore {
                 return Err(Error::KeyIndex { index: index.to_owned(), allowed: held.key.sorted_patterns() });
             }
         }
+        // A key limited to some indexes reaches a route without an index only
+        // if the route narrows what it shows to those indexes (Meilisearch's
+        // "the route handler checks the index"), never one on the instance.
         let reaches = index.is_some() || held.key.all_indexes() || !action.is_global();
         if !held.grants.contains(action) || !reaches || held.key.indexes.is_empty() || held.key.is_expired(now) {
             return Err(Error::InvalidApiKey);

@@ -3,9 +3,12 @@
 //! jsonwebtoken does all JWT parsing and checking; this module says which
 //! claims Meilisearch reads and which rule applies to an index.
 
+use std::collections::BTreeMap;
+
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::Value;
+use task_model::pattern_matches;
 use uuid::Uuid;
 
 use crate::Error;
@@ -21,12 +24,19 @@ pub(crate) struct Claims {
 }
 
 /// `searchRules`: a list of index patterns, or patterns mapped to `null` or
-/// `{"filter": …}`. Patterns are not validated (Meilisearch does not either).
+/// `{"filter": …}`. Patterns are not validated (Meilisearch does not either);
+/// a rule of any other shape fails the token, as in Meilisearch.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum SearchRules {
     Set(Vec<String>),
-    Map(serde_json::Map<String, Value>),
+    Map(BTreeMap<String, Option<IndexRule>>),
+}
+
+/// One index's rule; other fields are ignored, as Meilisearch ignores them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IndexRule {
+    filter: Option<Value>,
 }
 
 impl SearchRules {
@@ -38,7 +48,7 @@ impl SearchRules {
     }
 
     pub fn covers(&self, index: &str) -> bool {
-        self.patterns().into_iter().any(|p| matches(p, index))
+        self.patterns().into_iter().any(|p| pattern_matches(p, index))
     }
 
     pub fn covers_all(&self) -> bool {
@@ -50,8 +60,8 @@ impl SearchRules {
     pub fn filter(&self, index: &str) -> Option<&Value> {
         let SearchRules::Map(map) = self else { return None };
         let (_, rule) =
-            map.iter().filter(|(p, _)| matches(p, index)).max_by_key(|(p, _)| (!p.ends_with('*'), p.len()))?;
-        rule.get("filter").filter(|f| !f.is_null())
+            map.iter().filter(|(p, _)| pattern_matches(p, index)).max_by_key(|(p, _)| (!p.ends_with('*'), p.len()))?;
+        rule.as_ref()?.filter.as_ref().filter(|f| !f.is_null())
     }
 
     /// The patterns sorted, as Meilisearch's message lists them.
@@ -59,13 +69,6 @@ impl SearchRules {
         let mut patterns: Vec<String> = self.patterns().into_iter().map(str::to_owned).collect();
         patterns.sort();
         patterns
-    }
-}
-
-fn matches(pattern: &str, index: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => index.starts_with(prefix),
-        None => pattern == index,
     }
 }
 
@@ -129,6 +132,11 @@ mod tests {
         let set = rules(json!(["mov*", "books"]));
         assert!(set.covers("movies") && set.covers("books") && !set.covers("book") && set.filter("books").is_none());
         assert_eq!(set.sorted_patterns(), ["books", "mov*"]);
+        // A rule that is neither null nor an object is no rule at all.
+        for bad in [json!({"movies": "genre = x"}), json!({"movies": 5}), json!("movies")] {
+            assert!(serde_json::from_value::<SearchRules>(bad.clone()).is_err(), "{bad}");
+        }
+        assert!(rules(json!({"movies": {"foo": 1}})).filter("movies").is_none());
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub struct IndexMeta {
     pub version: u64,
     /// Settings as last set; they do not change how documents are stored.
     pub settings: Map<String, Value>,
+    /// The swap or rename task that last gave this index its name, so that
+    /// the task, run again after a crash, sees its work done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_by: Option<u32>,
 }
 
 impl IndexMeta {

@@ -338,25 +338,22 @@ impl Store {
                     staging.remove(row_key(PAYLOAD, uid, *seq))?;
                 }
                 staging.insert(&report_key(task), report_bytes.as_slice())?;
-                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
+                Ok::<_, sled::transaction::ConflictableTransactionError<std::convert::Infallible>>(())
             })
-            .map_err(|e| match e {
-                sled::transaction::TransactionError::Storage(e) => Error::Storage(e),
-                sled::transaction::TransactionError::Abort(()) => Error::MissingPayload("staged"),
-            })?;
+            .map_err(crate::moves::transaction_error)?;
         if let Some(tree) = retired {
             self.retire(tree);
         }
         Ok(report)
     }
 
-    /// Renames an index: the same documents, settings, search index and
-    /// staged operations under a new uid, in one transaction. `to` must be free.
-    pub fn rename_index(&self, from: &IndexUid, to: &IndexUid) -> Result<crate::IndexMeta, Error> {
-        let meta = self.index(from)?;
-        if self.get_index(to)?.is_some() {
-            return Err(Error::IndexAlreadyExists(to.clone()));
-        }
+    /// The staged rows of `from`, each with its key under `to`: what a rename
+    /// moves (see [`crate::moves`]).
+    pub(crate) fn staged_moves(
+        &self,
+        from: &IndexUid,
+        to: &IndexUid,
+    ) -> Result<Vec<(sled::IVec, Vec<u8>, sled::IVec)>, Error> {
         let mut moved = Vec::new();
         for kind in [OP, PAYLOAD] {
             for row in self.staging.scan_prefix(row_prefix(kind, from)) {
@@ -365,23 +362,7 @@ impl Store {
                 moved.push((key, row_key(kind, to, seq), value));
             }
         }
-        let renamed = crate::IndexMeta { uid: to.clone(), updated_at: task_model::now(), ..meta };
-        let meta_bytes = serde_json::to_vec(&renamed)?;
-        (&self.indexes, &self.staging)
-            .transaction(|(indexes, staging)| {
-                indexes.remove(from.as_str().as_bytes())?;
-                indexes.insert(to.as_str().as_bytes(), meta_bytes.as_slice())?;
-                for (old, new, value) in &moved {
-                    staging.remove(old)?;
-                    staging.insert(new.as_slice(), value)?;
-                }
-                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e| match e {
-                sled::transaction::TransactionError::Storage(e) => Error::Storage(e),
-                sled::transaction::TransactionError::Abort(()) => Error::MissingPayload("staged"),
-            })?;
-        Ok(renamed)
+        Ok(moved)
     }
 
     /// Drops a documents tree no index names any more, once reads that

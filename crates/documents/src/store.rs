@@ -107,6 +107,7 @@ impl Store {
             tree: self.db.generate_id()?,
             version: 0,
             settings: Map::new(),
+            moved_by: None,
         })
     }
 
@@ -121,16 +122,25 @@ impl Store {
 
     /// Sets the primary key. Refused once documents exist under another key.
     pub fn update_index(&self, uid: &IndexUid, primary_key: Option<String>) -> Result<IndexMeta, Error> {
-        let mut meta = self.index(uid)?;
+        let mut meta = self.with_primary_key(self.index(uid)?, primary_key)?;
+        meta.updated_at = task_model::now();
+        self.put_meta(&meta)?;
+        Ok(meta)
+    }
+
+    /// `meta` with `primary_key` set, unless documents exist under another.
+    pub(crate) fn with_primary_key(
+        &self,
+        mut meta: IndexMeta,
+        primary_key: Option<String>,
+    ) -> Result<IndexMeta, Error> {
         if let Some(pk) = primary_key {
             if meta.primary_key.as_ref().is_some_and(|old| *old != pk) && self.count(&meta)? > 0 {
                 let existing = meta.primary_key.clone().unwrap_or_default();
-                return Err(Error::PrimaryKeyAlreadyExists { index: uid.clone(), existing });
+                return Err(Error::PrimaryKeyAlreadyExists { index: meta.uid.clone(), existing });
             }
             meta.primary_key = Some(pk);
         }
-        meta.updated_at = task_model::now();
-        self.put_meta(&meta)?;
         Ok(meta)
     }
 
@@ -158,28 +168,6 @@ impl Store {
             follower.dropped(meta.tree);
         }
         Ok(count)
-    }
-
-    /// Swaps the contents (documents, primary key, settings) of each pair of
-    /// indexes, all pairs in one atomic write. Every index must exist.
-    pub fn swap_indexes(&self, pairs: &[(IndexUid, IndexUid)]) -> Result<(), Error> {
-        let mut metas: BTreeMap<IndexUid, IndexMeta> = BTreeMap::new();
-        for (a, b) in pairs {
-            for uid in [a, b] {
-                metas.insert(uid.clone(), self.index(uid)?);
-            }
-        }
-        let now = task_model::now();
-        let mut batch = sled::Batch::default();
-        for (a, b) in pairs {
-            let (ma, mb) = (&metas[a], &metas[b]);
-            for (uid, from, created) in [(a, mb, ma.created_at), (b, ma, mb.created_at)] {
-                let swapped = IndexMeta { uid: uid.clone(), created_at: created, updated_at: now, ..from.clone() };
-                batch.insert(uid.as_str(), serde_json::to_vec(&swapped)?);
-            }
-        }
-        self.indexes.apply_batch(batch)?;
-        Ok(())
     }
 
     /// Merges `settings` into the index's, creating the index if needed as

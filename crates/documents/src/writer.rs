@@ -379,11 +379,24 @@ mod tests {
             w.add_documents(Method::Replace, None, &ndjson(Value::Array(docs)), false).unwrap();
             w.commit().unwrap();
         }
-        store.swap_indexes(&[(uid("a"), uid("b"))]).unwrap();
+        let swap = [crate::Move { from: uid("a"), to: uid("b"), rename: false }];
+        assert!(!store.moved_by(&swap, 7).unwrap());
+        store.move_indexes(&swap, None, 7).unwrap();
         assert_eq!(store.number_of_documents(&uid("a")).unwrap(), 2);
         assert_eq!(store.number_of_documents(&uid("b")).unwrap(), 1);
+        // Run again after a crash, the task sees its swap done (a second swap
+        // would undo it).
+        assert!(store.moved_by(&swap, 7).unwrap() && !store.moved_by(&swap, 8).unwrap());
+        let rename = [crate::Move { from: uid("b"), to: uid("c"), rename: true }];
+        store.move_indexes(&rename, Some("id".into()), 9).unwrap();
+        assert!(store.moved_by(&rename, 9).unwrap());
+        assert_eq!(store.index(&uid("c")).unwrap().primary_key.as_deref(), Some("id"));
+        assert!(matches!(store.move_indexes(&rename, None, 10), Err(Error::IndexNotFound(_))));
+        let onto_taken = [crate::Move { from: uid("c"), to: uid("a"), rename: true }];
+        assert!(matches!(store.move_indexes(&onto_taken, None, 11), Err(Error::IndexAlreadyExists(_))));
+        assert_eq!(store.number_of_documents(&uid("c")).unwrap(), 1);
         assert_eq!(store.delete_index(&uid("a")).unwrap(), 2);
         assert!(matches!(store.index(&uid("a")), Err(Error::IndexNotFound(_))));
-        assert!(matches!(store.create_index(&uid("b"), None), Err(Error::IndexAlreadyExists(_))));
+        assert!(matches!(store.create_index(&uid("c"), None), Err(Error::IndexAlreadyExists(_))));
     }
 }

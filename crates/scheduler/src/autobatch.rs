@@ -83,6 +83,11 @@ pub(crate) fn next_batch(priority: &[Marker], queue: impl IntoIterator<Item = Ma
         if m.kind == Kind::IndexSwap {
             return stop(format!("stopped before task with id {} because it swaps indexes", m.uid));
         }
+        // A rename names only its old uid: later tasks of the new name must
+        // not run before it.
+        if m.kind == Kind::IndexUpdate {
+            return stop(format!("stopped before task with id {} because it may rename an index", m.uid));
+        }
         if m.index != first.index {
             skipped = true;
             continue;
@@ -181,6 +186,13 @@ mod tests {
         let q = [
             m(0, DocumentAdditionOrUpdate, Some("a")),
             m(1, IndexSwap, None),
+            m(2, DocumentAdditionOrUpdate, Some("a")),
+        ];
+        assert_eq!(uids(next(&q, NO_LIMIT)), [0]);
+        // `b` renamed to `a` in between: the later `a` task must wait for it.
+        let q = [
+            m(0, DocumentAdditionOrUpdate, Some("a")),
+            m(1, IndexUpdate, Some("b")),
             m(2, DocumentAdditionOrUpdate, Some("a")),
         ];
         assert_eq!(uids(next(&q, NO_LIMIT)), [0]);

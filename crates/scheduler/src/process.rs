@@ -3,10 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use documents::Error as DocError;
-use task_model::{
-    now, Batch, BatchId, Code, Details, IndexSwap, IndexUid, Operation, ResponseError, Status, Task, TaskId,
-};
+use documents::{Error as DocError, Move};
+use task_model::{now, Batch, BatchId, Code, Details, IndexUid, Operation, ResponseError, Status, Task, TaskId};
 use tracing::{debug, warn};
 
 use crate::autobatch::{next_batch, Plan};
@@ -21,6 +19,22 @@ fn succeed(task: &mut Task, details: Option<Details>) {
     task.status = Status::Succeeded;
     if details.is_some() {
         task.details = details;
+    }
+}
+
+/// The index moves of a swap, or of a rename through `PATCH /indexes/{uid}`
+/// (with the primary key it also sets).
+fn index_moves(task: &Task) -> Option<(Vec<Move>, Option<String>)> {
+    match (&task.operation, &task.index_uid) {
+        (Operation::IndexSwap { swaps }, _) => {
+            let moves =
+                swaps.iter().map(|s| Move { from: s.indexes.0.clone(), to: s.indexes.1.clone(), rename: s.rename });
+            Some((moves.collect(), None))
+        }
+        (Operation::IndexUpdate { primary_key, new_uid: Some(to) }, Some(from)) => {
+            Some((vec![Move { from: from.clone(), to: to.clone(), rename: true }], primary_key.clone()))
+        }
+        _ => None,
     }
 }
 
@@ -154,44 +168,29 @@ impl Inner {
             ) => self.documents(tasks),
             Some(_) => {
                 for task in tasks.iter_mut() {
-                    if let Operation::IndexSwap { swaps } = &task.operation {
-                        match self.check_swaps(swaps)? {
+                    if let Some((moves, primary_key)) = index_moves(task) {
+                        let done = store.moved_by(&moves, task.uid.0)?;
+                        let refused = if done { None } else { self.check_moves(&moves)? };
+                        match refused {
                             Some(error) => fail(task, error),
                             None => {
-                                let (renames, pairs): (Vec<&IndexSwap>, Vec<&IndexSwap>) =
-                                    swaps.iter().partition(|s| s.rename);
-                                let pairs: Vec<(IndexUid, IndexUid)> =
-                                    pairs.iter().map(|s| s.indexes.clone()).collect();
-                                store.swap_indexes(&pairs)?;
-                                for rename in &renames {
-                                    let (from, to) = &rename.indexes;
-                                    store.rename_index(from, to)?;
+                                if !done {
+                                    match store.move_indexes(&moves, primary_key, task.uid.0) {
+                                        Ok(()) => {}
+                                        Err(e @ (DocError::Storage(_) | DocError::Corrupted(_))) => {
+                                            return Err(e.into())
+                                        }
+                                        Err(e) => {
+                                            fail(task, (&e).into());
+                                            continue;
+                                        }
+                                    }
                                 }
-                                let all: Vec<(IndexUid, IndexUid)> = swaps.iter().map(|s| s.indexes.clone()).collect();
-                                self.swap_history(&all, task.uid, writes)?;
+                                let pairs: Vec<(IndexUid, IndexUid)> =
+                                    moves.iter().map(|m| (m.from.clone(), m.to.clone())).collect();
+                                self.swap_history(&pairs, task.uid, writes)?;
                                 succeed(task, None);
                             }
-                        }
-                        continue;
-                    }
-                    if let (Operation::IndexUpdate { primary_key, new_uid: Some(new_uid) }, Some(uid)) =
-                        (&task.operation, task.index_uid.clone())
-                    {
-                        // Checked first, so that a taken name changes nothing.
-                        if store.get_index(new_uid)?.is_some() {
-                            fail(task, (&DocError::IndexAlreadyExists(new_uid.clone())).into());
-                            continue;
-                        }
-                        let outcome = store
-                            .update_index(&uid, primary_key.clone())
-                            .and_then(|_| store.rename_index(&uid, new_uid));
-                        match outcome {
-                            Ok(_) => {
-                                self.swap_history(&[(uid, new_uid.clone())], task.uid, writes)?;
-                                succeed(task, None);
-                            }
-                            Err(e @ (DocError::Storage(_) | DocError::Corrupted(_))) => return Err(e.into()),
-                            Err(e) => fail(task, (&e).into()),
                         }
                         continue;
                     }
@@ -272,11 +271,11 @@ impl Inner {
         Ok(())
     }
 
-    /// Why a swap cannot run: an index to swap or rename is missing, or a
-    /// rename's new name is taken.
-    fn check_swaps(&self, swaps: &[IndexSwap]) -> Result<Option<ResponseError>, Error> {
-        for swap in swaps.iter().filter(|s| s.rename) {
-            let (from, to) = &swap.indexes;
+    /// Why a swap or rename cannot run: an index to move is missing, or a
+    /// rename's new name is taken (worded as Meilisearch words each).
+    fn check_moves(&self, moves: &[Move]) -> Result<Option<ResponseError>, Error> {
+        for m in moves.iter().filter(|m| m.rename) {
+            let (from, to) = (&m.from, &m.to);
             if self.store.get_index(from)?.is_none() {
                 return Ok(Some(ResponseError::new(Code::IndexNotFound, format!("Index `{from}` not found."))));
             }
@@ -287,9 +286,8 @@ impl Inner {
                 )));
             }
         }
-        let pairs: Vec<&(IndexUid, IndexUid)> = swaps.iter().filter(|s| !s.rename).map(|s| &s.indexes).collect();
         let mut missing = BTreeSet::new();
-        for uid in pairs.iter().flat_map(|(a, b)| [a, b]) {
+        for uid in moves.iter().filter(|m| !m.rename).flat_map(|m| [&m.from, &m.to]) {
             if self.store.get_index(uid)?.is_none() {
                 missing.insert(format!("`{uid}`"));
             }

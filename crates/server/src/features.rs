@@ -1,6 +1,6 @@
 //! `/experimental-features`: Meilisearch's feature flags, kept across
-//! restarts. meili-lite accepts and stores every flag; the few it acts on are
-//! listed in docs/api.md.
+//! restarts. meili-lite accepts, stores and shows every flag, and acts on
+//! none (docs/api.md says why).
 
 use std::sync::RwLock;
 
@@ -46,11 +46,6 @@ impl Features {
         Ok(Self { tree, enabled: RwLock::new(enabled) })
     }
 
-    pub fn is_enabled(&self, flag: &str) -> bool {
-        let enabled = self.enabled.read().unwrap_or_else(|e| e.into_inner());
-        FLAGS.iter().position(|f| *f == flag).is_some_and(|i| enabled[i])
-    }
-
     /// Every flag, as `GET /experimental-features` shows them.
     pub fn view(&self) -> Value {
         let enabled = self.enabled.read().unwrap_or_else(|e| e.into_inner());
@@ -64,9 +59,12 @@ impl Features {
         let Value::Object(map) = body else { return Err(bad(wrong_type(&root, "an object", body))) };
         let changes = read_changes(map, &root).map_err(bad)?;
         let mut enabled = self.enabled.write().unwrap_or_else(|e| e.into_inner());
+        // One write for the whole body: a crash applies all of it or none.
+        let mut batch = sled::Batch::default();
         for &(i, on) in &changes {
-            self.tree.insert(FLAGS[i], if on { &b"true"[..] } else { &b"false"[..] }).map_err(storage)?;
+            batch.insert(FLAGS[i], if on { &b"true"[..] } else { &b"false"[..] });
         }
+        self.tree.apply_batch(batch).map_err(storage)?;
         self.tree.flush().map_err(storage)?;
         for (i, on) in changes {
             enabled[i] = on;
@@ -113,7 +111,8 @@ mod tests {
             assert!(e.message.starts_with("Unknown field `nope`: expected one of `metrics`, `logsRoute`"));
         }
         let features = Features::open(&sled::open(dir.path()).unwrap()).unwrap();
-        assert!(features.is_enabled("containsFilter") && !features.is_enabled("metrics"));
+        let view = features.view();
+        assert_eq!((view["containsFilter"].clone(), view["metrics"].clone()), (json!(true), json!(false)));
         assert_eq!(features.view().as_object().unwrap().len(), FLAGS.len());
     }
 }

@@ -29,6 +29,6 @@ pub use filter::TaskFilter;
 pub use flatten::flatten;
 pub use ids::{BatchId, IndexUid, IndexUidError, TaskId};
 pub use kind::{Kind, ParseEnumError, Status};
-pub use pattern::{IndexPattern, IndexPatternError};
+pub use pattern::{pattern_matches, IndexPattern, IndexPatternError};
 pub use task::{now, rfc3339, Annotations, ContentId, IndexSwap, Method, Operation, SummarizedTask, Task, TaskView};
 pub use units::{human_size, human_size_exact, iso8601_duration};

@@ -31,11 +31,14 @@ impl IndexPattern {
             IndexPattern::Exact(uid) => uid == index,
         }
     }
+}
 
-    /// True for an exact uid: a search rule naming the index itself wins over
-    /// any pattern that also matches it.
-    pub fn is_exact(&self) -> bool {
-        matches!(self, IndexPattern::Exact(_))
+/// The same matching on a pattern that was never validated (a tenant token's
+/// search rules): a trailing `*` makes a prefix, anything else is exact.
+pub fn pattern_matches(pattern: &str, index: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => index.starts_with(prefix),
+        None => pattern == index,
     }
 }
 

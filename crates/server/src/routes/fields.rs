@@ -109,7 +109,10 @@ impl Filter {
     }
 }
 
-/// `*`, `prefix*`, `*suffix`, `*infix*` or an exact name.
+/// `*`, `prefix*`, `*suffix`, `*infix*` or an exact name. Unlike
+/// `search::facets::pattern_matches`, a lone `*` matches every field here and
+/// nothing nested is implied: Meilisearch's filterable rules and this route
+/// read patterns differently (both seen on the 1.50 binary).
 fn glob(pattern: &str, name: &str) -> bool {
     match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
         _ if pattern == "*" => true,
