@@ -42,6 +42,10 @@ pub enum Details {
     IndexDeletion {
         deleted_documents: Option<u64>,
     },
+    /// The dump's name (`20261128-015324061`), once written.
+    Dump {
+        dump_uid: Option<String>,
+    },
     /// Sizes as Meilisearch shows them (`108 KiB`), once known.
     IndexCompaction {
         pre_compaction_size: Option<String>,
@@ -95,6 +99,7 @@ impl Details {
                 json!({ "preCompactionSize": pre, "postCompactionSize": post })
             }
             Details::IndexCompaction { .. } => json!({}),
+            Details::Dump { dump_uid } => json!({ "dumpUid": dump_uid }),
             Details::IndexSwap { swaps } => json!({ "swaps": swaps }),
             Details::TaskCancelation { matched_tasks, canceled_tasks, original_filter } => json!({
                 "matchedTasks": matched_tasks,
@@ -133,6 +138,7 @@ impl Details {
             | Details::IndexInfo { .. }
             | Details::IndexRename { .. }
             | Details::IndexCompaction { .. }
+            | Details::Dump { .. }
             | Details::IndexSwap { .. } => {}
         }
         d

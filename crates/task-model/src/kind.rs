@@ -51,12 +51,13 @@ pub enum Kind {
     TaskCancelation,
     TaskDeletion,
     IndexCompaction,
+    DumpCreation,
     /// meili-lite's own: staged documents go live (see the staging routes).
     IndexDeploy,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::DocumentAdditionOrUpdate,
         Kind::DocumentDeletion,
         Kind::SettingsUpdate,
@@ -67,6 +68,7 @@ impl Kind {
         Kind::TaskCancelation,
         Kind::TaskDeletion,
         Kind::IndexCompaction,
+        Kind::DumpCreation,
         Kind::IndexDeploy,
     ];
 
@@ -82,6 +84,7 @@ impl Kind {
             Kind::TaskCancelation => "taskCancelation",
             Kind::TaskDeletion => "taskDeletion",
             Kind::IndexCompaction => "indexCompaction",
+            Kind::DumpCreation => "dumpCreation",
             Kind::IndexDeploy => "indexDeploy",
         }
     }

@@ -96,6 +96,8 @@ pub enum Operation {
     IndexDeletion,
     /// Makes the index's structures as small as they can be.
     IndexCompaction,
+    /// Writes a dump of the whole instance (Meilisearch's format).
+    DumpCreation,
     IndexSwap {
         swaps: Vec<IndexSwap>,
     },
@@ -132,6 +134,7 @@ impl Operation {
             Operation::IndexUpdate { .. } => Kind::IndexUpdate,
             Operation::IndexDeletion => Kind::IndexDeletion,
             Operation::IndexCompaction => Kind::IndexCompaction,
+            Operation::DumpCreation => Kind::DumpCreation,
             Operation::IndexSwap { .. } => Kind::IndexSwap,
             Operation::TaskCancelation { .. } => Kind::TaskCancelation,
             Operation::TaskDeletion { .. } => Kind::TaskDeletion,
