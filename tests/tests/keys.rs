@@ -20,6 +20,7 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("GET", "/version", "", "version"),
     ("GET", "/stats", "", "stats.get"),
     ("GET", "/metrics", "", "metrics.get"),
+    ("POST", "/dumps", "", "dumps.create"),
     ("GET", "/experimental-features", "", "experimental.get"),
     ("PATCH", "/experimental-features", "{}", "experimental.update"),
     ("GET", "/keys", "", "keys.get"),

@@ -193,6 +193,31 @@ impl KeyStore {
         self.insert(key)
     }
 
+    /// Every key, newest first.
+    pub fn all(&self) -> Vec<ApiKey> {
+        self.list(0, usize::MAX).0.iter().map(|held| held.key.clone()).collect()
+    }
+
+    /// Makes `keys` the only keys, as a dump's import does (the default keys
+    /// are not made again: the dump has them if its instance had them).
+    pub fn replace_all(&self, keys: Vec<ApiKey>) -> Result<(), Error> {
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut batch = sled::Batch::default();
+        for old in self.tree.iter().keys() {
+            batch.remove(old?);
+        }
+        for key in &keys {
+            batch.insert(key.uid.as_bytes(), serde_json::to_vec(key)?);
+        }
+        self.tree.apply_batch(batch)?;
+        self.tree.flush()?;
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Keys::default();
+        for key in keys {
+            self.remember(key);
+        }
+        Ok(())
+    }
+
     /// Deletes a key; it stops working before this returns.
     pub fn delete(&self, uid_or_value: &str) -> Result<(), Error> {
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());

@@ -24,10 +24,17 @@ struct Spec {
     default: Option<&'static str>,
     /// Never echo the value back, not even in an error.
     secret: bool,
+    /// A flag without a value on the command line (`--ignore-missing-dump`);
+    /// `true`/`false` in the environment and the file.
+    switch: bool,
 }
 
 const fn spec(key: &'static str, flag: &'static str, value_name: &'static str, help: &'static str) -> Spec {
-    Spec { key, flag, value_name, help, default: None, secret: false }
+    Spec { key, flag, value_name, help, default: None, secret: false, switch: false }
+}
+
+const fn switch(key: &'static str, flag: &'static str, help: &'static str) -> Spec {
+    Spec { switch: true, ..spec(key, flag, "", help) }
 }
 
 const SPECS: &[Spec] = &[
@@ -133,6 +140,22 @@ const SPECS: &[Spec] = &[
             "Delay before each webhook delivery attempt; its length is the number of attempts (Standard Webhooks' schedule by default).",
         )
     },
+    Spec {
+        default: Some("dumps/"),
+        ..spec("dump_dir", "dump-dir", "PATH", "Directory where `POST /dumps` writes dumps.")
+    },
+    spec(
+        "import_dump",
+        "import-dump",
+        "PATH",
+        "Imports this dump (Meilisearch's format, V6) at start-up, into an empty database.",
+    ),
+    switch("ignore_missing_dump", "ignore-missing-dump", "Start without importing when the --import-dump file does not exist."),
+    switch(
+        "ignore_dump_if_db_exists",
+        "ignore-dump-if-db-exists",
+        "Start without importing when the database already exists.",
+    ),
 ];
 
 const CONFIG_FILE: Spec = spec(
@@ -159,7 +182,12 @@ fn command() -> Command {
         if let Some(d) = s.default {
             help.push_str(&format!(" [default: {d}]"));
         }
-        cmd = cmd.arg(Arg::new(s.key).long(s.flag).value_name(s.value_name).help(help).action(ArgAction::Set));
+        let arg = Arg::new(s.key).long(s.flag).help(help);
+        cmd = cmd.arg(if s.switch {
+            arg.action(ArgAction::SetTrue)
+        } else {
+            arg.value_name(s.value_name).action(ArgAction::Set)
+        });
     }
     cmd
 }
@@ -205,7 +233,10 @@ pub fn load_from(
     env: &HashMap<String, String>,
 ) -> Result<Opt, ConfigError> {
     let matches = command().try_get_matches_from(args)?;
-    let cli = |key: &str| matches.get_one::<String>(key).cloned();
+    let cli = |key: &str| match spec_of(key).switch {
+        true => matches.get_flag(key).then(|| "true".to_owned()),
+        false => matches.get_one::<String>(key).cloned(),
+    };
     let from_env = |key: &str| env.get(&env_var(key)).cloned();
 
     let file = config_file(cli(CONFIG_FILE.key), from_env(CONFIG_FILE.key))?;
@@ -280,6 +311,14 @@ pub fn load_from(
         webhook_timeout: get("webhook_timeout", take("webhook_timeout")).required(parse::duration)?,
         webhook_retry_schedule: get("webhook_retry_schedule", take("webhook_retry_schedule"))
             .required(parse::durations)?,
+        dump_dir: PathBuf::from(get("dump_dir", take("dump_dir")).required(|s| Ok(s.to_owned()))?),
+        import_dump: take("import_dump").map(PathBuf::from),
+        ignore_missing_dump: get("ignore_missing_dump", take("ignore_missing_dump"))
+            .optional(parse::boolean)?
+            .unwrap_or(false),
+        ignore_dump_if_db_exists: get("ignore_dump_if_db_exists", take("ignore_dump_if_db_exists"))
+            .optional(parse::boolean)?
+            .unwrap_or(false),
         config_file_path: file,
     };
     check_production(&opt)?;
@@ -391,6 +430,18 @@ mod tests {
         assert_eq!(opt.http_payload_size_limit, 100_000_000);
         assert_eq!(opt.env, Env::Development);
         assert!(opt.master_key.is_none() && opt.task_webhook_url.is_none() && opt.max_batched_tasks.is_none());
+    }
+
+    #[test]
+    fn dump_options_and_switches() {
+        let e = env(&[("MEILI_IGNORE_DUMP_IF_DB_EXISTS", "true")]);
+        let opt = load_from(["meili-lite", "--import-dump", "x.dump", "--ignore-missing-dump"], &e).unwrap();
+        assert_eq!(opt.import_dump.as_deref(), Some(Path::new("x.dump")));
+        assert!(opt.ignore_missing_dump && opt.ignore_dump_if_db_exists);
+        assert_eq!(opt.dump_dir, PathBuf::from("dumps/"));
+        let defaults = load_from(["meili-lite"], &env(&[])).unwrap();
+        assert!(!defaults.ignore_missing_dump && defaults.import_dump.is_none());
+        assert!(load_from(["meili-lite"], &env(&[("MEILI_IGNORE_MISSING_DUMP", "maybe")])).is_err());
     }
 
     #[test]

@@ -26,6 +26,12 @@ pub struct Opt {
     pub webhook_timeout: std::time::Duration,
     /// Delay before each attempt; the first is usually zero.
     pub webhook_retry_schedule: Vec<std::time::Duration>,
+    /// Where `POST /dumps` writes.
+    pub dump_dir: PathBuf,
+    /// A dump to import at start-up.
+    pub import_dump: Option<PathBuf>,
+    pub ignore_missing_dump: bool,
+    pub ignore_dump_if_db_exists: bool,
     /// The config file that was read, if any.
     pub config_file_path: Option<PathBuf>,
 }

@@ -36,6 +36,14 @@ pub(crate) fn log_level(s: &str) -> Parsed<LogLevel> {
     })
 }
 
+pub(crate) fn boolean(s: &str) -> Parsed<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("`true` or `false`"),
+    }
+}
+
 pub(crate) fn positive_integer(s: &str) -> Parsed<usize> {
     s.parse::<usize>().ok().filter(|n| *n > 0).ok_or("a positive integer")
 }

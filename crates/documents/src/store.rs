@@ -307,6 +307,20 @@ impl Store {
         }
     }
 
+    /// Hands every document of the index, as stored (compact JSON), to `f`,
+    /// in id order; for a dump, which must not hold the index in memory.
+    pub fn each_document<E: From<Error>>(
+        &self,
+        uid: &IndexUid,
+        mut f: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let meta = self.index(uid)?;
+        for doc in self.documents_tree(&meta)?.range(..DOCS_END).values() {
+            f(&doc.map_err(Error::from)?)?;
+        }
+        Ok(())
+    }
+
     /// Every attribute path of the index's documents: top-level names and
     /// the dotted paths under objects (through arrays of objects too),
     /// sorted byte-wise; nothing under `_vectors`. Reads every document.

@@ -6,6 +6,7 @@
 //!
 //! Must not know: anything a crate below already decides.
 
+mod dumps;
 mod follow;
 
 use std::process::ExitCode;
@@ -39,6 +40,8 @@ enum StartError {
     Webhooks(#[from] webhook::Error),
     #[error("cannot open the API keys: {0}")]
     Keys(#[from] auth::Error),
+    #[error("cannot import the dump: {0}")]
+    Dump(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("cannot start the runtime: {0}")]
@@ -77,16 +80,23 @@ fn fail(e: StartError) -> ExitCode {
 }
 
 async fn run(opt: Opt) -> Result<(), StartError> {
-    let db = sled::Config::new()
-        .path(&opt.db_path)
-        .cache_capacity(CACHE_BYTES)
-        .open()
-        .map_err(|source| StartError::Database { path: opt.db_path.display().to_string(), source })?;
-    let engine = Arc::new(search::Engine::new(opt.db_path.join("search")));
-    let plain = Store::open(&db)?;
-    let follower = Arc::new(follow::SearchFollower { engine: engine.clone(), store: plain.clone() });
-    follower.check_all().map_err(StartError::Search)?;
-    let store = plain.with_follower(follower);
+    if let Some(dump) = dump_to_import(&opt)? {
+        let (opt, dump) = (opt.clone(), dump.to_owned());
+        let imported = tokio::task::spawn_blocking(move || dumps::import_into_new_db(&opt, &dump))
+            .await
+            .map_err(|e| StartError::Dump(e.to_string()))?
+            .map_err(StartError::Dump)?;
+        info!(
+            indexes = imported.indexes,
+            documents = imported.documents,
+            tasks = imported.tasks,
+            keys = imported.keys,
+            left_out = imported.left_out.len(),
+            "dump imported"
+        );
+    }
+    let db = open_db(&opt)?;
+    let (engine, store) = open_store(&opt, &db)?;
     let scheduler = Scheduler::open(
         &db,
         store.clone(),
@@ -102,8 +112,10 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     });
     let webhooks = Arc::new(Registry::open(&db, cli_webhook)?);
     let keys = Arc::new(auth::KeyStore::open(&db, opt.master_key.as_ref().map(|k| k.expose()))?);
-    let features = server::Features::open(&db)
-        .map_err(|source| StartError::Database { path: opt.db_path.display().to_string(), source })?;
+    let features = Arc::new(
+        server::Features::open(&db)
+            .map_err(|source| StartError::Database { path: opt.db_path.display().to_string(), source })?,
+    );
     let delivery = DeliveryOptions {
         connect_timeout: opt.webhook_connect_timeout,
         timeout: opt.webhook_timeout,
@@ -112,6 +124,13 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     };
     let deliverer = Deliverer::new(&db, webhooks.clone(), tokio::runtime::Handle::current(), delivery)?;
     scheduler.set_observer(Arc::new(WebhookObserver(deliverer.clone())));
+    scheduler.set_dumper(Arc::new(dumps::InstanceDumper {
+        store: store.clone(),
+        keys: keys.clone(),
+        webhooks: webhooks.clone(),
+        features: features.clone(),
+        dir: opt.dump_dir.clone(),
+    }));
     scheduler.start();
     info!(db = %opt.db_path.display(), env = ?opt.env, "meili-lite started");
     // Tests and scripts read this line to learn the port when given `:0`.
@@ -132,6 +151,49 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     let _ = tokio::task::spawn_blocking(move || scheduler.shutdown()).await;
     info!("meili-lite stopped");
     Ok(())
+}
+
+fn open_db(opt: &Opt) -> Result<sled::Db, StartError> {
+    sled::Config::new()
+        .path(&opt.db_path)
+        .cache_capacity(CACHE_BYTES)
+        .open()
+        .map_err(|source| StartError::Database { path: opt.db_path.display().to_string(), source })
+}
+
+/// The document store, telling the search engine of every change.
+fn open_store(opt: &Opt, db: &sled::Db) -> Result<(Arc<search::Engine>, Store), StartError> {
+    let engine = Arc::new(search::Engine::new(opt.db_path.join("search")));
+    let plain = Store::open(db)?;
+    let follower = Arc::new(follow::SearchFollower { engine: engine.clone(), store: plain.clone() });
+    follower.check_all().map_err(StartError::Search)?;
+    Ok((engine, plain.with_follower(follower)))
+}
+
+/// The dump to import at start-up, if any: `--import-dump`, unless the file
+/// is missing or the database exists and the matching `--ignore-*` says to
+/// start without it (as Meilisearch's flags do).
+fn dump_to_import(opt: &Opt) -> Result<Option<&std::path::Path>, StartError> {
+    let Some(path) = opt.import_dump.as_deref() else { return Ok(None) };
+    if !path.exists() {
+        if opt.ignore_missing_dump {
+            info!(dump = %path.display(), "no such dump; starting without it (--ignore-missing-dump)");
+            return Ok(None);
+        }
+        return Err(StartError::Dump(format!("the dump `{}` does not exist", path.display())));
+    }
+    let db_exists = std::fs::read_dir(&opt.db_path).is_ok_and(|mut entries| entries.next().is_some());
+    if db_exists {
+        if opt.ignore_dump_if_db_exists {
+            info!(db = %opt.db_path.display(), "the database exists; not importing the dump (--ignore-dump-if-db-exists)");
+            return Ok(None);
+        }
+        return Err(StartError::Dump(format!(
+            "the database `{}` already exists; a dump is imported into a new one (or pass --ignore-dump-if-db-exists)",
+            opt.db_path.display()
+        )));
+    }
+    Ok(Some(path))
 }
 
 /// The private-network guard: the allow-list, plus loopback in development so

@@ -22,6 +22,7 @@
 mod announce;
 mod autobatch;
 mod commit;
+mod dumps;
 mod error;
 mod keys;
 mod observer;
@@ -32,6 +33,7 @@ mod register;
 mod scheduler;
 mod signal;
 
+pub use dumps::{import_tasks, DumpedTask, Dumper};
 pub use error::Error;
 pub use observer::BatchObserver;
 pub use query::Page;

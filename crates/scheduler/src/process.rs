@@ -160,6 +160,7 @@ impl Inner {
                 Ok(())
             }
             Some(Operation::TaskDeletion { .. }) => self.delete_tasks(tasks, writes),
+            Some(Operation::DumpCreation) => tasks.iter_mut().try_for_each(|task| self.dump(task)),
             Some(
                 Operation::DocumentAdditionOrUpdate { .. }
                 | Operation::DocumentDeletion { .. }

@@ -50,6 +50,8 @@ pub(crate) struct Inner {
     pub processing: RwLock<Option<Batch>>,
     /// Tells the observer about finished batches, off this thread.
     pub announcer: Announcer,
+    /// Writes dumps for `dumpCreation` tasks (see [`crate::Dumper`]).
+    pub dumper: crate::dumps::DumperSlot,
     pub limits: Limits,
     stop: AtomicBool,
     worker: Mutex<Option<JoinHandle<()>>>,
@@ -69,6 +71,7 @@ impl Scheduler {
         let inner = Inner {
             commit: GroupCommit::start(db.clone(), queue.clone())?,
             announcer: Announcer::new(queue.clone()),
+            dumper: RwLock::new(None),
             queue,
             db: db.clone(),
             store,
@@ -89,6 +92,11 @@ impl Scheduler {
     /// Who hears about finished batches. Set it before [`Scheduler::start`].
     pub fn set_observer(&self, observer: Arc<dyn BatchObserver>) {
         self.inner.announcer.set_observer(observer);
+    }
+
+    /// Who writes dumps when a `dumpCreation` task runs.
+    pub fn set_dumper(&self, dumper: Arc<dyn crate::Dumper>) {
+        *self.inner.dumper.write().unwrap_or_else(|e| e.into_inner()) = Some(dumper);
     }
 
     /// The document store the queue writes to.

@@ -23,5 +23,6 @@ mod serve;
 mod settings;
 
 pub use error::Error;
-pub use features::Features;
+pub use features::{Features, FLAGS};
 pub use serve::{serve, AppState};
+pub use settings::checked_settings;

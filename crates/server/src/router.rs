@@ -115,6 +115,10 @@ async fn dispatch(method: &Method, path: &str, req: Unchecked) -> Reply {
             M::GET => guarded(req, A::StatsGet, None, meta::stats).await,
             _ => wrong_method(),
         },
+        ["dumps"] => match *method {
+            M::POST => guarded(req, A::DumpsCreate, None, meta::create_dump).await,
+            _ => wrong_method(),
+        },
         ["experimental-features"] => match *method {
             M::GET => guarded(req, A::ExperimentalGet, None, meta::features).await,
             M::PATCH => guarded(req, A::ExperimentalUpdate, None, meta::update_features).await,

@@ -25,7 +25,7 @@ pub struct AppState {
     pub deliveries: webhook::Deliverer,
     /// API keys, and the master key they derive from.
     pub keys: Arc<auth::KeyStore>,
-    pub features: crate::Features,
+    pub features: Arc<crate::Features>,
     /// Largest accepted body, in bytes.
     pub payload_limit: u64,
 }

@@ -218,6 +218,7 @@ codes! {
     NoSpaceLeftOnDevice = 500 System,
     InvalidStatsShowInternalDatabaseSizes = 400 InvalidRequest,
     InvalidStatsSizeFormat = 400 InvalidRequest,
+    DumpProcessFailed = 500 Internal,
     IoError = 500 System,
     Internal = 500 Internal,
 }

@@ -164,6 +164,14 @@ impl Registry {
         Ok(())
     }
 
+    /// Puts back a runtime webhook from a dump, with its own uuid; one
+    /// already there with that uuid is replaced.
+    pub fn restore(&self, hook: Webhook) -> Result<(), Error> {
+        self.persist(&hook)?;
+        self.runtime.write().unwrap_or_else(|e| e.into_inner()).insert(hook.uuid, hook);
+        Ok(())
+    }
+
     fn persist(&self, hook: &Webhook) -> Result<(), Error> {
         self.tree.insert(hook.uuid.as_bytes(), serde_json::to_vec(hook)?)?;
         self.tree.flush()?;

@@ -94,6 +94,11 @@ impl Server {
         self.dir.path().join("data.ms")
     }
 
+    /// Where this server writes dumps.
+    pub fn dump_dir(&self) -> PathBuf {
+        self.dir.path().join("dumps")
+    }
+
     pub fn log_path(&self) -> PathBuf {
         self.dir.path().join("stderr.log")
     }
@@ -104,6 +109,7 @@ impl Server {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(self.log_path()).unwrap();
         let mut cmd = Command::new(BIN);
         cmd.arg("--db-path").arg(self.db_path()).arg("--http-addr").arg(self.addr.to_string());
+        cmd.arg("--dump-dir").arg(self.dump_dir());
         if let Some(key) = &self.master_key {
             cmd.arg("--master-key").arg(key);
         }

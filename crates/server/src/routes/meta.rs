@@ -22,6 +22,13 @@ pub(crate) fn version() -> Reply {
     ))
 }
 
+/// `POST /dumps`: a `dumpCreation` task writing Meilisearch's format.
+pub(crate) async fn create_dump(req: Req) -> Reply {
+    super::task_params(&req, &[])?;
+    let details = task_model::Details::Dump { dump_uid: None };
+    super::enqueue(&req, None, task_model::Operation::DumpCreation, details, None).await
+}
+
 pub(crate) async fn features(req: Req) -> Reply {
     req.query.deny_unknown(&[])?;
     Ok(json_response(StatusCode::OK, &req.state.features.view()))

@@ -193,6 +193,12 @@ fn refused(setting: &Setting, invalid: Invalid) -> Error {
 }
 
 /// The body of `PATCH /indexes/{uid}/settings`.
+/// A settings object, as `PATCH /indexes/{uid}/settings` takes it, checked
+/// and made into what the document store merges (a dump's import uses it).
+pub fn checked_settings(body: &Value) -> Result<Map<String, Value>, Error> {
+    Ok(read_all(body)?.apply)
+}
+
 pub(crate) fn read_all(body: &Value) -> Result<Change, Error> {
     let root = Path::root();
     let Value::Object(map) = body else {
