@@ -236,3 +236,65 @@ fn from_meilisearch_to_meili_lite_and_back() {
     let Some(again) = Meilisearch::start(&["--import-dump", &back]) else { return };
     assert_eq!(state(&again), from_meilisearch, "meili-lite's dump, read by Meilisearch");
 }
+
+/// kill -9 while a dump is being written: the database is whole, no file
+/// looks like a finished dump unless it is one, and the dump task runs again.
+#[test]
+fn kill_9_during_a_dump_leaves_no_half_dump() {
+    let mut s = Server::start();
+    let docs: Vec<Value> =
+        (0..20_000).map(|i| json!({"id": i, "text": format!("document number {i} with some words")})).collect();
+    let t = s.enqueue("POST", "/indexes/big/documents", "application/json", Value::Array(docs).to_string().as_bytes());
+    assert_eq!(s.wait_task(t)["status"], "succeeded");
+    let r = s.request("POST", "/dumps", &[], b"");
+    let dump_task = r.json()["taskUid"].as_u64().unwrap();
+    // Wait until the dump is under way (its work directory exists), then kill.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let started = loop {
+        let busy = std::fs::read_dir(s.dump_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with('.'));
+        let done = s.get(&format!("/tasks/{dump_task}")).json()["status"] == "succeeded";
+        if busy || done || Instant::now() > deadline {
+            break busy;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    s.kill9();
+    let finished: Vec<PathBuf> = std::fs::read_dir(s.dump_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "dump") && !p.file_name().unwrap().to_string_lossy().starts_with('.')
+        })
+        .collect();
+    let scratch = tempfile::tempdir().unwrap();
+    for path in &finished {
+        assert!(meili_lite_readable(path, scratch.path()), "{} looks finished but is not", path.display());
+    }
+    s.launch();
+    assert_eq!(s.get("/indexes/big/stats").json()["numberOfDocuments"], 20_000);
+    let task = s.wait_task(dump_task);
+    assert_eq!(task["status"], "succeeded", "{task}");
+    let left: Vec<String> = std::fs::read_dir(s.dump_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.iter().all(|n| !n.starts_with('.')), "work files left after restart: {left:?}");
+    eprintln!("killed while the dump was {}", if started { "being written" } else { "not yet started or done" });
+}
+
+/// True when meili-lite can import the dump at `path` (into a throwaway database).
+fn meili_lite_readable(path: &Path, scratch: &Path) -> bool {
+    let db = scratch.join("check.ms");
+    let out = common::run_bin(
+        &["--db-path", db.to_str().unwrap(), "--import-dump", path.to_str().unwrap(), "--http-addr", "127.0.0.1:1"],
+        scratch,
+    );
+    let _ = std::fs::remove_dir_all(&db);
+    String::from_utf8_lossy(&out.stderr).contains("dump imported")
+}

@@ -19,7 +19,7 @@ mod writer;
 
 pub use error::Error;
 pub use reader::{DumpReader, DumpedIndex, DumpedTask};
-pub use writer::{DocumentsWriter, DumpWriter, TaskWriter};
+pub use writer::{clean_up, DocumentsWriter, DumpWriter, TaskWriter};
 
 /// The version this crate writes and reads.
 pub const VERSION: &str = "V6";

@@ -24,6 +24,27 @@ pub struct DumpWriter {
     dump_dir: PathBuf,
 }
 
+/// Removes what dumps cut short by a crash left in `dump_dir` (their work
+/// directories and unfinished archives); finished dumps stay. Returns how
+/// many were removed.
+pub fn clean_up(dump_dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dump_dir) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        let gone = if name.starts_with(".dump-") && path.is_dir() {
+            fs::remove_dir_all(&path).is_ok()
+        } else if name.starts_with('.') && name.ends_with(".dump.part") {
+            fs::remove_file(&path).is_ok()
+        } else {
+            false
+        };
+        removed += usize::from(gone);
+    }
+    removed
+}
+
 impl DumpWriter {
     /// Starts a dump in `dump_dir` (created if needed).
     pub fn new(dump_dir: &Path) -> Result<Self, Error> {

@@ -124,6 +124,10 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     };
     let deliverer = Deliverer::new(&db, webhooks.clone(), tokio::runtime::Handle::current(), delivery)?;
     scheduler.set_observer(Arc::new(WebhookObserver(deliverer.clone())));
+    let cut_short = dump::clean_up(&opt.dump_dir);
+    if cut_short > 0 {
+        info!(dir = %opt.dump_dir.display(), cut_short, "removed what unfinished dumps left");
+    }
     scheduler.set_dumper(Arc::new(dumps::InstanceDumper {
         store: store.clone(),
         keys: keys.clone(),
