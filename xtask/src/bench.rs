@@ -25,8 +25,10 @@ const LOAD_TIME: Duration = Duration::from_secs(5);
 const IMPORT_DOCS: u64 = 100_000;
 
 pub fn run(which: &str) -> Result<(), String> {
-    if !matches!(which, "enqueue" | "import" | "webhooks" | "search" | "auth" | "all") {
-        return Err(format!("unknown benchmark `{which}`: expected enqueue, import, webhooks, search, auth or all"));
+    if !matches!(which, "enqueue" | "import" | "webhooks" | "search" | "auth" | "dump" | "all") {
+        return Err(format!(
+            "unknown benchmark `{which}`: expected enqueue, import, webhooks, search, auth, dump or all"
+        ));
     }
     // BENCH_BIN names the build to run, so there is nothing to build.
     if std::env::var_os("BENCH_BIN").is_none() && (which != "search" || crate::bench_search::builds_meili_lite()) {
@@ -47,6 +49,9 @@ pub fn run(which: &str) -> Result<(), String> {
     }
     if matches!(which, "auth" | "all") {
         rt.block_on(crate::bench_auth::run())?;
+    }
+    if matches!(which, "dump" | "all") {
+        rt.block_on(crate::bench_dump::run())?;
     }
     let machine = format!(
         "{} cores, {}; `cargo xtask bench {which}`, release build, loopback only.",

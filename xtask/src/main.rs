@@ -1,8 +1,9 @@
-//! Developer workflows: `cargo xtask ci`, `cargo xtask bench [enqueue|import|webhooks|search|auth|all]`,
+//! Developer workflows: `cargo xtask ci`, `cargo xtask bench [enqueue|import|webhooks|search|auth|dump|all]`,
 //! `cargo xtask faults`, `cargo xtask fuzz <target> --seconds N`.
 
 mod bench;
 mod bench_auth;
+mod bench_dump;
 mod bench_search;
 mod bench_search_queries;
 mod bench_webhooks;
@@ -24,7 +25,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  ci               fmt check, clippy -D warnings, all tests\n  test             all tests (provisions the Python venv)\n  bench [enqueue|import|webhooks|search|auth|all]\n                   release-build benchmarks, printed with same-run ratios\n  faults           the fault suite at full size on a release build:\n                   crash loop, receiver faults, bad input\n  fuzz <json|ndjson|csv|flatten|filter> [--seconds N]\n                   mutation fuzzing of the parsers and flattening;\n                   filter: the differential filter test, many more cases"
+                "usage: cargo xtask <command>\n\n  ci               fmt check, clippy -D warnings, all tests\n  test             all tests (provisions the Python venv)\n  bench [enqueue|import|webhooks|search|auth|dump|all]\n                   release-build benchmarks, printed with same-run ratios\n  faults           the fault suite at full size on a release build:\n                   crash loop, receiver faults, bad input\n  fuzz <json|ndjson|csv|flatten|filter> [--seconds N]\n                   mutation fuzzing of the parsers and flattening;\n                   filter: the differential filter test, many more cases"
             );
             return ExitCode::from(2);
         }
