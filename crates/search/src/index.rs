@@ -182,9 +182,22 @@ impl SearchIndex {
     /// documents before and after.
     pub fn compact(&self) -> Result<(), Error> {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let segments = writer.index().searchable_segment_ids()?;
-        if segments.len() > 1 {
-            writer.merge(&segments).wait()?;
+        // A background merge may take some of the segments first (tantivy
+        // then refuses the merge): read the list again and retry.
+        let mut attempts = 0;
+        loop {
+            let segments = writer.index().searchable_segment_ids()?;
+            if segments.len() <= 1 {
+                break;
+            }
+            match writer.merge(&segments).wait() {
+                Ok(_) => break,
+                Err(tantivy::TantivyError::InvalidArgument(_)) if attempts < 10 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10 * attempts));
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         writer.garbage_collect_files().wait()?;
         drop(writer);
