@@ -278,7 +278,12 @@ mod tests {
             "{m}"
         );
         let f = task_filter(&Query::parse(Some("types=dumpCreation"))).unwrap();
+        assert_eq!(f.types, Some(vec![Kind::DumpCreation]));
+        let f = task_filter(&Query::parse(Some("types=snapshotCreation"))).unwrap();
         assert_eq!(f.types, Some(vec![]), "valid, matches nothing");
+        let (code, m) = msg(task_filter(&Query::parse(Some("types=indexCompaction,indexRename"))));
+        assert_eq!(code, Code::InvalidTaskTypes);
+        assert!(m.starts_with("Invalid value in parameter `types[1]`: `indexRename` is not a valid task type."), "{m}");
         let (code, _) = msg(task_filter(&Query::parse(Some("beforeStartedAt=pied"))));
         assert_eq!(code, Code::InvalidTaskBeforeStartedAt);
         let (code, _) = msg(task_filter(&Query::parse(Some("indexUids=a%20b"))));
