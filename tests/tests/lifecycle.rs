@@ -15,7 +15,7 @@ use serde_json::Value;
 #[test]
 fn invalid_options_stop_start_up_with_one_readable_line() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&[&str], &[&str]); 4] = [
+    let cases: [(&[&str], &[&str]); 5] = [
         (
             &["--task-webhook-url", "not-a-url"],
             &["--task-webhook-url", "`not-a-url`", "expected an absolute http(s) URL"],
@@ -23,6 +23,7 @@ fn invalid_options_stop_start_up_with_one_readable_line() {
         (&["--http-addr", "nowhere"], &["--http-addr", "`nowhere`", "expected a socket address"]),
         (&["--env", "production"], &["--master-key", "at least 16 bytes"]),
         (&["--config-file-path", "missing.toml"], &["missing.toml", "does not exist"]),
+        (&["--ssl-cert-path", "cert.pem"], &["--ssl-cert-path", "does not serve TLS"]),
     ];
     for (args, needles) in cases {
         let out = run_bin(args, dir.path());
@@ -52,6 +53,18 @@ fn invalid_options_stop_start_up_with_one_readable_line() {
     ] {
         assert!(text.contains(option), "--help lacks {option}");
     }
+}
+
+/// A Meilisearch deployment's flags start meili-lite; what changes nothing
+/// here says so once in the log.
+#[test]
+fn meilisearch_flags_start_with_a_warning_each() {
+    let s = Server::with_args(&["--no-analytics", "--max-indexing-threads", "2", "--experimental-enable-metrics"]);
+    assert_eq!(s.get("/health").status, 200);
+    let log = std::fs::read_to_string(s.log_path()).unwrap();
+    assert!(log.contains("--no-analytics / MEILI_NO_ANALYTICS is ignored: meili-lite sends no analytics"), "{log}");
+    assert!(log.contains("--max-indexing-threads / MEILI_MAX_INDEXING_THREADS is ignored"), "{log}");
+    assert_eq!(log.matches(" is ignored: ").count(), 3, "{log}");
 }
 
 #[test]

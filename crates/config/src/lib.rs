@@ -11,6 +11,7 @@ mod error;
 mod load;
 mod opt;
 mod parse;
+mod specs;
 
 pub use error::ConfigError;
 pub use load::{load, load_from};

@@ -13,160 +13,14 @@ use figment::Figment;
 use serde::Deserialize;
 
 use crate::parse::{self, Parsed};
+use crate::specs::{Spec, Use, CONFIG_FILE, SPECS};
 use crate::{ConfigError, Env, Opt, Secret};
 
-struct Spec {
-    /// The TOML key; also the clap id.
-    key: &'static str,
-    flag: &'static str,
-    value_name: &'static str,
-    help: &'static str,
-    default: Option<&'static str>,
-    /// Never echo the value back, not even in an error.
-    secret: bool,
-    /// A flag without a value on the command line (`--ignore-missing-dump`);
-    /// `true`/`false` in the environment and the file.
-    switch: bool,
-}
-
-const fn spec(key: &'static str, flag: &'static str, value_name: &'static str, help: &'static str) -> Spec {
-    Spec { key, flag, value_name, help, default: None, secret: false, switch: false }
-}
-
-const fn switch(key: &'static str, flag: &'static str, help: &'static str) -> Spec {
-    Spec { switch: true, ..spec(key, flag, "", help) }
-}
-
-const SPECS: &[Spec] = &[
-    Spec {
-        default: Some("./data.ms"),
-        ..spec("db_path", "db-path", "PATH", "Directory of the database (an embedded sled store).")
-    },
-    Spec {
-        default: Some("127.0.0.1:7700"),
-        ..spec("http_addr", "http-addr", "HOST:PORT", "Address the HTTP server listens on.")
-    },
-    Spec {
-        secret: true,
-        ..spec(
-            "master_key",
-            "master-key",
-            "KEY",
-            "Master key: when set, every route but /health needs `Authorization: Bearer <key>`.",
-        )
-    },
-    Spec {
-        default: Some("development"),
-        ..spec(
-            "env",
-            "env",
-            "ENV",
-            "`development` or `production`; production refuses to start without a master key of at least 16 bytes.",
-        )
-    },
-    Spec {
-        default: Some("100 MB"),
-        ..spec(
-            "http_payload_size_limit",
-            "http-payload-size-limit",
-            "SIZE",
-            "Largest accepted request body, e.g. `100 MB` or `1GiB`.",
-        )
-    },
-    Spec {
-        default: Some("INFO"),
-        ..spec("log_level", "log-level", "LEVEL", "One of OFF, ERROR, WARN, INFO, DEBUG, TRACE.")
-    },
-    spec(
-        "experimental_max_number_of_batched_tasks",
-        "experimental-max-number-of-batched-tasks",
-        "N",
-        "Most tasks processed in one batch (no limit by default).",
-    ),
-    spec(
-        "task_webhook_url",
-        "task-webhook-url",
-        "URL",
-        "URL that receives every finished batch of tasks (gzip NDJSON), kept exactly as given.",
-    ),
-    Spec {
-        secret: true,
-        ..spec(
-            "task_webhook_authorization_header",
-            "task-webhook-authorization-header",
-            "VALUE",
-            "Authorization header sent with each task webhook request.",
-        )
-    },
-    Spec {
-        secret: true,
-        ..spec(
-            "task_webhook_signing_secret",
-            "task-webhook-signing-secret",
-            "SECRET",
-            "Standard Webhooks signing secret (`whsec_` + base64) for the task webhook.",
-        )
-    },
-    spec(
-        "experimental_allowed_ip_networks",
-        "experimental-allowed-ip-networks",
-        "CIDRS",
-        "Private networks webhooks may reach (comma-separated CIDRs, or `any`); loopback is also allowed with --env development.",
-    ),
-    Spec {
-        default: Some("10s"),
-        ..spec(
-            "webhook_connect_timeout",
-            "webhook-connect-timeout",
-            "DURATION",
-            "Longest a webhook connection (TCP and TLS handshake) may take to open.",
-        )
-    },
-    Spec {
-        default: Some("30s"),
-        ..spec(
-            "webhook_timeout",
-            "webhook-timeout",
-            "DURATION",
-            "Longest a webhook request may take, connect to last byte (`500ms`, `30s`, `2m`).",
-        )
-    },
-    Spec {
-        default: Some("0,5s,5m,30m,2h,5h,10h,14h,20h,24h"),
-        ..spec(
-            "webhook_retry_schedule",
-            "webhook-retry-schedule",
-            "DURATIONS",
-            "Delay before each webhook delivery attempt; its length is the number of attempts (Standard Webhooks' schedule by default).",
-        )
-    },
-    Spec {
-        default: Some("dumps/"),
-        ..spec("dump_dir", "dump-dir", "PATH", "Directory where `POST /dumps` writes dumps.")
-    },
-    spec(
-        "import_dump",
-        "import-dump",
-        "PATH",
-        "Imports this dump (Meilisearch's format, V6) at start-up, into an empty database.",
-    ),
-    switch("ignore_missing_dump", "ignore-missing-dump", "Start without importing when the --import-dump file does not exist."),
-    switch(
-        "ignore_dump_if_db_exists",
-        "ignore-dump-if-db-exists",
-        "Start without importing when the database already exists.",
-    ),
-];
-
-const CONFIG_FILE: Spec = spec(
-    "config_file_path",
-    "config-file-path",
-    "PATH",
-    "TOML file with any of the options above as snake_case keys. Defaults to ./config.toml when present.",
-);
-
 fn env_var(key: &str) -> String {
-    format!("MEILI_{}", key.to_ascii_uppercase())
+    match spec_of(key).env {
+        Some(name) => name.to_owned(),
+        None => format!("MEILI_{}", key.to_ascii_uppercase()),
+    }
 }
 
 /// The clap command; `--help` is generated from [`SPECS`].
@@ -183,10 +37,12 @@ fn command() -> Command {
             help.push_str(&format!(" [default: {d}]"));
         }
         let arg = Arg::new(s.key).long(s.flag).help(help);
-        cmd = cmd.arg(if s.switch {
-            arg.action(ArgAction::SetTrue)
-        } else {
-            arg.value_name(s.value_name).action(ArgAction::Set)
+        cmd = cmd.arg(match (s.switch, s.bare) {
+            (true, _) => arg.action(ArgAction::SetTrue),
+            (false, Some(bare)) => {
+                arg.value_name(s.value_name).num_args(0..=1).default_missing_value(bare).action(ArgAction::Set)
+            }
+            (false, None) => arg.value_name(s.value_name).action(ArgAction::Set),
         });
     }
     cmd
@@ -278,6 +134,17 @@ pub fn load_from(
     let mut take = |key: &str| values.remove(key).filter(|v| !v.is_empty());
     let get = |key: &'static str, value: Option<String>| -> Getter { Getter { key, value, source: source_name(key) } };
 
+    let mut ignored = Vec::new();
+    for s in SPECS.iter().filter(|s| s.use_ != Use::Honoured) {
+        let value = take(s.key);
+        let set = value.as_deref().is_some_and(|v| Some(v) != s.default && v != "false");
+        let named = format!("--{} / {}", s.flag, env_var(s.key));
+        match (s.use_, set) {
+            (Use::Refused(why), true) => return Err(ConfigError::Constraint(format!("{named}: {why}"))),
+            (Use::Ignored(why), true) => ignored.push(format!("{named} is ignored: {why}")),
+            _ => {}
+        }
+    }
     let opt = Opt {
         db_path: PathBuf::from(get("db_path", take("db_path")).required(|s| Ok(s.to_owned()))?),
         http_addr: get("http_addr", take("http_addr")).required(parse::socket_addr)?,
@@ -319,6 +186,12 @@ pub fn load_from(
         ignore_dump_if_db_exists: get("ignore_dump_if_db_exists", take("ignore_dump_if_db_exists"))
             .optional(parse::boolean)?
             .unwrap_or(false),
+        max_batch_bytes: get(
+            "experimental_limit_batched_tasks_total_size",
+            take("experimental_limit_batched_tasks_total_size"),
+        )
+        .optional(parse::byte_size)?,
+        ignored,
         config_file_path: file,
     };
     check_production(&opt)?;
@@ -430,6 +303,72 @@ mod tests {
         assert_eq!(opt.http_payload_size_limit, 100_000_000);
         assert_eq!(opt.env, Env::Development);
         assert!(opt.master_key.is_none() && opt.task_webhook_url.is_none() && opt.max_batched_tasks.is_none());
+    }
+
+    /// Meilisearch's own sample `config.toml` (from its repository, every key
+    /// at its default) starts meili-lite unchanged.
+    #[test]
+    fn meilisearch_sample_config_starts() {
+        let f = file(include_str!("meilisearch-config.toml"));
+        let opt = load_from(["meili-lite", "--config-file-path", f.path().to_str().unwrap()], &env(&[])).unwrap();
+        assert_eq!(opt.http_addr.port(), 7700);
+        assert_eq!(opt.dump_dir, PathBuf::from("dumps/"));
+        assert!(opt.ignored.is_empty(), "defaults warn of nothing: {:?}", opt.ignored);
+    }
+
+    /// Each Meilisearch option reaches the same place from its flag, its
+    /// variable and its TOML key; ignored ones warn, refused ones stop.
+    #[test]
+    fn every_source_of_an_option_agrees() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("experimental_limit_batched_tasks_total_size", "64 MiB", "limit"),
+            ("max_indexing_threads", "4", "ignored"),
+            ("experimental_search_queue_size", "10", "ignored"),
+            ("no_analytics", "true", "ignored"),
+            ("snapshot_dir", "elsewhere/", "ignored"),
+            ("schedule_snapshot", "3600", "refused"),
+            ("ssl_cert_path", "cert.pem", "refused"),
+            ("s3_bucket_url", "https://s3.example", "refused"),
+        ];
+        for (key, value, outcome) in cases {
+            let s = spec_of(key);
+            let flag = format!("--{}", s.flag);
+            let mut args = vec!["meili-lite".to_owned(), flag.clone()];
+            if !s.switch {
+                args.push((*value).to_owned());
+            }
+            let toml_value =
+                if s.switch || value.parse::<i64>().is_ok() { (*value).to_owned() } else { format!("{value:?}") };
+            let f = file(&format!("{key} = {toml_value}\n"));
+            let from = [
+                load_from(args, &env(&[])),
+                load_from(["meili-lite"], &env(&[(env_var(key).as_str(), value)])),
+                load_from(["meili-lite", "--config-file-path", f.path().to_str().unwrap()], &env(&[])),
+            ];
+            for (source, result) in ["flag", "variable", "file"].iter().zip(from) {
+                match *outcome {
+                    "limit" => {
+                        assert_eq!(result.unwrap().max_batch_bytes, Some(64 * 1024 * 1024), "{key} from the {source}")
+                    }
+                    "ignored" => {
+                        let ignored = result.unwrap().ignored;
+                        assert!(
+                            ignored.len() == 1 && ignored[0].contains(&flag) && ignored[0].contains("ignored: "),
+                            "{key} from the {source}: {ignored:?}"
+                        );
+                    }
+                    _ => {
+                        let e = result.unwrap_err().to_string();
+                        assert!(e.contains(&flag) && e.contains("meili-lite"), "{key} from the {source}: {e}");
+                    }
+                }
+            }
+        }
+        // A bare `--schedule-snapshot` means every day, and is refused too.
+        assert!(load_from(["meili-lite", "--schedule-snapshot"], &env(&[])).is_err());
+        // The one variable that is not MEILI_ + the key.
+        let e = env(&[("MEILI_EXPERIMENTAL_LEGACY_SEARCH", "true")]);
+        assert_eq!(load_from(["meili-lite"], &e).unwrap().ignored.len(), 1);
     }
 
     #[test]

@@ -32,6 +32,11 @@ pub struct Opt {
     pub import_dump: Option<PathBuf>,
     pub ignore_missing_dump: bool,
     pub ignore_dump_if_db_exists: bool,
+    /// Largest sum of payload sizes in one batch; `None`: the default.
+    pub max_batch_bytes: Option<u64>,
+    /// One line per Meilisearch option that was set but changes nothing
+    /// here, saying why; logged as warnings at start-up.
+    pub ignored: Vec<String>,
     /// The config file that was read, if any.
     pub config_file_path: Option<PathBuf>,
 }

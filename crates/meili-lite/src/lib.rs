@@ -18,7 +18,7 @@ use scheduler::{BatchObserver, Options, Scheduler};
 use server::AppState;
 use task_model::{Batch, Task};
 use tokio::net::TcpListener;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 use webhook::{Deliverer, DeliveryOptions, NetworkGuard, Registry, SigningSecret, Webhook};
 
 /// sled's page cache. Its default (1 GiB) would dominate memory; documents are
@@ -80,6 +80,9 @@ fn fail(e: StartError) -> ExitCode {
 }
 
 async fn run(opt: Opt) -> Result<(), StartError> {
+    for line in &opt.ignored {
+        warn!("{line}");
+    }
     if let Some(dump) = dump_to_import(&opt)? {
         let (opt, dump) = (opt.clone(), dump.to_owned());
         let imported = tokio::task::spawn_blocking(move || dumps::import_into_new_db(&opt, &dump))
@@ -100,7 +103,10 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     let scheduler = Scheduler::open(
         &db,
         store.clone(),
-        Options { max_batched_tasks: opt.max_batched_tasks, ..Options::default() },
+        Options {
+            max_batched_tasks: opt.max_batched_tasks,
+            max_batch_bytes: opt.max_batch_bytes.unwrap_or(Options::default().max_batch_bytes),
+        },
     )?;
     // Bind before starting work, so a taken port fails fast and cleanly.
     let listener =
