@@ -21,6 +21,7 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("GET", "/stats", "", "stats.get"),
     ("GET", "/metrics", "", "metrics.get"),
     ("POST", "/dumps", "", "dumps.create"),
+    ("POST", "/snapshots", "", "snapshots.create"),
     ("GET", "/experimental-features", "", "experimental.get"),
     ("PATCH", "/experimental-features", "{}", "experimental.update"),
     ("GET", "/keys", "", "keys.get"),

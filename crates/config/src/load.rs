@@ -186,6 +186,15 @@ pub fn load_from(
         ignore_dump_if_db_exists: get("ignore_dump_if_db_exists", take("ignore_dump_if_db_exists"))
             .optional(parse::boolean)?
             .unwrap_or(false),
+        snapshot_dir: PathBuf::from(get("snapshot_dir", take("snapshot_dir")).required(|s| Ok(s.to_owned()))?),
+        schedule_snapshot: get("schedule_snapshot", take("schedule_snapshot")).optional(parse::schedule)?.flatten(),
+        import_snapshot: take("import_snapshot").map(PathBuf::from),
+        ignore_missing_snapshot: get("ignore_missing_snapshot", take("ignore_missing_snapshot"))
+            .optional(parse::boolean)?
+            .unwrap_or(false),
+        ignore_snapshot_if_db_exists: get("ignore_snapshot_if_db_exists", take("ignore_snapshot_if_db_exists"))
+            .optional(parse::boolean)?
+            .unwrap_or(false),
         max_batch_bytes: get(
             "experimental_limit_batched_tasks_total_size",
             take("experimental_limit_batched_tasks_total_size"),
@@ -325,8 +334,7 @@ mod tests {
             ("max_indexing_threads", "4", "ignored"),
             ("experimental_search_queue_size", "10", "ignored"),
             ("no_analytics", "true", "ignored"),
-            ("snapshot_dir", "elsewhere/", "ignored"),
-            ("schedule_snapshot", "3600", "refused"),
+            ("experimental_s3_compression_level", "3", "ignored"),
             ("ssl_cert_path", "cert.pem", "refused"),
             ("s3_bucket_url", "https://s3.example", "refused"),
         ];
@@ -364,8 +372,13 @@ mod tests {
                 }
             }
         }
-        // A bare `--schedule-snapshot` means every day, and is refused too.
-        assert!(load_from(["meili-lite", "--schedule-snapshot"], &env(&[])).is_err());
+        // A bare `--schedule-snapshot` means every day.
+        assert_eq!(
+            load_from(["meili-lite", "--schedule-snapshot"], &env(&[])).unwrap().schedule_snapshot,
+            Some(86_400)
+        );
+        let every_hour = load_from(["meili-lite"], &env(&[("MEILI_SCHEDULE_SNAPSHOT", "3600")])).unwrap();
+        assert_eq!(every_hour.schedule_snapshot, Some(3600));
         // The one variable that is not MEILI_ + the key.
         let e = env(&[("MEILI_EXPERIMENTAL_LEGACY_SEARCH", "true")]);
         assert_eq!(load_from(["meili-lite"], &e).unwrap().ignored.len(), 1);

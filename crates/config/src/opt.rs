@@ -32,6 +32,14 @@ pub struct Opt {
     pub import_dump: Option<PathBuf>,
     pub ignore_missing_dump: bool,
     pub ignore_dump_if_db_exists: bool,
+    /// Where `POST /snapshots` writes.
+    pub snapshot_dir: PathBuf,
+    /// Seconds between scheduled snapshots; `None`: none.
+    pub schedule_snapshot: Option<u64>,
+    /// A snapshot to restore at start-up.
+    pub import_snapshot: Option<PathBuf>,
+    pub ignore_missing_snapshot: bool,
+    pub ignore_snapshot_if_db_exists: bool,
     /// Largest sum of payload sizes in one batch; `None`: the default.
     pub max_batch_bytes: Option<u64>,
     /// One line per Meilisearch option that was set but changes nothing

@@ -44,6 +44,15 @@ pub(crate) fn boolean(s: &str) -> Parsed<bool> {
     }
 }
 
+/// `--schedule-snapshot`: `false` (none), `true` (daily) or seconds.
+pub(crate) fn schedule(s: &str) -> Parsed<Option<u64>> {
+    match s.to_ascii_lowercase().as_str() {
+        "false" => Ok(None),
+        "true" => Ok(Some(86_400)),
+        n => n.parse::<u64>().ok().filter(|n| *n > 0).map(Some).ok_or("`false`, `true` or a number of seconds"),
+    }
+}
+
 pub(crate) fn positive_integer(s: &str) -> Parsed<usize> {
     s.parse::<usize>().ok().filter(|n| *n > 0).ok_or("a positive integer")
 }

@@ -65,7 +65,7 @@ const fn off(spec: Spec) -> Spec {
 }
 
 const TLS: &str = "meili-lite does not serve TLS yet; put it behind a TLS-terminating proxy";
-const SNAPSHOTS: &str = "meili-lite does not take snapshots yet (dumps it does: POST /dumps)";
+const SNAPSHOTS: &str = "meili-lite compacts nothing when it takes a snapshot";
 const S3: &str = "meili-lite does not send snapshots to S3";
 const SEARCH_QUEUE: &str = "meili-lite does not queue searches: each runs on the runtime's blocking threads";
 const INDEXING: &str = "meili-lite sizes indexing itself (tantivy with a bounded memory budget per thread)";
@@ -204,17 +204,35 @@ pub(crate) const SPECS: &[Spec] = &[
     Spec { default: Some("false"), ..off(refused("ssl_require_auth", "ssl-require-auth", "", TLS)) },
     Spec { default: Some("false"), ..off(refused("ssl_resumption", "ssl-resumption", "", TLS)) },
     Spec { default: Some("false"), ..off(refused("ssl_tickets", "ssl-tickets", "", TLS)) },
-    refused("import_snapshot", "import-snapshot", "PATH", SNAPSHOTS),
-    Spec { default: Some("false"), ..off(ignored("ignore_missing_snapshot", "ignore-missing-snapshot", "", SNAPSHOTS)) },
+    spec(
+        "import_snapshot",
+        "import-snapshot",
+        "PATH",
+        "Restores this snapshot (meili-lite's own format) as the database at start-up.",
+    ),
+    switch(
+        "ignore_missing_snapshot",
+        "ignore-missing-snapshot",
+        "Start without restoring when the --import-snapshot file does not exist.",
+    ),
+    switch(
+        "ignore_snapshot_if_db_exists",
+        "ignore-snapshot-if-db-exists",
+        "Start without restoring when the database already exists.",
+    ),
     Spec {
-        default: Some("false"),
-        ..off(ignored("ignore_snapshot_if_db_exists", "ignore-snapshot-if-db-exists", "", SNAPSHOTS))
+        default: Some("snapshots/"),
+        ..spec("snapshot_dir", "snapshot-dir", "PATH", "Directory where `POST /snapshots` writes snapshots.")
     },
-    Spec { default: Some("snapshots/"), ..ignored("snapshot_dir", "snapshot-dir", "PATH", SNAPSHOTS) },
     Spec {
         default: Some("false"),
         bare: Some("86400"),
-        ..refused("schedule_snapshot", "schedule-snapshot", "SECONDS", SNAPSHOTS)
+        ..spec(
+            "schedule_snapshot",
+            "schedule-snapshot",
+            "SECONDS",
+            "Takes a snapshot every SECONDS (86400 when given alone); `false` for none.",
+        )
     },
     Spec {
         default: Some("false"),

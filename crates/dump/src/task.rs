@@ -85,6 +85,7 @@ fn kind_to_dump(task: &Task) -> Option<Value> {
         }
         Operation::TaskDeletion { tasks } => json!({"tasksDeletion": {"query": filter_of(), "tasks": tasks_of(tasks)}}),
         Operation::DumpCreation => json!({"dumpCreation": {"keys": [], "instance_uid": null}}),
+        Operation::SnapshotCreation => json!("snapshotCreation"),
         Operation::IndexDeploy { .. } => return None,
     })
 }
@@ -168,6 +169,7 @@ pub fn from_dump(line: &Value) -> Result<Result<Task, String>, Error> {
             | Operation::TaskCancelation { .. }
             | Operation::TaskDeletion { .. }
             | Operation::DumpCreation
+            | Operation::SnapshotCreation
     );
     if !indexless && index_uid.is_none() {
         return Err(Error::corrupted(format!("task {uid} (`{}`) has no `indexUid`", operation.kind())));
@@ -254,6 +256,7 @@ fn operation_from_dump(kind: &Value) -> Result<Result<Operation, String>, Error>
         "taskCancelation" => Operation::TaskCancelation { tasks: bitmap_ids(get("tasks").unwrap_or(&json!([])))? },
         "tasksDeletion" => Operation::TaskDeletion { tasks: bitmap_ids(get("tasks").unwrap_or(&json!([])))? },
         "dumpCreation" => Operation::DumpCreation,
+        "snapshotCreation" => Operation::SnapshotCreation,
         other => return Ok(Err(other.to_owned())),
     }))
 }

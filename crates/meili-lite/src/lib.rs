@@ -8,6 +8,7 @@
 
 mod dumps;
 mod follow;
+mod snapshots;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -42,6 +43,8 @@ enum StartError {
     Keys(#[from] auth::Error),
     #[error("cannot import the dump: {0}")]
     Dump(String),
+    #[error("cannot restore the snapshot: {0}")]
+    Snapshot(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("cannot start the runtime: {0}")]
@@ -82,6 +85,13 @@ fn fail(e: StartError) -> ExitCode {
 async fn run(opt: Opt) -> Result<(), StartError> {
     for line in &opt.ignored {
         warn!("{line}");
+    }
+    if opt.import_dump.is_some() && opt.import_snapshot.is_some() {
+        return Err(StartError::Dump("--import-dump and --import-snapshot cannot be used together".into()));
+    }
+    if let Some(snapshot) = snapshot_to_restore(&opt)? {
+        snapshots::restore(snapshot, &opt.db_path).map_err(StartError::Snapshot)?;
+        info!(snapshot = %snapshot.display(), "snapshot restored");
     }
     if let Some(dump) = dump_to_import(&opt)? {
         let (opt, dump) = (opt.clone(), dump.to_owned());
@@ -130,6 +140,15 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     };
     let deliverer = Deliverer::new(&db, webhooks.clone(), tokio::runtime::Handle::current(), delivery)?;
     scheduler.set_observer(Arc::new(WebhookObserver(deliverer.clone())));
+    snapshots::clean_up(&opt.snapshot_dir);
+    scheduler.set_snapshotter(Arc::new(snapshots::InstanceSnapshotter {
+        db: db.clone(),
+        db_path: opt.db_path.clone(),
+        dir: opt.snapshot_dir.clone(),
+    }));
+    if let Some(every) = opt.schedule_snapshot {
+        tokio::spawn(scheduled_snapshots(scheduler.clone(), std::time::Duration::from_secs(every)));
+    }
     let cut_short = dump::clean_up(&opt.dump_dir);
     if cut_short > 0 {
         info!(dir = %opt.dump_dir.display(), cut_short, "removed what unfinished dumps left");
@@ -178,6 +197,48 @@ fn open_store(opt: &Opt, db: &sled::Db) -> Result<(Arc<search::Engine>, Store), 
     let follower = Arc::new(follow::SearchFollower { engine: engine.clone(), store: plain.clone() });
     follower.check_all().map_err(StartError::Search)?;
     Ok((engine, plain.with_follower(follower)))
+}
+
+/// Registers a `snapshotCreation` task every `every`, as
+/// `--schedule-snapshot` asks.
+async fn scheduled_snapshots(scheduler: Scheduler, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        ticks.tick().await;
+        let new = scheduler::NewTask {
+            index_uid: None,
+            operation: task_model::Operation::SnapshotCreation,
+            details: None,
+            payload: None,
+            annotations: task_model::Annotations::default(),
+        };
+        if let Err(e) = scheduler.register(new).await {
+            warn!(error = %e, "a scheduled snapshot could not be enqueued");
+        }
+    }
+}
+
+/// The snapshot to restore at start-up, if any (the same rules as a dump).
+fn snapshot_to_restore(opt: &Opt) -> Result<Option<&std::path::Path>, StartError> {
+    let Some(path) = opt.import_snapshot.as_deref() else { return Ok(None) };
+    if !path.exists() {
+        if opt.ignore_missing_snapshot {
+            info!(snapshot = %path.display(), "no such snapshot; starting without it (--ignore-missing-snapshot)");
+            return Ok(None);
+        }
+        return Err(StartError::Snapshot(format!("the snapshot `{}` does not exist", path.display())));
+    }
+    if std::fs::read_dir(&opt.db_path).is_ok_and(|mut entries| entries.next().is_some()) {
+        if opt.ignore_snapshot_if_db_exists {
+            info!(db = %opt.db_path.display(), "the database exists; not restoring the snapshot (--ignore-snapshot-if-db-exists)");
+            return Ok(None);
+        }
+        return Err(StartError::Snapshot(format!(
+            "the database `{}` already exists; a snapshot is restored into a new one (or pass --ignore-snapshot-if-db-exists)",
+            opt.db_path.display()
+        )));
+    }
+    Ok(Some(path))
 }
 
 /// The dump to import at start-up, if any: `--import-dump`, unless the file

@@ -25,6 +25,9 @@ enum Request {
     Register(Box<NewTask>, oneshot::Sender<Result<Task, Error>>),
     /// Answer once everything written before is on disk.
     Sync(oneshot::Sender<Result<(), String>>),
+    /// Write nothing until the second channel closes (a snapshot copying the
+    /// queue); the first says the hold has begun.
+    Hold(mpsc::Sender<()>, mpsc::Receiver<()>),
 }
 
 /// Dropping it stops the committer thread and waits for it, so the database
@@ -50,6 +53,12 @@ impl GroupCommit {
             .name("group-commit".into())
             .spawn(move || {
                 while let Ok(first) = rx.recv() {
+                    if let Request::Hold(held, release) = first {
+                        let _ = held.send(());
+                        // Blocks until the holder drops its end.
+                        let _ = release.recv();
+                        continue;
+                    }
                     let mut round = vec![first];
                     round.extend(rx.try_iter());
                     committer.commit(round);
@@ -74,6 +83,18 @@ impl GroupCommit {
             let _ = tx.send(Err(Error::ShuttingDown));
         }
         rx
+    }
+
+    /// Stops registrations from being written until the returned guard is
+    /// dropped; returns once the committer has stopped (registrations wait,
+    /// none is lost).
+    pub fn hold(&self) -> Option<mpsc::Sender<()>> {
+        let (held_tx, held_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel();
+        if self.send(Request::Hold(held_tx, release_rx)).is_some() {
+            return None;
+        }
+        held_rx.recv().ok().map(|()| release_tx)
     }
 
     /// Resolves once everything written before this call is on disk.
@@ -107,6 +128,11 @@ impl Committer {
         for request in round {
             match request {
                 Request::Sync(reply) => syncs.push(reply),
+                // Registrations staged so far are written after the hold.
+                Request::Hold(held, release) => {
+                    let _ = held.send(());
+                    let _ = release.recv();
+                }
                 Request::Register(new, reply) => match self.stage(*new, &mut tasks) {
                     Ok(task) => registered.push((task, reply)),
                     Err(e) => {

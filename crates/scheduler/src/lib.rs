@@ -32,6 +32,7 @@ mod recovery;
 mod register;
 mod scheduler;
 mod signal;
+mod snapshots;
 
 pub use dumps::{import_tasks, DumpedTask, Dumper};
 pub use error::Error;
@@ -39,6 +40,7 @@ pub use observer::BatchObserver;
 pub use query::Page;
 pub use register::NewTask;
 pub use scheduler::{Options, Scheduler};
+pub use snapshots::{QueueCopy, Snapshotter};
 
 #[cfg(test)]
 mod tests;

@@ -161,6 +161,7 @@ impl Inner {
             }
             Some(Operation::TaskDeletion { .. }) => self.delete_tasks(tasks, writes),
             Some(Operation::DumpCreation) => tasks.iter_mut().try_for_each(|task| self.dump(task)),
+            Some(Operation::SnapshotCreation) => tasks.iter_mut().try_for_each(|task| self.snapshot(task)),
             Some(
                 Operation::DocumentAdditionOrUpdate { .. }
                 | Operation::DocumentDeletion { .. }

@@ -52,6 +52,8 @@ pub(crate) struct Inner {
     pub announcer: Announcer,
     /// Writes dumps for `dumpCreation` tasks (see [`crate::Dumper`]).
     pub dumper: crate::dumps::DumperSlot,
+    /// Writes snapshots for `snapshotCreation` tasks (see [`crate::Snapshotter`]).
+    pub snapshotter: crate::snapshots::SnapshotterSlot,
     pub limits: Limits,
     stop: AtomicBool,
     worker: Mutex<Option<JoinHandle<()>>>,
@@ -72,6 +74,7 @@ impl Scheduler {
             commit: GroupCommit::start(db.clone(), queue.clone())?,
             announcer: Announcer::new(queue.clone()),
             dumper: RwLock::new(None),
+            snapshotter: RwLock::new(None),
             queue,
             db: db.clone(),
             store,
@@ -92,6 +95,11 @@ impl Scheduler {
     /// Who hears about finished batches. Set it before [`Scheduler::start`].
     pub fn set_observer(&self, observer: Arc<dyn BatchObserver>) {
         self.inner.announcer.set_observer(observer);
+    }
+
+    /// Who copies the database when a `snapshotCreation` task runs.
+    pub fn set_snapshotter(&self, snapshotter: Arc<dyn crate::Snapshotter>) {
+        *self.inner.snapshotter.write().unwrap_or_else(|e| e.into_inner()) = Some(snapshotter);
     }
 
     /// Who writes dumps when a `dumpCreation` task runs.

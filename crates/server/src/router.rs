@@ -115,6 +115,10 @@ async fn dispatch(method: &Method, path: &str, req: Unchecked) -> Reply {
             M::GET => guarded(req, A::StatsGet, None, meta::stats).await,
             _ => wrong_method(),
         },
+        ["snapshots"] => match *method {
+            M::POST => guarded(req, A::SnapshotsCreate, None, meta::create_snapshot).await,
+            _ => wrong_method(),
+        },
         ["dumps"] => match *method {
             M::POST => guarded(req, A::DumpsCreate, None, meta::create_dump).await,
             _ => wrong_method(),

@@ -52,12 +52,13 @@ pub enum Kind {
     TaskDeletion,
     IndexCompaction,
     DumpCreation,
+    SnapshotCreation,
     /// meili-lite's own: staged documents go live (see the staging routes).
     IndexDeploy,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::DocumentAdditionOrUpdate,
         Kind::DocumentDeletion,
         Kind::SettingsUpdate,
@@ -69,6 +70,7 @@ impl Kind {
         Kind::TaskDeletion,
         Kind::IndexCompaction,
         Kind::DumpCreation,
+        Kind::SnapshotCreation,
         Kind::IndexDeploy,
     ];
 
@@ -85,6 +87,7 @@ impl Kind {
             Kind::TaskDeletion => "taskDeletion",
             Kind::IndexCompaction => "indexCompaction",
             Kind::DumpCreation => "dumpCreation",
+            Kind::SnapshotCreation => "snapshotCreation",
             Kind::IndexDeploy => "indexDeploy",
         }
     }

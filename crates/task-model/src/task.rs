@@ -98,6 +98,8 @@ pub enum Operation {
     IndexCompaction,
     /// Writes a dump of the whole instance (Meilisearch's format).
     DumpCreation,
+    /// Copies the whole database (meili-lite's own format).
+    SnapshotCreation,
     IndexSwap {
         swaps: Vec<IndexSwap>,
     },
@@ -135,6 +137,7 @@ impl Operation {
             Operation::IndexDeletion => Kind::IndexDeletion,
             Operation::IndexCompaction => Kind::IndexCompaction,
             Operation::DumpCreation => Kind::DumpCreation,
+            Operation::SnapshotCreation => Kind::SnapshotCreation,
             Operation::IndexSwap { .. } => Kind::IndexSwap,
             Operation::TaskCancelation { .. } => Kind::TaskCancelation,
             Operation::TaskDeletion { .. } => Kind::TaskDeletion,

@@ -110,6 +110,7 @@ impl Server {
         let mut cmd = Command::new(BIN);
         cmd.arg("--db-path").arg(self.db_path()).arg("--http-addr").arg(self.addr.to_string());
         cmd.arg("--dump-dir").arg(self.dump_dir());
+        cmd.arg("--snapshot-dir").arg(self.dir.path().join("snapshots"));
         if let Some(key) = &self.master_key {
             cmd.arg("--master-key").arg(key);
         }

@@ -29,6 +29,20 @@ pub(crate) async fn create_dump(req: Req) -> Reply {
     super::enqueue(&req, None, task_model::Operation::DumpCreation, details, None).await
 }
 
+/// `POST /snapshots`: a `snapshotCreation` task (no details, as Meilisearch).
+pub(crate) async fn create_snapshot(req: Req) -> Reply {
+    super::task_params(&req, &[])?;
+    let annotations = super::annotations(&req)?;
+    let new = scheduler::NewTask {
+        index_uid: None,
+        operation: task_model::Operation::SnapshotCreation,
+        details: None,
+        payload: None,
+        annotations,
+    };
+    crate::router::accepted(&req.state.scheduler.register(new).await?)
+}
+
 pub(crate) async fn features(req: Req) -> Reply {
     req.query.deny_unknown(&[])?;
     Ok(json_response(StatusCode::OK, &req.state.features.view()))

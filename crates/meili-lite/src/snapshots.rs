@@ -1,0 +1,139 @@
+//! Snapshots: meili-lite's own backup, a compressed copy of the whole
+//! database directory (sled, then the search indexes) that `--import-snapshot`
+//! puts back as it was. Unlike a dump, it keeps everything meili-lite has:
+//! staged documents, webhook secrets and filters, the outbox of deliveries.
+//!
+//! The copy is taken while the server runs: the scheduler runs the snapshot
+//! alone (no document or task state changes meanwhile), the queue is copied
+//! between two group commits ([`scheduler::QueueCopy`]), and every other tree
+//! record by record. A search index caught mid-merge is rebuilt from the
+//! documents at the next start, as after a crash.
+
+use std::fs::{self, File};
+use std::io::BufWriter;
+use std::path::{Component, Path, PathBuf};
+
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use scheduler::{QueueCopy, Snapshotter};
+use time::OffsetDateTime;
+use tracing::info;
+
+fn text(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+pub(crate) struct InstanceSnapshotter {
+    pub db: sled::Db,
+    pub db_path: PathBuf,
+    pub dir: PathBuf,
+}
+
+impl Snapshotter for InstanceSnapshotter {
+    fn snapshot(&self, started: OffsetDateTime, queue: &QueueCopy<'_>) -> Result<String, String> {
+        fs::create_dir_all(&self.dir).map_err(text)?;
+        let work = tempfile::Builder::new().prefix(".snapshot-").tempdir_in(&self.dir).map_err(text)?;
+        {
+            let copy = sled::Config::new().path(work.path()).open().map_err(text)?;
+            for name in self.db.tree_names() {
+                let (from, to) = (self.db.open_tree(&name).map_err(text)?, copy.open_tree(&name).map_err(text)?);
+                if name.as_ref() == QueueCopy::TREE.as_bytes() {
+                    queue.copy_into(&to).map_err(text)?;
+                } else {
+                    copy_tree(&from, &to)?;
+                }
+            }
+            copy.flush().map_err(text)?;
+        }
+        copy_dir(&self.db_path.join("search"), &work.path().join("search"))?;
+        let name = format!("{}.snapshot", dump::dump_uid(started));
+        let partial = self.dir.join(format!(".{name}.part"));
+        let packed = (|| -> std::io::Result<()> {
+            let mut tar =
+                tar::Builder::new(GzEncoder::new(BufWriter::new(File::create(&partial)?), Compression::fast()));
+            tar.append_dir_all(".", work.path())?;
+            tar.into_inner()?.finish()?.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()
+        })();
+        packed.map_err(text)?;
+        fs::rename(&partial, self.dir.join(&name)).map_err(text)?;
+        File::open(&self.dir).and_then(|d| d.sync_all()).map_err(text)?;
+        info!(snapshot = %self.dir.join(&name).display(), "snapshot written");
+        Ok(name)
+    }
+}
+
+fn copy_tree(from: &sled::Tree, to: &sled::Tree) -> Result<(), String> {
+    let mut batch = sled::Batch::default();
+    let mut pending = 0;
+    for entry in from.iter() {
+        let (key, value) = entry.map_err(text)?;
+        batch.insert(key, value);
+        pending += 1;
+        if pending == 10_000 {
+            to.apply_batch(std::mem::take(&mut batch)).map_err(text)?;
+            pending = 0;
+        }
+    }
+    to.apply_batch(batch).map_err(text)
+}
+
+/// Copies a directory tree; a file that disappears meanwhile (a search index
+/// merging) is skipped: the index is then rebuilt at the next start.
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    let Ok(entries) = fs::read_dir(from) else { return Ok(()) };
+    fs::create_dir_all(to).map_err(text)?;
+    for entry in entries.flatten() {
+        let (path, target) = (entry.path(), to.join(entry.file_name()));
+        if path.is_dir() {
+            copy_dir(&path, &target)?;
+        } else if let Err(e) = fs::copy(&path, &target) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                return Err(text(e));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes the work of snapshots cut short by a crash.
+pub(crate) fn clean_up(dir: &Path) {
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".snapshot-") {
+            let _ = fs::remove_dir_all(entry.path());
+        } else if name.starts_with('.') && name.ends_with(".snapshot.part") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Puts the snapshot at `path` in place as the database at `db_path` (which
+/// must not exist); on any failure nothing is left at `db_path`.
+pub(crate) fn restore(path: &Path, db_path: &Path) -> Result<(), String> {
+    let result = (|| {
+        let file = File::open(path).map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
+        let not_a_snapshot = |why: String| format!("`{}` is not a meili-lite snapshot: {why}", path.display());
+        fs::create_dir_all(db_path).map_err(text)?;
+        let mut archive = tar::Archive::new(GzDecoder::new(file));
+        for entry in archive.entries().map_err(|e| not_a_snapshot(e.to_string()))? {
+            let mut entry = entry.map_err(|e| not_a_snapshot(e.to_string()))?;
+            let name = entry.path().map_err(|e| not_a_snapshot(e.to_string()))?.into_owned();
+            let kind = entry.header().entry_type();
+            let inside = name.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+            if !inside || !(kind.is_file() || kind.is_dir()) {
+                return Err(not_a_snapshot(format!("unexpected entry `{}`", name.display())));
+            }
+            entry.unpack_in(db_path).map_err(|e| not_a_snapshot(e.to_string()))?;
+        }
+        if !db_path.join("conf").exists() {
+            return Err(not_a_snapshot("it holds no database".into()));
+        }
+        // Opening it proves sled can read what was unpacked.
+        sled::Config::new().path(db_path).open().map(drop).map_err(|e| not_a_snapshot(e.to_string()))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(db_path);
+    }
+    result
+}
