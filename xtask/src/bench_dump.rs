@@ -14,6 +14,8 @@ struct Measured {
     rss_dumped: f64,
     import_s: f64,
     import_rss: f64,
+    snapshot_s: f64,
+    snapshot_mib: f64,
 }
 
 pub async fn run() -> Result<(), String> {
@@ -38,6 +40,8 @@ pub async fn run() -> Result<(), String> {
     row("peak RSS after the dump", &|m| m.rss_dumped, "MiB");
     row("--import-dump until listening", &|m| m.import_s, "s");
     row("peak RSS of the import", &|m| m.import_rss, "MiB");
+    row("POST /snapshots until succeeded (imported server)", &|m| m.snapshot_s, "s");
+    row("snapshot file", &|m| m.snapshot_mib, "MiB");
     if let Some(a) = &anchor {
         // Rates, so that "higher is better" reads the same as the other bars.
         compare("dump written, docs/s", 100_000.0 / lite.dump_s, "Meilisearch, this run", 100_000.0 / a.dump_s);
@@ -50,6 +54,7 @@ pub async fn run() -> Result<(), String> {
 async fn side(payload: &[u8], start: impl Fn(&[&str]) -> Result<Option<Meili>, String>) -> Result<Measured, String> {
     let dumps = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dump_dir = dumps.path().to_string_lossy().into_owned();
+    let snapshot_dir = dumps.path().join("snapshots").to_string_lossy().into_owned();
     let server = start(&["--dump-dir", &dump_dir])?.ok_or("no server")?;
     let added = request(server.addr, "POST", "/indexes/bench/documents", payload.to_vec()).await?;
     let uid = added["taskUid"].as_u64().ok_or_else(|| format!("not accepted: {added}"))?;
@@ -66,12 +71,27 @@ async fn side(payload: &[u8], start: impl Fn(&[&str]) -> Result<Option<Meili>, S
     let rss_dumped = server.peak_rss_mib();
     drop(server);
     let t = Instant::now();
-    let imported = start(&["--import-dump", &path.to_string_lossy()])?.ok_or("no server")?;
+    let imported = start(&["--import-dump", &path.to_string_lossy(), "--snapshot-dir", &snapshot_dir])?.ok_or("no server")?;
     let import_s = t.elapsed().as_secs_f64();
     let import_rss = imported.peak_rss_mib();
+    let t = Instant::now();
+    let task = request(imported.addr, "POST", "/snapshots", Vec::new()).await?;
+    let uid = task["taskUid"].as_u64().ok_or_else(|| format!("not accepted: {task}"))?;
+    let done = wait_task(imported.addr, uid, Duration::from_secs(600)).await?;
+    if done["status"] != "succeeded" {
+        return Err(format!("snapshot failed: {done}"));
+    }
+    let snapshot_s = t.elapsed().as_secs_f64();
+    let snapshot_mib = std::fs::read_dir(&snapshot_dir)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".snapshot"))
+        .map(|e| e.metadata().map_or(0, |m| m.len()))
+        .sum::<u64>() as f64
+        / 1_048_576.0;
     let count = request(imported.addr, "GET", "/indexes/bench/stats", Vec::new()).await?;
     if count["numberOfDocuments"] != 100_000 {
         return Err(format!("the import lost documents: {count}"));
     }
-    Ok(Measured { dump_s, dump_mib, rss_indexed, rss_dumped, import_s, import_rss })
+    Ok(Measured { dump_s, dump_mib, rss_indexed, rss_dumped, import_s, import_rss, snapshot_s, snapshot_mib })
 }

@@ -279,7 +279,7 @@ mod tests {
         );
         let f = task_filter(&Query::parse(Some("types=dumpCreation"))).unwrap();
         assert_eq!(f.types, Some(vec![Kind::DumpCreation]));
-        let f = task_filter(&Query::parse(Some("types=snapshotCreation"))).unwrap();
+        let f = task_filter(&Query::parse(Some("types=export"))).unwrap();
         assert_eq!(f.types, Some(vec![]), "valid, matches nothing");
         let (code, m) = msg(task_filter(&Query::parse(Some("types=indexCompaction,indexRename"))));
         assert_eq!(code, Code::InvalidTaskTypes);
