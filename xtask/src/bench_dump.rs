@@ -71,7 +71,8 @@ async fn side(payload: &[u8], start: impl Fn(&[&str]) -> Result<Option<Meili>, S
     let rss_dumped = server.peak_rss_mib();
     drop(server);
     let t = Instant::now();
-    let imported = start(&["--import-dump", &path.to_string_lossy(), "--snapshot-dir", &snapshot_dir])?.ok_or("no server")?;
+    let imported =
+        start(&["--import-dump", &path.to_string_lossy(), "--snapshot-dir", &snapshot_dir])?.ok_or("no server")?;
     let import_s = t.elapsed().as_secs_f64();
     let import_rss = imported.peak_rss_mib();
     let t = Instant::now();

@@ -18,7 +18,7 @@ pub mod task;
 mod writer;
 
 pub use error::Error;
-pub use reader::{DumpReader, DumpedIndex, DumpedTask};
+pub use reader::{unpack, DumpReader, DumpedIndex, DumpedTask};
 pub use writer::{clean_up, DocumentsWriter, DumpWriter, TaskWriter};
 
 /// The version this crate writes and reads.

@@ -46,26 +46,11 @@ pub struct DumpedIndex {
 impl DumpReader {
     /// Unpacks the dump at `path` into a directory in `scratch`.
     pub fn open(path: &Path, scratch: &Path) -> Result<Self, Error> {
-        let file = File::open(path).map_err(Error::io("open", path))?;
         let dir = tempfile::Builder::new()
             .prefix(".import-")
             .tempdir_in(scratch)
             .map_err(Error::io("create a directory in", scratch))?;
-        let not_a_dump = |e: std::io::Error| Error::NotADump { why: e.to_string(), path: path.to_owned() };
-        let mut archive = tar::Archive::new(GzDecoder::new(BufReader::new(file)));
-        for entry in archive.entries().map_err(not_a_dump)? {
-            let mut entry = entry.map_err(not_a_dump)?;
-            let name = entry.path().map_err(not_a_dump)?.into_owned();
-            let inside = name.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
-            let kind = entry.header().entry_type();
-            if !inside || !(kind.is_file() || kind.is_dir()) {
-                return Err(Error::NotADump {
-                    why: format!("unexpected entry `{}`", name.display()),
-                    path: path.to_owned(),
-                });
-            }
-            entry.unpack_in(dir.path()).map_err(not_a_dump)?;
-        }
+        unpack(path, dir.path())?;
         let meta_path = dir.path().join("metadata.json");
         let meta: Value = read_json(&meta_path)
             .map_err(|_| Error::NotADump { why: "no metadata.json".into(), path: path.to_owned() })?;
@@ -160,6 +145,29 @@ impl DumpReader {
         }
         Ok(read_json(&path)?.get("webhooks").and_then(Value::as_object).cloned().unwrap_or_default())
     }
+}
+
+/// Unpacks the gzip tar at `path` into `into`, refusing any entry that is
+/// not a plain file or directory inside it (no links, no `..`): dumps and
+/// snapshots come from elsewhere.
+pub fn unpack(path: &Path, into: &Path) -> Result<(), Error> {
+    let file = File::open(path).map_err(Error::io("open", path))?;
+    let not_a_dump = |e: std::io::Error| Error::NotADump { why: e.to_string(), path: path.to_owned() };
+    let mut archive = tar::Archive::new(GzDecoder::new(BufReader::new(file)));
+    for entry in archive.entries().map_err(not_a_dump)? {
+        let mut entry = entry.map_err(not_a_dump)?;
+        let name = entry.path().map_err(not_a_dump)?.into_owned();
+        let inside = name.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        let kind = entry.header().entry_type();
+        if !inside || !(kind.is_file() || kind.is_dir()) {
+            return Err(Error::NotADump {
+                why: format!("unexpected entry `{}`", name.display()),
+                path: path.to_owned(),
+            });
+        }
+        entry.unpack_in(into).map_err(not_a_dump)?;
+    }
+    Ok(())
 }
 
 fn read_json(path: &Path) -> Result<Value, Error> {

@@ -89,11 +89,15 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     if opt.import_dump.is_some() && opt.import_snapshot.is_some() {
         return Err(StartError::Dump("--import-dump and --import-snapshot cannot be used together".into()));
     }
-    if let Some(snapshot) = snapshot_to_restore(&opt)? {
+    let flags = (opt.ignore_missing_snapshot, opt.ignore_snapshot_if_db_exists);
+    if let Some(snapshot) =
+        to_load(opt.import_snapshot.as_deref(), flags, "snapshot", &opt.db_path).map_err(StartError::Snapshot)?
+    {
         snapshots::restore(snapshot, &opt.db_path).map_err(StartError::Snapshot)?;
         info!(snapshot = %snapshot.display(), "snapshot restored");
     }
-    if let Some(dump) = dump_to_import(&opt)? {
+    let flags = (opt.ignore_missing_dump, opt.ignore_dump_if_db_exists);
+    if let Some(dump) = to_load(opt.import_dump.as_deref(), flags, "dump", &opt.db_path).map_err(StartError::Dump)? {
         let (opt, dump) = (opt.clone(), dump.to_owned());
         let imported = tokio::task::spawn_blocking(move || dumps::import_into_new_db(&opt, &dump))
             .await
@@ -218,51 +222,32 @@ async fn scheduled_snapshots(scheduler: Scheduler, every: std::time::Duration) {
     }
 }
 
-/// The snapshot to restore at start-up, if any (the same rules as a dump).
-fn snapshot_to_restore(opt: &Opt) -> Result<Option<&std::path::Path>, StartError> {
-    let Some(path) = opt.import_snapshot.as_deref() else { return Ok(None) };
+/// The snapshot or dump (`what`) to load at start-up from `path`, if any:
+/// unless the file is missing or the database exists and the matching
+/// `--ignore-*` flag says to start without it, as Meilisearch's flags do.
+fn to_load<'a>(
+    path: Option<&'a std::path::Path>,
+    (ignore_missing, ignore_if_db_exists): (bool, bool),
+    what: &str,
+    db_path: &std::path::Path,
+) -> Result<Option<&'a std::path::Path>, String> {
+    let Some(path) = path else { return Ok(None) };
     if !path.exists() {
-        if opt.ignore_missing_snapshot {
-            info!(snapshot = %path.display(), "no such snapshot; starting without it (--ignore-missing-snapshot)");
+        if ignore_missing {
+            info!(file = %path.display(), "no such {what}; starting without it (--ignore-missing-{what})");
             return Ok(None);
         }
-        return Err(StartError::Snapshot(format!("the snapshot `{}` does not exist", path.display())));
+        return Err(format!("the {what} `{}` does not exist", path.display()));
     }
-    if std::fs::read_dir(&opt.db_path).is_ok_and(|mut entries| entries.next().is_some()) {
-        if opt.ignore_snapshot_if_db_exists {
-            info!(db = %opt.db_path.display(), "the database exists; not restoring the snapshot (--ignore-snapshot-if-db-exists)");
+    if std::fs::read_dir(db_path).is_ok_and(|mut entries| entries.next().is_some()) {
+        if ignore_if_db_exists {
+            info!(db = %db_path.display(), "the database exists; not loading the {what} (--ignore-{what}-if-db-exists)");
             return Ok(None);
         }
-        return Err(StartError::Snapshot(format!(
-            "the database `{}` already exists; a snapshot is restored into a new one (or pass --ignore-snapshot-if-db-exists)",
-            opt.db_path.display()
-        )));
-    }
-    Ok(Some(path))
-}
-
-/// The dump to import at start-up, if any: `--import-dump`, unless the file
-/// is missing or the database exists and the matching `--ignore-*` says to
-/// start without it (as Meilisearch's flags do).
-fn dump_to_import(opt: &Opt) -> Result<Option<&std::path::Path>, StartError> {
-    let Some(path) = opt.import_dump.as_deref() else { return Ok(None) };
-    if !path.exists() {
-        if opt.ignore_missing_dump {
-            info!(dump = %path.display(), "no such dump; starting without it (--ignore-missing-dump)");
-            return Ok(None);
-        }
-        return Err(StartError::Dump(format!("the dump `{}` does not exist", path.display())));
-    }
-    let db_exists = std::fs::read_dir(&opt.db_path).is_ok_and(|mut entries| entries.next().is_some());
-    if db_exists {
-        if opt.ignore_dump_if_db_exists {
-            info!(db = %opt.db_path.display(), "the database exists; not importing the dump (--ignore-dump-if-db-exists)");
-            return Ok(None);
-        }
-        return Err(StartError::Dump(format!(
-            "the database `{}` already exists; a dump is imported into a new one (or pass --ignore-dump-if-db-exists)",
-            opt.db_path.display()
-        )));
+        return Err(format!(
+            "the database `{}` already exists; a {what} is loaded into a new one (or pass --ignore-{what}-if-db-exists)",
+            db_path.display()
+        ));
     }
     Ok(Some(path))
 }

@@ -11,9 +11,8 @@
 
 use std::fs::{self, File};
 use std::io::BufWriter;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use scheduler::{QueueCopy, Snapshotter};
@@ -112,20 +111,12 @@ pub(crate) fn clean_up(dir: &Path) {
 /// must not exist); on any failure nothing is left at `db_path`.
 pub(crate) fn restore(path: &Path, db_path: &Path) -> Result<(), String> {
     let result = (|| {
-        let file = File::open(path).map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
         let not_a_snapshot = |why: String| format!("`{}` is not a meili-lite snapshot: {why}", path.display());
         fs::create_dir_all(db_path).map_err(text)?;
-        let mut archive = tar::Archive::new(GzDecoder::new(file));
-        for entry in archive.entries().map_err(|e| not_a_snapshot(e.to_string()))? {
-            let mut entry = entry.map_err(|e| not_a_snapshot(e.to_string()))?;
-            let name = entry.path().map_err(|e| not_a_snapshot(e.to_string()))?.into_owned();
-            let kind = entry.header().entry_type();
-            let inside = name.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
-            if !inside || !(kind.is_file() || kind.is_dir()) {
-                return Err(not_a_snapshot(format!("unexpected entry `{}`", name.display())));
-            }
-            entry.unpack_in(db_path).map_err(|e| not_a_snapshot(e.to_string()))?;
-        }
+        dump::unpack(path, db_path).map_err(|e| match e {
+            dump::Error::NotADump { why, .. } => not_a_snapshot(why),
+            other => other.to_string(),
+        })?;
         if !db_path.join("conf").exists() {
             return Err(not_a_snapshot("it holds no database".into()));
         }
