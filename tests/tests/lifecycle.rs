@@ -59,11 +59,23 @@ fn invalid_options_stop_start_up_with_one_readable_line() {
 /// here says so once in the log.
 #[test]
 fn meilisearch_flags_start_with_a_warning_each() {
-    let s = Server::with_args(&["--no-analytics", "--max-indexing-threads", "2", "--experimental-enable-metrics"]);
+    let args = [
+        "--no-analytics",
+        "--experimental-search-queue-size",
+        "10",
+        "--experimental-enable-metrics",
+        "--max-indexing-threads",
+        "2",
+    ];
+    let s = Server::with_args(&args);
     assert_eq!(s.get("/health").status, 200);
     let log = std::fs::read_to_string(s.log_path()).unwrap();
     assert!(log.contains("--no-analytics / MEILI_NO_ANALYTICS is ignored: meili-lite sends no analytics"), "{log}");
-    assert!(log.contains("--max-indexing-threads / MEILI_MAX_INDEXING_THREADS is ignored"), "{log}");
+    assert!(
+        log.contains("--experimental-search-queue-size / MEILI_EXPERIMENTAL_SEARCH_QUEUE_SIZE is ignored"),
+        "{log}"
+    );
+    assert!(!log.contains("--max-indexing-threads"), "honoured, not ignored: {log}");
     assert_eq!(log.matches(" is ignored: ").count(), 3, "{log}");
 }
 

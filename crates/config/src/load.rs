@@ -195,6 +195,10 @@ pub fn load_from(
         ignore_snapshot_if_db_exists: get("ignore_snapshot_if_db_exists", take("ignore_snapshot_if_db_exists"))
             .optional(parse::boolean)?
             .unwrap_or(false),
+        max_indexing_memory: get("max_indexing_memory", take("max_indexing_memory")).optional(parse::byte_size)?,
+        max_indexing_threads: get("max_indexing_threads", take("max_indexing_threads"))
+            .optional(parse::threads)?
+            .flatten(),
         max_batch_bytes: get(
             "experimental_limit_batched_tasks_total_size",
             take("experimental_limit_batched_tasks_total_size"),
@@ -331,7 +335,7 @@ mod tests {
     fn every_source_of_an_option_agrees() {
         let cases: &[(&str, &str, &str)] = &[
             ("experimental_limit_batched_tasks_total_size", "64 MiB", "limit"),
-            ("max_indexing_threads", "4", "ignored"),
+            ("experimental_nb_searches_per_core", "4", "ignored"),
             ("experimental_search_queue_size", "10", "ignored"),
             ("no_analytics", "true", "ignored"),
             ("experimental_s3_compression_level", "3", "ignored"),

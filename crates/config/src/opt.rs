@@ -40,6 +40,10 @@ pub struct Opt {
     pub import_snapshot: Option<PathBuf>,
     pub ignore_missing_snapshot: bool,
     pub ignore_snapshot_if_db_exists: bool,
+    /// Bytes each index's writer may use while indexing; `None`: the default.
+    pub max_indexing_memory: Option<u64>,
+    /// Threads each index's writer indexes with; `None`: the default.
+    pub max_indexing_threads: Option<usize>,
     /// Largest sum of payload sizes in one batch; `None`: the default.
     pub max_batch_bytes: Option<u64>,
     /// One line per Meilisearch option that was set but changes nothing

@@ -44,6 +44,14 @@ pub(crate) fn boolean(s: &str) -> Parsed<bool> {
     }
 }
 
+/// `--max-indexing-threads`: a positive number, or `unlimited` (the default).
+pub(crate) fn threads(s: &str) -> Parsed<Option<usize>> {
+    match s {
+        "unlimited" => Ok(None),
+        n => n.parse::<usize>().ok().filter(|n| *n > 0).map(Some).ok_or("a positive number of threads or `unlimited`"),
+    }
+}
+
 /// `--schedule-snapshot`: `false` (none), `true` (daily) or seconds.
 pub(crate) fn schedule(s: &str) -> Parsed<Option<u64>> {
     match s.to_ascii_lowercase().as_str() {

@@ -311,8 +311,18 @@ pub(crate) const SPECS: &[Spec] = &[
             "meili-lite has no search personalization",
         )
     },
-    ignored("max_indexing_memory", "max-indexing-memory", "SIZE", INDEXING),
-    ignored("max_indexing_threads", "max-indexing-threads", "N", INDEXING),
+    spec(
+        "max_indexing_memory",
+        "max-indexing-memory",
+        "SIZE",
+        "Memory each index's writer may use while indexing, e.g. `512 MiB` (default: 64 MiB per thread).",
+    ),
+    spec(
+        "max_indexing_threads",
+        "max-indexing-threads",
+        "N",
+        "Threads each index's writer indexes with, or `unlimited` (default: the cores, at most 4).",
+    ),
     Spec {
         default: Some("false"),
         ..off(ignored(

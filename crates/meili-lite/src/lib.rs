@@ -196,7 +196,8 @@ fn open_db(opt: &Opt) -> Result<sled::Db, StartError> {
 
 /// The document store, telling the search engine of every change.
 fn open_store(opt: &Opt, db: &sled::Db) -> Result<(Arc<search::Engine>, Store), StartError> {
-    let engine = Arc::new(search::Engine::new(opt.db_path.join("search")));
+    let budget = search::IndexingBudget::new(opt.max_indexing_threads, opt.max_indexing_memory.map(|m| m as usize));
+    let engine = Arc::new(search::Engine::with_budget(opt.db_path.join("search"), budget));
     let plain = Store::open(db)?;
     let follower = Arc::new(follow::SearchFollower { engine: engine.clone(), store: plain.clone() });
     follower.check_all().map_err(StartError::Search)?;

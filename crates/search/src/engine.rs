@@ -8,18 +8,24 @@ use std::sync::{Arc, Mutex};
 
 use tracing::warn;
 
-use crate::{Error, SearchIndex};
+use crate::{Error, IndexingBudget, SearchIndex};
 
 /// Opens search indexes under one directory, one sub-directory per tree.
 #[derive(Debug)]
 pub struct Engine {
     root: PathBuf,
     open: Mutex<HashMap<u64, Arc<SearchIndex>>>,
+    budget: IndexingBudget,
 }
 
 impl Engine {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into(), open: Mutex::new(HashMap::new()) }
+        Self::with_budget(root, IndexingBudget::default())
+    }
+
+    /// An engine whose index writers each index within `budget`.
+    pub fn with_budget(root: impl Into<PathBuf>, budget: IndexingBudget) -> Self {
+        Self { root: root.into(), open: Mutex::new(HashMap::new()), budget }
     }
 
     fn dir(&self, tree: u64) -> PathBuf {
@@ -32,7 +38,7 @@ impl Engine {
         if let Some(index) = open.get(&tree) {
             return Ok(index.clone());
         }
-        let index = Arc::new(SearchIndex::open(&self.dir(tree))?);
+        let index = Arc::new(SearchIndex::open_with(&self.dir(tree), self.budget)?);
         open.insert(tree, index.clone());
         Ok(index)
     }

@@ -23,8 +23,38 @@ use crate::{Error, Settings};
 /// has words.
 pub(crate) const COUNT_MARK: &str = "\u{0}";
 
-/// Bytes of indexing memory tantivy may use per indexing thread.
+/// Bytes of indexing memory tantivy may use per indexing thread, by default.
 const MEMORY_PER_THREAD: usize = 64 * 1024 * 1024;
+/// tantivy refuses less per thread.
+const MIN_MEMORY_PER_THREAD: usize = 15_000_000;
+
+/// What one index's writer may use while indexing: threads, and memory in
+/// all (`--max-indexing-threads`, `--max-indexing-memory`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexingBudget {
+    pub threads: usize,
+    pub memory: usize,
+}
+
+impl Default for IndexingBudget {
+    /// Up to four threads (this machine's cores), 64 MiB each.
+    fn default() -> Self {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+        Self { threads, memory: threads * MEMORY_PER_THREAD }
+    }
+}
+
+impl IndexingBudget {
+    /// The budget options ask for, made workable: fewer threads when the
+    /// memory cannot give each the least tantivy takes (15 MB), and never
+    /// less than that for one.
+    pub fn new(threads: Option<usize>, memory: Option<usize>) -> Self {
+        let default = Self::default();
+        let threads = threads.unwrap_or(default.threads).max(1);
+        let memory = memory.unwrap_or(threads * MEMORY_PER_THREAD).max(MIN_MEMORY_PER_THREAD);
+        Self { threads: threads.min(memory / MIN_MEMORY_PER_THREAD).max(1), memory }
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fields {
@@ -86,6 +116,11 @@ impl std::fmt::Debug for SearchIndex {
 impl SearchIndex {
     /// Opens the index in `dir`, creating an empty one if there is none.
     pub fn open(dir: &Path) -> Result<Self, Error> {
+        Self::open_with(dir, IndexingBudget::default())
+    }
+
+    /// [`SearchIndex::open`], indexing within `budget`.
+    pub fn open_with(dir: &Path, budget: IndexingBudget) -> Result<Self, Error> {
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
         let mmap = tantivy::directory::MmapDirectory::open(dir)?;
@@ -93,8 +128,7 @@ impl SearchIndex {
         if index.schema() != schema {
             return Err(Error::Damaged(format!("{}: unexpected schema", dir.display())));
         }
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
-        let writer: IndexWriter = index.writer_with_num_threads(threads, threads * MEMORY_PER_THREAD)?;
+        let writer: IndexWriter = index.writer_with_num_threads(budget.threads, budget.memory)?;
         // Merge as soon as two segments of a size exist: every segment costs
         // each query a dictionary walk per word, and merges run in the
         // background, after the batch is committed.
@@ -229,4 +263,18 @@ pub(crate) fn live_doc(segment: &SegmentReader, field: Field, term: &Term) -> Re
         doc = postings.advance();
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod budget {
+    use super::IndexingBudget;
+
+    #[test]
+    fn budgets_are_made_workable() {
+        assert_eq!(IndexingBudget::new(Some(2), None), IndexingBudget { threads: 2, memory: 128 * 1024 * 1024 });
+        // 20 MB cannot feed four threads of at least 15 MB: one thread.
+        assert_eq!(IndexingBudget::new(Some(4), Some(20_000_000)), IndexingBudget { threads: 1, memory: 20_000_000 });
+        assert_eq!(IndexingBudget::new(None, Some(1)), IndexingBudget { threads: 1, memory: 15_000_000 });
+        assert_eq!(IndexingBudget::new(Some(0), Some(64_000_000)).threads, 1);
+    }
 }

@@ -39,7 +39,7 @@ mod sortkey;
 
 pub use engine::Engine;
 pub use error::Error;
-pub use index::SearchIndex;
+pub use index::{IndexingBudget, SearchIndex};
 pub use rank::RankingRule;
 pub use search::{MatchingStrategy, Ranked, ScoredHit, SearchRequest};
 pub use settings::Settings;
