@@ -61,7 +61,7 @@ fn invalid_options_stop_start_up_with_one_readable_line() {
 fn meilisearch_flags_start_with_a_warning_each() {
     let args = [
         "--no-analytics",
-        "--experimental-search-queue-size",
+        "--experimental-drop-search-after",
         "10",
         "--experimental-enable-metrics",
         "--max-indexing-threads",
@@ -72,7 +72,7 @@ fn meilisearch_flags_start_with_a_warning_each() {
     let log = std::fs::read_to_string(s.log_path()).unwrap();
     assert!(log.contains("--no-analytics / MEILI_NO_ANALYTICS is ignored: meili-lite sends no analytics"), "{log}");
     assert!(
-        log.contains("--experimental-search-queue-size / MEILI_EXPERIMENTAL_SEARCH_QUEUE_SIZE is ignored"),
+        log.contains("--experimental-drop-search-after / MEILI_EXPERIMENTAL_DROP_SEARCH_AFTER is ignored"),
         "{log}"
     );
     assert!(!log.contains("--max-indexing-threads"), "honoured, not ignored: {log}");

@@ -199,6 +199,10 @@ pub fn load_from(
         max_indexing_threads: get("max_indexing_threads", take("max_indexing_threads"))
             .optional(parse::threads)?
             .flatten(),
+        search_queue_size: get("experimental_search_queue_size", take("experimental_search_queue_size"))
+            .required(|s| s.parse::<usize>().map_err(|_| "a number"))?,
+        searches_per_core: get("experimental_nb_searches_per_core", take("experimental_nb_searches_per_core"))
+            .required(parse::positive_integer)?,
         max_batch_bytes: get(
             "experimental_limit_batched_tasks_total_size",
             take("experimental_limit_batched_tasks_total_size"),
@@ -335,8 +339,7 @@ mod tests {
     fn every_source_of_an_option_agrees() {
         let cases: &[(&str, &str, &str)] = &[
             ("experimental_limit_batched_tasks_total_size", "64 MiB", "limit"),
-            ("experimental_nb_searches_per_core", "4", "ignored"),
-            ("experimental_search_queue_size", "10", "ignored"),
+            ("experimental_drop_search_after", "10", "ignored"),
             ("no_analytics", "true", "ignored"),
             ("experimental_s3_compression_level", "3", "ignored"),
             ("ssl_cert_path", "cert.pem", "refused"),

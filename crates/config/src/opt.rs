@@ -44,6 +44,10 @@ pub struct Opt {
     pub max_indexing_memory: Option<u64>,
     /// Threads each index's writer indexes with; `None`: the default.
     pub max_indexing_threads: Option<usize>,
+    /// Searches that may wait for a slot.
+    pub search_queue_size: usize,
+    /// Searches running at once, per core.
+    pub searches_per_core: usize,
     /// Largest sum of payload sizes in one batch; `None`: the default.
     pub max_batch_bytes: Option<u64>,
     /// One line per Meilisearch option that was set but changes nothing

@@ -67,7 +67,7 @@ const fn off(spec: Spec) -> Spec {
 const TLS: &str = "meili-lite does not serve TLS yet; put it behind a TLS-terminating proxy";
 const SNAPSHOTS: &str = "meili-lite compacts nothing when it takes a snapshot";
 const S3: &str = "meili-lite does not send snapshots to S3";
-const SEARCH_QUEUE: &str = "meili-lite does not queue searches: each runs on the runtime's blocking threads";
+const SEARCH_QUEUE: &str = "a waiting search waits until a slot frees, however long";
 const INDEXING: &str = "meili-lite sizes indexing itself (tantivy with a bounded memory budget per thread)";
 
 const fn switch(key: &'static str, flag: &'static str, help: &'static str) -> Spec {
@@ -257,9 +257,25 @@ pub(crate) const SPECS: &[Spec] = &[
             "meili-lite has one search",
         ))
     },
-    ignored("experimental_search_queue_size", "experimental-search-queue-size", "N", SEARCH_QUEUE),
+    Spec {
+        default: Some("1000"),
+        ..spec(
+            "experimental_search_queue_size",
+            "experimental-search-queue-size",
+            "N",
+            "Searches that may wait for a slot; past that, `503 too_many_search_requests`.",
+        )
+    },
     ignored("experimental_drop_search_after", "experimental-drop-search-after", "SECONDS", SEARCH_QUEUE),
-    ignored("experimental_nb_searches_per_core", "experimental-nb-searches-per-core", "N", SEARCH_QUEUE),
+    Spec {
+        default: Some("4"),
+        ..spec(
+            "experimental_nb_searches_per_core",
+            "experimental-nb-searches-per-core",
+            "N",
+            "Searches running at once, per core.",
+        )
+    },
     Spec {
         default: Some("human"),
         ..ignored("experimental_logs_mode", "experimental-logs-mode", "MODE", "meili-lite logs in human form only")

@@ -177,6 +177,10 @@ async fn run(opt: Opt) -> Result<(), StartError> {
         deliveries: deliverer,
         keys,
         features,
+        searches: server::SearchQueue::new(
+            opt.searches_per_core.saturating_mul(std::thread::available_parallelism().map_or(2, |n| n.get())),
+            opt.search_queue_size,
+        ),
         payload_limit: opt.http_payload_size_limit,
     });
     server::serve(listener, state, shutdown_signal()).await;

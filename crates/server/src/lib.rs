@@ -19,10 +19,12 @@ mod json;
 mod params;
 mod router;
 mod routes;
+mod search_queue;
 mod serve;
 mod settings;
 
 pub use error::Error;
 pub use features::{Features, FLAGS};
+pub use search_queue::SearchQueue;
 pub use serve::{serve, AppState};
 pub use settings::checked_settings;

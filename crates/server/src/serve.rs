@@ -26,6 +26,8 @@ pub struct AppState {
     /// API keys, and the master key they derive from.
     pub keys: Arc<auth::KeyStore>,
     pub features: Arc<crate::Features>,
+    /// Bounds concurrent searches.
+    pub searches: crate::SearchQueue,
     /// Largest accepted body, in bytes.
     pub payload_limit: u64,
 }

@@ -27,6 +27,8 @@ use search::{Ranked, SearchRequest, Settings};
 
 pub(crate) async fn search_post(mut req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
+    let state = req.state.clone();
+    let _slot = state.searches.permit().await?;
     let uid = index_uid(uid)?;
     let body = req.json().await?;
     let Value::Object(map) = &body else {
@@ -38,6 +40,8 @@ pub(crate) async fn search_post(mut req: Req, uid: &str) -> Reply {
 }
 
 pub(crate) async fn search_get(req: Req, uid: &str) -> Reply {
+    let state = req.state.clone();
+    let _slot = state.searches.permit().await?;
     let uid = index_uid(uid)?;
     let mut params = SearchParams::from_query(&req.query)?;
     params.filter = filter::fuse(params.filter.take(), req.access.search_filter(uid.as_str()));
