@@ -79,6 +79,19 @@ fn meilisearch_flags_start_with_a_warning_each() {
     assert_eq!(log.matches(" is ignored: ").count(), 3, "{log}");
 }
 
+/// `--experimental-logs-mode json`: every line of the log is one JSON object.
+#[test]
+fn json_logs_parse_line_by_line() {
+    let s = Server::with_key_and_args("a-master-key-of-32-bytes-length!", &["--experimental-logs-mode", "json"]);
+    let t = s.enqueue("POST", "/indexes/m/documents", "application/json", br#"[{"id": 1}]"#);
+    s.wait_task(t);
+    let log = std::fs::read_to_string(s.log_path()).unwrap();
+    let lines: Vec<Value> =
+        log.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    assert!(lines.iter().any(|l| l["message"] == "meili-lite started" && l["level"] == "INFO"), "{log}");
+    assert!(!log.contains("a-master-key-of-32"), "the master key is never logged");
+}
+
 #[test]
 fn sigterm_exits_zero_and_data_survives_restart() {
     let mut s = Server::start();

@@ -203,6 +203,7 @@ pub fn load_from(
             .required(|s| s.parse::<usize>().map_err(|_| "a number"))?,
         searches_per_core: get("experimental_nb_searches_per_core", take("experimental_nb_searches_per_core"))
             .required(parse::positive_integer)?,
+        json_logs: get("experimental_logs_mode", take("experimental_logs_mode")).required(parse::logs_mode)?,
         max_batch_bytes: get(
             "experimental_limit_batched_tasks_total_size",
             take("experimental_limit_batched_tasks_total_size"),

@@ -48,6 +48,8 @@ pub struct Opt {
     pub search_queue_size: usize,
     /// Searches running at once, per core.
     pub searches_per_core: usize,
+    /// `--experimental-logs-mode json`.
+    pub json_logs: bool,
     /// Largest sum of payload sizes in one batch; `None`: the default.
     pub max_batch_bytes: Option<u64>,
     /// One line per Meilisearch option that was set but changes nothing

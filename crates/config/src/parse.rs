@@ -52,6 +52,15 @@ pub(crate) fn threads(s: &str) -> Parsed<Option<usize>> {
     }
 }
 
+/// `--experimental-logs-mode`: `human` or `json`; true for JSON.
+pub(crate) fn logs_mode(s: &str) -> Parsed<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "human" => Ok(false),
+        "json" => Ok(true),
+        _ => Err("`human` or `json`"),
+    }
+}
+
 /// `--schedule-snapshot`: `false` (none), `true` (daily) or seconds.
 pub(crate) fn schedule(s: &str) -> Parsed<Option<u64>> {
     match s.to_ascii_lowercase().as_str() {

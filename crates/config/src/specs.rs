@@ -278,7 +278,12 @@ pub(crate) const SPECS: &[Spec] = &[
     },
     Spec {
         default: Some("human"),
-        ..ignored("experimental_logs_mode", "experimental-logs-mode", "MODE", "meili-lite logs in human form only")
+        ..spec(
+            "experimental_logs_mode",
+            "experimental-logs-mode",
+            "MODE",
+            "`human`, or `json`: one JSON object per line on stderr.",
+        )
     },
     Spec {
         default: Some("false"),
