@@ -23,7 +23,7 @@ fn invalid_options_stop_start_up_with_one_readable_line() {
         (&["--http-addr", "nowhere"], &["--http-addr", "`nowhere`", "expected a socket address"]),
         (&["--env", "production"], &["--master-key", "at least 16 bytes"]),
         (&["--config-file-path", "missing.toml"], &["missing.toml", "does not exist"]),
-        (&["--ssl-cert-path", "cert.pem"], &["--ssl-cert-path", "does not serve TLS"]),
+        (&["--ssl-cert-path", "cert.pem"], &["--ssl-cert-path", "--ssl-key-path go together"]),
     ];
     for (args, needles) in cases {
         let out = run_bin(args, dir.path());

@@ -204,6 +204,10 @@ pub fn load_from(
         searches_per_core: get("experimental_nb_searches_per_core", take("experimental_nb_searches_per_core"))
             .required(parse::positive_integer)?,
         json_logs: get("experimental_logs_mode", take("experimental_logs_mode")).required(parse::logs_mode)?,
+        ssl_cert_path: take("ssl_cert_path").map(PathBuf::from),
+        ssl_key_path: take("ssl_key_path").map(PathBuf::from),
+        ssl_auth_path: take("ssl_auth_path").map(PathBuf::from),
+        ssl_require_auth: get("ssl_require_auth", take("ssl_require_auth")).optional(parse::boolean)?.unwrap_or(false),
         max_batch_bytes: get(
             "experimental_limit_batched_tasks_total_size",
             take("experimental_limit_batched_tasks_total_size"),
@@ -213,6 +217,7 @@ pub fn load_from(
         config_file_path: file,
     };
     check_production(&opt)?;
+    check_tls(&opt)?;
     Ok(opt)
 }
 
@@ -285,6 +290,21 @@ fn file_keys(path: &Path) -> Result<Vec<&'static str>, ConfigError> {
         .collect()
 }
 
+fn check_tls(opt: &Opt) -> Result<(), ConfigError> {
+    match (&opt.ssl_cert_path, &opt.ssl_key_path) {
+        (Some(_), None) | (None, Some(_)) => {
+            Err(ConfigError::Constraint("--ssl-cert-path and --ssl-key-path go together: HTTPS needs both".into()))
+        }
+        (None, None) if opt.ssl_auth_path.is_some() || opt.ssl_require_auth => Err(ConfigError::Constraint(
+            "--ssl-auth-path and --ssl-require-auth need HTTPS (--ssl-cert-path and --ssl-key-path)".into(),
+        )),
+        _ if opt.ssl_require_auth && opt.ssl_auth_path.is_none() => Err(ConfigError::Constraint(
+            "--ssl-require-auth needs --ssl-auth-path (the CAs client certificates must be signed by)".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn check_production(opt: &Opt) -> Result<(), ConfigError> {
     if opt.env != Env::Production {
         return Ok(());
@@ -343,7 +363,6 @@ mod tests {
             ("experimental_drop_search_after", "10", "ignored"),
             ("no_analytics", "true", "ignored"),
             ("experimental_s3_compression_level", "3", "ignored"),
-            ("ssl_cert_path", "cert.pem", "refused"),
             ("s3_bucket_url", "https://s3.example", "refused"),
         ];
         for (key, value, outcome) in cases {

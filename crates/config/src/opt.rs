@@ -50,6 +50,13 @@ pub struct Opt {
     pub searches_per_core: usize,
     /// `--experimental-logs-mode json`.
     pub json_logs: bool,
+    /// HTTPS: a PEM certificate chain and its key.
+    pub ssl_cert_path: Option<PathBuf>,
+    pub ssl_key_path: Option<PathBuf>,
+    /// Mutual TLS: the CAs client certificates are checked against.
+    pub ssl_auth_path: Option<PathBuf>,
+    /// Refuse clients without a certificate.
+    pub ssl_require_auth: bool,
     /// Largest sum of payload sizes in one batch; `None`: the default.
     pub max_batch_bytes: Option<u64>,
     /// One line per Meilisearch option that was set but changes nothing

@@ -64,7 +64,6 @@ const fn off(spec: Spec) -> Spec {
     Spec { switch: true, value_name: "", ..spec }
 }
 
-const TLS: &str = "meili-lite does not serve TLS yet; put it behind a TLS-terminating proxy";
 const SNAPSHOTS: &str = "meili-lite compacts nothing when it takes a snapshot";
 const S3: &str = "meili-lite does not send snapshots to S3";
 const SEARCH_QUEUE: &str = "a waiting search waits until a slot frees, however long";
@@ -197,13 +196,21 @@ pub(crate) const SPECS: &[Spec] = &[
         default: Some("false"),
         ..off(ignored("no_analytics", "no-analytics", "", "meili-lite sends no analytics, so there is nothing to turn off"))
     },
-    refused("ssl_cert_path", "ssl-cert-path", "PATH", TLS),
-    refused("ssl_key_path", "ssl-key-path", "PATH", TLS),
-    refused("ssl_auth_path", "ssl-auth-path", "PATH", TLS),
-    refused("ssl_ocsp_path", "ssl-ocsp-path", "PATH", TLS),
-    Spec { default: Some("false"), ..off(refused("ssl_require_auth", "ssl-require-auth", "", TLS)) },
-    Spec { default: Some("false"), ..off(refused("ssl_resumption", "ssl-resumption", "", TLS)) },
-    Spec { default: Some("false"), ..off(refused("ssl_tickets", "ssl-tickets", "", TLS)) },
+    spec("ssl_cert_path", "ssl-cert-path", "PATH", "PEM certificate chain: serve HTTPS (with --ssl-key-path)."),
+    spec("ssl_key_path", "ssl-key-path", "PATH", "PEM private key of --ssl-cert-path."),
+    spec(
+        "ssl_auth_path",
+        "ssl-auth-path",
+        "PATH",
+        "PEM certificates of the CAs whose client certificates are accepted (mutual TLS).",
+    ),
+    switch("ssl_require_auth", "ssl-require-auth", "Refuse clients without a certificate signed by --ssl-auth-path."),
+    ignored("ssl_ocsp_path", "ssl-ocsp-path", "PATH", "meili-lite staples no OCSP response"),
+    Spec {
+        default: Some("false"),
+        ..off(ignored("ssl_resumption", "ssl-resumption", "", "meili-lite always resumes TLS sessions (an in-memory cache)"))
+    },
+    Spec { default: Some("false"), ..off(ignored("ssl_tickets", "ssl-tickets", "", "meili-lite issues no session tickets")) },
     spec(
         "import_snapshot",
         "import-snapshot",

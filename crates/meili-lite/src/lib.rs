@@ -9,6 +9,7 @@
 mod dumps;
 mod follow;
 mod snapshots;
+mod tls;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -45,6 +46,8 @@ enum StartError {
     Dump(String),
     #[error("cannot restore the snapshot: {0}")]
     Snapshot(String),
+    #[error("cannot serve HTTPS: {0}")]
+    Tls(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("cannot start the runtime: {0}")]
@@ -126,6 +129,7 @@ async fn run(opt: Opt) -> Result<(), StartError> {
             max_batch_bytes: opt.max_batch_bytes.unwrap_or(Options::default().max_batch_bytes),
         },
     )?;
+    let tls = tls::acceptor(&opt).map_err(StartError::Tls)?;
     // Bind before starting work, so a taken port fails fast and cleanly.
     let listener =
         TcpListener::bind(opt.http_addr).await.map_err(|source| StartError::Listen { addr: opt.http_addr, source })?;
@@ -171,7 +175,8 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     scheduler.start();
     info!(db = %opt.db_path.display(), env = ?opt.env, "meili-lite started");
     // Tests and scripts read this line to learn the port when given `:0`.
-    println!("Server listening on: \"http://{addr}\"");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("Server listening on: \"{scheme}://{addr}\"");
 
     let state = Arc::new(AppState {
         scheduler: scheduler.clone(),
@@ -187,7 +192,7 @@ async fn run(opt: Opt) -> Result<(), StartError> {
         ),
         payload_limit: opt.http_payload_size_limit,
     });
-    server::serve(listener, state, shutdown_signal()).await;
+    server::serve(listener, state, tls, shutdown_signal()).await;
     info!("waiting for the batch in progress to finish");
     let _ = tokio::task::spawn_blocking(move || scheduler.shutdown()).await;
     info!("meili-lite stopped");

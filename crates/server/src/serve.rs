@@ -38,9 +38,14 @@ impl fmt::Debug for AppState {
     }
 }
 
-/// Serves HTTP/1.1 on `listener` until `shutdown` resolves, then stops
-/// accepting and gives open requests up to 10 s to finish.
-pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl Future<Output = ()>) {
+/// Serves HTTP/1.1 on `listener` (over TLS with `tls`) until `shutdown`
+/// resolves, then stops accepting and gives open requests up to 10 s to finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -61,10 +66,23 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl F
                     let state = Arc::clone(&state);
                     async move { Ok::<_, Infallible>(crate::router::handle(state, req).await) }
                 });
-                let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
+                let watcher = graceful.watcher();
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = conn.await {
+                    let http = http1::Builder::new();
+                    let served = match tls {
+                        None => watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await,
+                        // The handshake runs on the connection's own task, so
+                        // a slow client never holds up accepting.
+                        Some(tls) => match tls.accept(stream).await {
+                            Ok(stream) => watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await,
+                            Err(e) => {
+                                debug!(%peer, error = %e, "TLS handshake failed");
+                                return;
+                            }
+                        },
+                    };
+                    if let Err(e) = served {
                         debug!(%peer, error = %e, "connection ended with an error");
                     }
                 });

@@ -120,7 +120,10 @@ impl Server {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("Server listening on: \"http://") {
+                let rest = line
+                    .strip_prefix("Server listening on: \"http://")
+                    .or_else(|| line.strip_prefix("Server listening on: \"https://"));
+                if let Some(rest) = rest {
                     let _ = tx.send(rest.trim_end_matches('"').to_owned());
                 }
             }

@@ -1,0 +1,123 @@
+//! HTTPS and mutual TLS, with certificates made by `openssl` in the test and
+//! checked with `curl` and the official Python client.
+
+#![allow(clippy::unwrap_used)] // Test code: a panic is a failure report.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::Server;
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl must be installed");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A CA, a server certificate for 127.0.0.1 and a client certificate, both
+/// signed by the CA.
+fn certificates(dir: &Path) -> PathBuf {
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl(
+        dir,
+        &[&["req", "-x509"][..], &ec, &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test ca"]]
+            .concat(),
+    );
+    for (name, ext) in
+        [("server", "subjectAltName=IP:127.0.0.1,DNS:localhost"), ("client", "extendedKeyUsage=clientAuth")]
+    {
+        let (key, csr, pem, ext_file) =
+            (format!("{name}.key"), format!("{name}.csr"), format!("{name}.pem"), format!("{name}.ext"));
+        std::fs::write(dir.join(&ext_file), ext).unwrap();
+        openssl(dir, &[&["req"][..], &ec, &["-keyout", &key, "-out", &csr, "-subj", &format!("/CN={name}")]].concat());
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                &pem,
+                "-days",
+                "2",
+                "-extfile",
+                &ext_file,
+            ],
+        );
+    }
+    dir.to_owned()
+}
+
+fn curl(args: &[&str]) -> (bool, String) {
+    let out =
+        Command::new("curl").args(["-sS", "--max-time", "10"]).args(args).output().expect("curl must be installed");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn https_and_mutual_tls() {
+    let certs = tempfile::tempdir().unwrap();
+    let dir = certificates(certs.path());
+    let p = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    let s = Server::with_args(&["--ssl-cert-path", &p("server.pem"), "--ssl-key-path", &p("server.key")]);
+    let url = format!("https://{}/health", s.addr);
+    let (ok, body) = curl(&["--cacert", &p("ca.pem"), &url]);
+    assert!(ok && body.contains("available"), "{body}");
+    let (ok, _) = curl(&[&url.replace("https", "http")]);
+    assert!(!ok, "plain HTTP is not served beside HTTPS");
+
+    // The official Python client, over HTTPS, trusting the test CA.
+    let python = std::env::var("MEILI_LITE_PYTHON").unwrap_or_else(|_| {
+        let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/py-venv/bin/python");
+        if venv.exists() {
+            venv.to_string_lossy().into_owned()
+        } else {
+            "python3".into()
+        }
+    });
+    let script = "import meilisearch,sys\nc=meilisearch.Client(sys.argv[1])\nc.wait_for_task(c.index('m').add_documents([{'id':1,'t':'hello'}]).task_uid)\nprint(c.index('m').search('hello')['hits'][0]['id'])";
+    let out = Command::new(&python)
+        .args(["-c", script, &format!("https://{}", s.addr)])
+        .env("REQUESTS_CA_BUNDLE", p("ca.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1", "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Mutual TLS: a client without a certificate signed by the CA is refused.
+    let m = Server::with_args(&[
+        "--ssl-cert-path",
+        &p("server.pem"),
+        "--ssl-key-path",
+        &p("server.key"),
+        "--ssl-auth-path",
+        &p("ca.pem"),
+        "--ssl-require-auth",
+    ]);
+    let url = format!("https://{}/health", m.addr);
+    let (ok, body) = curl(&["--cacert", &p("ca.pem"), &url]);
+    assert!(!ok, "no client certificate: refused ({body})");
+    let (ok, body) = curl(&["--cacert", &p("ca.pem"), "--cert", &p("client.pem"), "--key", &p("client.key"), &url]);
+    assert!(ok && body.contains("available"), "{body}");
+}
+
+#[test]
+fn bad_certificates_stop_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("junk.pem"), "not a certificate").unwrap();
+    let out =
+        common::run_bin(&["--ssl-cert-path", "junk.pem", "--ssl-key-path", "junk.pem", "--db-path", "db"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("cannot serve HTTPS") && stderr.contains("--ssl-cert-path"),
+        "{stderr}"
+    );
+    let out = common::run_bin(&["--ssl-cert-path", "junk.pem"], dir.path());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("go together"));
+}
