@@ -25,9 +25,9 @@ const LOAD_TIME: Duration = Duration::from_secs(5);
 const IMPORT_DOCS: u64 = 100_000;
 
 pub fn run(which: &str) -> Result<(), String> {
-    if !matches!(which, "enqueue" | "import" | "webhooks" | "search" | "auth" | "dump" | "all") {
+    if !matches!(which, "enqueue" | "import" | "webhooks" | "search" | "auth" | "dump" | "tls" | "all") {
         return Err(format!(
-            "unknown benchmark `{which}`: expected enqueue, import, webhooks, search, auth, dump or all"
+            "unknown benchmark `{which}`: expected enqueue, import, webhooks, search, auth, dump, tls or all"
         ));
     }
     // BENCH_BIN names the build to run, so there is nothing to build.
@@ -52,6 +52,9 @@ pub fn run(which: &str) -> Result<(), String> {
     }
     if matches!(which, "dump" | "all") {
         rt.block_on(crate::bench_dump::run())?;
+    }
+    if matches!(which, "tls" | "all") {
+        rt.block_on(crate::bench_tls::run())?;
     }
     let machine = format!(
         "{} cores, {}; `cargo xtask bench {which}`, release build, loopback only.",
@@ -93,6 +96,7 @@ impl Meili {
         let addr = line
             .trim()
             .strip_prefix("Server listening on: \"http://")
+            .or_else(|| line.trim().strip_prefix("Server listening on: \"https://"))
             .and_then(|a| a.strip_suffix('"'))
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| format!("unexpected first line: {line}"))?;

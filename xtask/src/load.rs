@@ -41,9 +41,22 @@ pub async fn run(
     run_bounded(addr, connections, duration, u64::MAX, path, auth, body).await
 }
 
+/// Where the load goes: an address, over TLS when a connector is given.
+#[derive(Clone)]
+pub struct Peer {
+    pub addr: SocketAddr,
+    pub tls: Option<tokio_rustls::TlsConnector>,
+}
+
+impl From<SocketAddr> for Peer {
+    fn from(addr: SocketAddr) -> Self {
+        Peer { addr, tls: None }
+    }
+}
+
 /// [`run`] that also stops after `max` requests.
 pub async fn run_bounded(
-    addr: SocketAddr,
+    peer: impl Into<Peer>,
     connections: usize,
     duration: Duration,
     max: u64,
@@ -51,6 +64,7 @@ pub async fn run_bounded(
     auth: Option<String>,
     body: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
 ) -> Outcome {
+    let Peer { addr, tls } = peer.into();
     let ok = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let next = Arc::new(AtomicU64::new(0));
@@ -58,19 +72,35 @@ pub async fn run_bounded(
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..connections {
-        let (ok, errors, next, stop, body, auth) =
-            (ok.clone(), errors.clone(), next.clone(), stop.clone(), body.clone(), auth.clone());
+        let (ok, errors, next, stop, body, auth, tls) =
+            (ok.clone(), errors.clone(), next.clone(), stop.clone(), body.clone(), auth.clone(), tls.clone());
         tasks.push(tokio::spawn(async move {
             let Ok(stream) = TcpStream::connect(addr).await else {
                 errors.fetch_add(1, Ordering::Relaxed);
                 return;
             };
             let _ = stream.set_nodelay(true);
-            let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await else {
+            // Over TLS when asked: the same requests, one handshake per connection.
+            let handshake = match tls {
+                None => hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map(|(s, c)| {
+                    tokio::spawn(c);
+                    s
+                }),
+                Some(tls) => {
+                    let Ok(stream) = tls.connect(rustls::pki_types::ServerName::from(addr.ip()), stream).await else {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    };
+                    hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map(|(s, c)| {
+                        tokio::spawn(c);
+                        s
+                    })
+                }
+            };
+            let Ok(mut sender) = handshake else {
                 errors.fetch_add(1, Ordering::Relaxed);
                 return;
             };
-            tokio::spawn(conn);
             while !stop.load(Ordering::Relaxed) {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= max {

@@ -1,4 +1,4 @@
-//! Developer workflows: `cargo xtask ci`, `cargo xtask bench [enqueue|import|webhooks|search|auth|dump|all]`,
+//! Developer workflows: `cargo xtask ci`, `cargo xtask bench [enqueue|import|webhooks|search|auth|dump|tls|all]`,
 //! `cargo xtask faults`, `cargo xtask fuzz <target> --seconds N`.
 
 mod bench;
@@ -6,6 +6,7 @@ mod bench_auth;
 mod bench_dump;
 mod bench_search;
 mod bench_search_queries;
+mod bench_tls;
 mod bench_webhooks;
 mod ci;
 mod fuzz;
@@ -25,7 +26,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  ci               fmt check, clippy -D warnings, all tests\n  test             all tests (provisions the Python venv)\n  bench [enqueue|import|webhooks|search|auth|dump|all]\n                   release-build benchmarks, printed with same-run ratios\n  faults           the fault suite at full size on a release build:\n                   crash loop, receiver faults, bad input\n  fuzz <json|ndjson|csv|flatten|filter> [--seconds N]\n                   mutation fuzzing of the parsers and flattening;\n                   filter: the differential filter test, many more cases"
+                "usage: cargo xtask <command>\n\n  ci               fmt check, clippy -D warnings, all tests\n  test             all tests (provisions the Python venv)\n  bench [enqueue|import|webhooks|search|auth|dump|tls|all]\n                   release-build benchmarks, printed with same-run ratios\n  faults           the fault suite at full size on a release build:\n                   crash loop, receiver faults, bad input\n  fuzz <json|ndjson|csv|flatten|filter> [--seconds N]\n                   mutation fuzzing of the parsers and flattening;\n                   filter: the differential filter test, many more cases"
             );
             return ExitCode::from(2);
         }
