@@ -107,6 +107,29 @@ fn https_and_mutual_tls() {
     assert!(ok && body.contains("available"), "{body}");
 }
 
+/// Webhooks still go out (over plain HTTP here) while the API speaks TLS.
+#[test]
+fn webhooks_are_delivered_while_serving_https() {
+    let certs = tempfile::tempdir().unwrap();
+    let dir = certificates(certs.path());
+    let p = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    let receiver = common::receiver::Receiver::start(200);
+    let s = Server::with_args(&["--ssl-cert-path", &p("server.pem"), "--ssl-key-path", &p("server.key")]);
+    let base = format!("https://{}", s.addr);
+    let json = ["-H", "Content-Type: application/json", "--cacert"];
+    let hook = format!(r#"{{"url": "{}"}}"#, receiver.url("/hook"));
+    let (ok, body) =
+        curl(&[&json[..], &[&p("ca.pem"), "-X", "POST", "-d", &hook, &format!("{base}/webhooks")]].concat());
+    assert!(ok && body.contains("uuid"), "{body}");
+    let (ok, body) = curl(
+        &[&json[..], &[&p("ca.pem"), "-X", "POST", "-d", r#"[{"id": 1}]"#, &format!("{base}/indexes/m/documents")]]
+            .concat(),
+    );
+    assert!(ok && body.contains("taskUid"), "{body}");
+    let uid: u64 = serde_json::from_str::<serde_json::Value>(&body).unwrap()["taskUid"].as_u64().unwrap();
+    receiver.wait_for_tasks(&[uid]);
+}
+
 #[test]
 fn bad_certificates_stop_start_up() {
     let dir = tempfile::tempdir().unwrap();
