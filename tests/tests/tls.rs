@@ -72,6 +72,11 @@ fn https_and_mutual_tls() {
     assert!(ok && body.contains("available"), "{body}");
     let (ok, _) = curl(&[&url.replace("https", "http")]);
     assert!(!ok, "plain HTTP is not served beside HTTPS");
+    // HTTP/2 when the client offers it (ALPN), HTTP/1.1 otherwise.
+    for (flag, version) in [("--http2", "2"), ("--http1.1", "1.1")] {
+        let (ok, out) = curl(&["--cacert", &p("ca.pem"), flag, "-o", "/dev/null", "-w", "%{http_version}", &url]);
+        assert!(ok && out.trim() == version, "{flag}: {out}");
+    }
 
     // The official Python client, over HTTPS, trusting the test CA.
     let python = std::env::var("MEILI_LITE_PYTHON").unwrap_or_else(|_| {

@@ -1,6 +1,6 @@
 //! HTTPS on rustls (ring, as webhooks already use it): `--ssl-cert-path` and
 //! `--ssl-key-path`, and mutual TLS with `--ssl-auth-path` and
-//! `--ssl-require-auth`. HTTP/1.1 only (ALPN `http/1.1`).
+//! `--ssl-require-auth`. HTTP/2 and HTTP/1.1, as the client chooses (ALPN).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -40,7 +40,7 @@ pub(crate) fn acceptor(opt: &Opt) -> Result<Option<TlsAcceptor>, String> {
     let mut config = builder
         .with_single_cert(certs, key)
         .map_err(|e| format!("--ssl-cert-path and --ssl-key-path do not make a certificate: {e}"))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Some(TlsAcceptor::from(Arc::new(config))))
 }
 

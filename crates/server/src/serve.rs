@@ -9,7 +9,7 @@ use std::time::Duration;
 use documents::Store;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::graceful::GracefulShutdown;
 use scheduler::Scheduler;
 use tokio::net::TcpListener;
@@ -71,11 +71,15 @@ pub async fn serve(
                 tokio::spawn(async move {
                     let http = http1::Builder::new();
                     let served = match tls {
-                        None => watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await,
+                        None => watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await.map_err(|e| e.to_string()),
                         // The handshake runs on the connection's own task, so
                         // a slow client never holds up accepting.
+                        // Over TLS, HTTP/2 too when the client asks for it (ALPN).
                         Some(tls) => match tls.accept(stream).await {
-                            Ok(stream) => watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await,
+                            Ok(stream) => {
+                                let auto = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                                watcher.watch(auto.serve_connection(TokioIo::new(stream), service)).await.map_err(|e| e.to_string())
+                            }
                             Err(e) => {
                                 debug!(%peer, error = %e, "TLS handshake failed");
                                 return;
