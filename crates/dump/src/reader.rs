@@ -23,12 +23,13 @@ pub struct DumpReader {
     pub date: String,
 }
 
-/// A task of the dump: one meili-lite can run or show, or one of a kind it
-/// does not have (named), which the import leaves out.
+/// A task of the dump: one meili-lite can run or show, or one it cannot (a
+/// kind it does not have, a hidden index's), with why, which the import
+/// leaves out.
 #[derive(Debug)]
 pub enum DumpedTask {
     Task { task: Box<Task>, update_file: Option<PathBuf> },
-    Unsupported { uid: u32, kind: String },
+    Unsupported { uid: u32, why: String },
 }
 
 /// An index of the dump; its documents stay on disk until read.
@@ -92,7 +93,7 @@ impl DumpReader {
                     let file = update_files.join(format!("{}.jsonl", task.uid));
                     DumpedTask::Task { update_file: file.exists().then_some(file), task: Box::new(task) }
                 }
-                Err(kind) => DumpedTask::Unsupported { uid: value["uid"].as_u64().unwrap_or(0) as u32, kind },
+                Err(why) => DumpedTask::Unsupported { uid: value["uid"].as_u64().unwrap_or(0) as u32, why },
             });
         }
         Ok(tasks)
@@ -109,6 +110,10 @@ impl DumpReader {
             let meta = read_json(&dir.join("metadata.json"))?;
             let uid =
                 meta.get("uid").and_then(Value::as_str).ok_or_else(|| Error::corrupted("an index without `uid`"))?;
+            // Meilisearch's hidden indexes (`.meili_dsr`: dynamic search rules).
+            if uid.starts_with('.') {
+                continue;
+            }
             let date = |key: &str| {
                 let raw = meta.get(key).and_then(Value::as_str).unwrap_or_default();
                 OffsetDateTime::parse(raw, &Rfc3339)

@@ -154,6 +154,8 @@ pub fn from_dump(line: &Value) -> Result<Result<Task, String>, Error> {
     let field = |key: &str| line.get(key).filter(|v| !v.is_null());
     let uid = field("uid").and_then(Value::as_u64).ok_or_else(|| Error::corrupted("a task without `uid`"))?;
     let index_uid: Option<IndexUid> = match field("indexUid").and_then(Value::as_str) {
+        // A task of one of Meilisearch's hidden indexes (`.meili_dsr`).
+        Some(raw) if raw.starts_with('.') => return Ok(Err(format!("a task of the hidden index `{raw}`"))),
         Some(raw) => Some(raw.parse().map_err(Error::corrupted)?),
         None => None,
     };
@@ -257,7 +259,7 @@ fn operation_from_dump(kind: &Value) -> Result<Result<Operation, String>, Error>
         "tasksDeletion" => Operation::TaskDeletion { tasks: bitmap_ids(get("tasks").unwrap_or(&json!([])))? },
         "dumpCreation" => Operation::DumpCreation,
         "snapshotCreation" => Operation::SnapshotCreation,
-        other => return Ok(Err(other.to_owned())),
+        other => return Ok(Err(format!("meili-lite has no `{other}` tasks"))),
     }))
 }
 

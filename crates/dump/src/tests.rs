@@ -187,7 +187,9 @@ fn meilisearch_lines_read_back() {
     assert_eq!(tasks[3].canceled_by, Some(TaskId(34)));
     assert_eq!(tasks[4].details, Some(Details::Dump { dump_uid: None }));
     let edition = json!({"uid":8,"indexUid":"m","status":"succeeded","type":{"documentEdition":{"function":"x"}},"enqueuedAt":"2026-11-28T01:52:03Z"});
-    assert_eq!(from_dump(&edition).unwrap(), Err("documentEdition".to_owned()));
+    assert_eq!(from_dump(&edition).unwrap(), Err("meili-lite has no `documentEdition` tasks".to_owned()));
+    let hidden = json!({"uid":9,"indexUid":".meili_dsr","status":"succeeded","type":"documentClear","enqueuedAt":"2026-11-28T01:52:03Z"});
+    assert!(from_dump(&hidden).unwrap().is_err(), "hidden indexes are left out");
     let no_index = json!({"uid":9,"status":"succeeded","type":"documentClear","enqueuedAt":"2026-11-28T01:52:03Z"});
     assert!(matches!(from_dump(&no_index), Err(Error::Corrupted(_))));
 }
@@ -241,7 +243,7 @@ fn a_dump_is_written_then_read_whole() {
                 assert_eq!(update_file.is_some(), task.status == Status::Enqueued, "task {}", task.uid);
                 *task
             }
-            DumpedTask::Unsupported { kind, .. } => panic!("{kind}"),
+            DumpedTask::Unsupported { why, .. } => panic!("{why}"),
         })
         .collect();
     assert_eq!(read, written);

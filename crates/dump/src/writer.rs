@@ -132,7 +132,11 @@ impl DumpWriter {
             let file = tar.into_inner()?.finish()?.into_inner().map_err(std::io::IntoInnerError::into_error)?;
             file.sync_all()
         })();
-        packed.map_err(Error::io("write", &partial))?;
+        if let Err(e) = packed {
+            // A full disk must not stay full of a dump that will never be.
+            let _ = fs::remove_file(&partial);
+            return Err(Error::io("write", &partial)(e));
+        }
         let target = self.dump_dir.join(format!("{dump_uid}.dump"));
         fs::rename(&partial, &target).map_err(Error::io("rename", &partial))?;
         File::open(&self.dump_dir).and_then(|d| d.sync_all()).map_err(Error::io("sync", &self.dump_dir))?;

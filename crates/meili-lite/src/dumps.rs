@@ -138,13 +138,24 @@ pub(crate) fn import(path: &Path, target: &Target<'_>) -> Result<Imported, Strin
     let mut tasks = Vec::new();
     for dumped in reader.tasks().map_err(text)? {
         match dumped {
-            dump::DumpedTask::Unsupported { uid, kind } => {
-                done.left_out.push(format!("task {uid}: meili-lite has no `{kind}` tasks"));
+            dump::DumpedTask::Unsupported { uid, why } => {
+                done.left_out.push(format!("task {uid}: {why}"));
             }
             dump::DumpedTask::Task { task, update_file } => {
-                let payload = match (&update_file, task.status, &task.operation) {
-                    (Some(file), _, _) => Some(normalized(file)?),
-                    (None, Status::Enqueued, Operation::DocumentAdditionOrUpdate { .. }) => Some(Vec::new()),
+                let waiting = matches!(task.status, Status::Enqueued | Status::Processing);
+                let payload = match (&update_file, waiting, &task.operation) {
+                    (Some(file), true, _) => Some(normalized(file)?),
+                    (None, true, Operation::DocumentAdditionOrUpdate { .. }) => {
+                        // As Meilisearch: documents announced but absent make the dump corrupt.
+                        match &task.details {
+                            Some(task_model::Details::DocumentAdditionOrUpdate { received_documents: n, .. })
+                                if *n > 0 =>
+                            {
+                                return Err(format!("the dump is damaged: task {} has no documents file", task.uid))
+                            }
+                            _ => Some(Vec::new()),
+                        }
+                    }
                     _ => None,
                 };
                 tasks.push(DumpedTask { task: *task, payload });
@@ -208,30 +219,20 @@ fn normalized(file: &Path) -> Result<Vec<u8>, String> {
     Ok(parse_payload(PayloadFormat::Ndjson, &raw).map_err(text)?.ndjson)
 }
 
-/// Imports the dump at `path` into a database created for it at
-/// `opt.db_path`; on any failure the half-made database is removed, so that
-/// the next start does not mistake it for a real one.
+/// Imports the dump at `path` into the new database `opt.db_path` (built
+/// aside, see [`crate::build_aside`]).
 pub(crate) fn import_into_new_db(opt: &config::Opt, path: &Path) -> Result<Imported, String> {
-    let result = (|| {
-        let db = crate::open_db(opt).map_err(text)?;
-        let (_engine, store) = crate::open_store(opt, &db).map_err(text)?;
+    crate::build_aside(&opt.db_path, |aside| {
+        let aside_opt = config::Opt { db_path: aside.to_owned(), ..opt.clone() };
+        let db = crate::open_db(&aside_opt).map_err(text)?;
+        let (_engine, store) = crate::open_store(&aside_opt, &db).map_err(text)?;
         let keys = KeyStore::open(&db, opt.master_key.as_ref().map(|k| k.expose())).map_err(text)?;
         let webhooks = Registry::open(&db, None).map_err(text)?;
         let features = server::Features::open(&db).map_err(text)?;
-        let target = Target {
-            db: &db,
-            store: &store,
-            keys: &keys,
-            webhooks: &webhooks,
-            features: &features,
-            scratch: &opt.db_path,
-        };
+        let target =
+            Target { db: &db, store: &store, keys: &keys, webhooks: &webhooks, features: &features, scratch: aside };
         let imported = import(path, &target)?;
         db.flush().map_err(text)?;
         Ok(imported)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&opt.db_path);
-    }
-    result
+    })
 }

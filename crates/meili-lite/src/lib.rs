@@ -93,6 +93,8 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     for line in &opt.ignored {
         warn!("{line}");
     }
+    // A database an interrupted import was building: never used.
+    let _ = std::fs::remove_dir_all(aside_path(&opt.db_path));
     if opt.import_dump.is_some() && opt.import_snapshot.is_some() {
         return Err(StartError::Dump("--import-dump and --import-snapshot cannot be used together".into()));
     }
@@ -217,10 +219,46 @@ fn open_store(opt: &Opt, db: &sled::Db) -> Result<(Arc<search::Engine>, Store), 
     Ok((engine, plain.with_follower(follower)))
 }
 
+/// Where a database loaded from a dump or a snapshot is built before it
+/// becomes `db_path`.
+fn aside_path(db_path: &std::path::Path) -> std::path::PathBuf {
+    let mut name = db_path.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    db_path.with_file_name(name)
+}
+
+/// Builds a new database beside `db_path` and renames it into place only
+/// once complete and flushed: a kill -9 mid-way leaves no database that looks
+/// whole (what it leaves is removed at the next start); a failure leaves
+/// nothing.
+pub(crate) fn build_aside<T>(
+    db_path: &std::path::Path,
+    build: impl FnOnce(&std::path::Path) -> Result<T, String>,
+) -> Result<T, String> {
+    let aside = aside_path(db_path);
+    let _ = std::fs::remove_dir_all(&aside);
+    match build(&aside) {
+        Ok(built) => {
+            let _ = std::fs::remove_dir(db_path); // an empty directory may stand there
+            std::fs::rename(&aside, db_path).map_err(|e| format!("cannot move the new database into place: {e}"))?;
+            if let Some(parent) = db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::File::open(parent).and_then(|d| d.sync_all()).map_err(|e| e.to_string())?;
+            }
+            Ok(built)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&aside);
+            Err(e)
+        }
+    }
+}
+
 /// Registers a `snapshotCreation` task every `every`, as
 /// `--schedule-snapshot` asks.
 async fn scheduled_snapshots(scheduler: Scheduler, every: std::time::Duration) {
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    // After a long stall, one snapshot, not a burst of them.
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
         let new = scheduler::NewTask {

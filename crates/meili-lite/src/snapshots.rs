@@ -5,8 +5,9 @@
 //!
 //! The copy is taken while the server runs: the scheduler runs the snapshot
 //! alone (no document or task state changes meanwhile), the queue is copied
-//! between two group commits ([`scheduler::QueueCopy`]), and every other tree
-//! record by record. A search index caught mid-merge is rebuilt from the
+//! first, between two group commits ([`scheduler::QueueCopy`]), then every
+//! other tree record by record (staged rows and webhook records written
+//! meanwhile may or may not be in it). A search index caught mid-merge is rebuilt from the
 //! documents at the next start, as after a crash.
 
 use std::fs::{self, File};
@@ -30,23 +31,26 @@ pub(crate) struct InstanceSnapshotter {
 }
 
 impl Snapshotter for InstanceSnapshotter {
-    fn snapshot(&self, started: OffsetDateTime, queue: &QueueCopy<'_>) -> Result<String, String> {
+    fn snapshot(&self, _started: OffsetDateTime, queue: &QueueCopy<'_>) -> Result<String, String> {
         fs::create_dir_all(&self.dir).map_err(text)?;
         let work = tempfile::Builder::new().prefix(".snapshot-").tempdir_in(&self.dir).map_err(text)?;
         {
             let copy = sled::Config::new().path(work.path()).open().map_err(text)?;
-            for name in self.db.tree_names() {
+            // The queue first: what is written elsewhere after it (the outbox
+            // of a batch it shows unannounced, staged rows) is then copied
+            // too, so a restore may repeat a delivery but never miss one.
+            queue.copy_into(&copy.open_tree(QueueCopy::TREE).map_err(text)?).map_err(text)?;
+            for name in self.db.tree_names().into_iter().filter(|n| n.as_ref() != QueueCopy::TREE.as_bytes()) {
                 let (from, to) = (self.db.open_tree(&name).map_err(text)?, copy.open_tree(&name).map_err(text)?);
-                if name.as_ref() == QueueCopy::TREE.as_bytes() {
-                    queue.copy_into(&to).map_err(text)?;
-                } else {
-                    copy_tree(&from, &to)?;
-                }
+                copy_tree(&from, &to)?;
             }
             copy.flush().map_err(text)?;
         }
         copy_dir(&self.db_path.join("search"), &work.path().join("search"))?;
-        let name = format!("{}.snapshot", dump::dump_uid(started));
+        // One file, replaced by each snapshot, as Meilisearch names it
+        // (`data.ms.snapshot`): scheduled snapshots do not fill the disk.
+        let db_name = self.db_path.file_name().map_or_else(|| "data.ms".into(), |n| n.to_string_lossy().into_owned());
+        let name = format!("{db_name}.snapshot");
         let partial = self.dir.join(format!(".{name}.part"));
         let packed = (|| -> std::io::Result<()> {
             let mut tar =
@@ -54,7 +58,10 @@ impl Snapshotter for InstanceSnapshotter {
             tar.append_dir_all(".", work.path())?;
             tar.into_inner()?.finish()?.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()
         })();
-        packed.map_err(text)?;
+        if let Err(e) = packed {
+            let _ = fs::remove_file(&partial);
+            return Err(text(e));
+        }
         fs::rename(&partial, self.dir.join(&name)).map_err(text)?;
         File::open(&self.dir).and_then(|d| d.sync_all()).map_err(text)?;
         info!(snapshot = %self.dir.join(&name).display(), "snapshot written");
@@ -108,23 +115,19 @@ pub(crate) fn clean_up(dir: &Path) {
 }
 
 /// Puts the snapshot at `path` in place as the database at `db_path` (which
-/// must not exist); on any failure nothing is left at `db_path`.
+/// must not exist yet; built aside, see [`crate::build_aside`]).
 pub(crate) fn restore(path: &Path, db_path: &Path) -> Result<(), String> {
-    let result = (|| {
+    crate::build_aside(db_path, |aside| {
         let not_a_snapshot = |why: String| format!("`{}` is not a meili-lite snapshot: {why}", path.display());
-        fs::create_dir_all(db_path).map_err(text)?;
-        dump::unpack(path, db_path).map_err(|e| match e {
+        fs::create_dir_all(aside).map_err(text)?;
+        dump::unpack(path, aside).map_err(|e| match e {
             dump::Error::NotADump { why, .. } => not_a_snapshot(why),
             other => other.to_string(),
         })?;
-        if !db_path.join("conf").exists() {
+        if !aside.join("conf").exists() {
             return Err(not_a_snapshot("it holds no database".into()));
         }
         // Opening it proves sled can read what was unpacked.
-        sled::Config::new().path(db_path).open().map(drop).map_err(|e| not_a_snapshot(e.to_string()))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_dir_all(db_path);
-    }
-    result
+        sled::Config::new().path(aside).open().map(drop).map_err(|e| not_a_snapshot(e.to_string()))
+    })
 }

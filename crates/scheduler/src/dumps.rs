@@ -3,7 +3,8 @@
 //! ([`import_tasks`]).
 //!
 //! A dump runs in a batch of its own, so no task is processing meanwhile and
-//! no document changes under it; tasks registered during the dump wait.
+//! no document changes under it; tasks registered while it reads the queue
+//! may or may not be in it (enqueued, with their documents).
 
 use std::sync::{Arc, RwLock};
 
@@ -84,6 +85,11 @@ pub fn import_tasks(db: &sled::Db, tasks: impl IntoIterator<Item = DumpedTask>) 
     let (mut next_task, mut next_batch, mut count) = (0u32, 0u32, 0u64);
     let mut batch = sled::Batch::default();
     for DumpedTask { mut task, payload } in tasks {
+        // Meilisearch never writes one, but a task caught processing would
+        // never finish: it runs again.
+        if task.status == Status::Processing {
+            (task.status, task.batch_uid, task.started_at) = (Status::Enqueued, None, None);
+        }
         let mut bytes = 0;
         if task.status == Status::Enqueued {
             if let Some(payload) = payload {

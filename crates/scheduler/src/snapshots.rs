@@ -56,6 +56,9 @@ impl QueueCopy<'_> {
             if key.as_ref() == task_key(me) {
                 let mut done = self.task.clone();
                 done.status = Status::Succeeded;
+                // Its batch is not in the copy: the restored queue numbers
+                // that batch anew.
+                done.batch_uid = None;
                 done.finished_at = Some(task_model::now());
                 batch.insert(key, serde_json::to_vec(&done)?);
             } else {

@@ -27,6 +27,8 @@ pub(crate) const COUNT_MARK: &str = "\u{0}";
 const MEMORY_PER_THREAD: usize = 64 * 1024 * 1024;
 /// tantivy refuses less per thread.
 const MIN_MEMORY_PER_THREAD: usize = 15_000_000;
+/// ... and this much or more (4 GiB).
+const MAX_MEMORY_PER_THREAD: usize = (u32::MAX - (1 << 20)) as usize;
 
 /// What one index's writer may use while indexing: threads, and memory in
 /// all (`--max-indexing-threads`, `--max-indexing-memory`).
@@ -52,7 +54,9 @@ impl IndexingBudget {
         let default = Self::default();
         let threads = threads.unwrap_or(default.threads).max(1);
         let memory = memory.unwrap_or(threads * MEMORY_PER_THREAD).max(MIN_MEMORY_PER_THREAD);
-        Self { threads: threads.min(memory / MIN_MEMORY_PER_THREAD).max(1), memory }
+        let threads = threads.min(memory / MIN_MEMORY_PER_THREAD).max(1);
+        // tantivy also refuses 4 GiB or more per thread.
+        Self { threads, memory: memory.min(threads * MAX_MEMORY_PER_THREAD) }
     }
 }
 
@@ -276,5 +280,7 @@ mod budget {
         assert_eq!(IndexingBudget::new(Some(4), Some(20_000_000)), IndexingBudget { threads: 1, memory: 20_000_000 });
         assert_eq!(IndexingBudget::new(None, Some(1)), IndexingBudget { threads: 1, memory: 15_000_000 });
         assert_eq!(IndexingBudget::new(Some(0), Some(64_000_000)).threads, 1);
+        let big = IndexingBudget::new(Some(2), Some(16 << 30));
+        assert!(big.memory / big.threads < 1 << 32, "{big:?}");
     }
 }

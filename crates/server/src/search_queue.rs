@@ -30,16 +30,35 @@ impl SearchQueue {
         if let Ok(permit) = self.running.try_acquire() {
             return Ok(permit);
         }
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.capacity {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let in_line = InLine::join(&self.waiting);
+        if in_line.ahead >= self.capacity {
             return Err(Error::new(
                 Code::TooManySearchRequests,
                 format!("Too many search requests running at the same time: {}. Retry after 10s.", self.capacity),
             ));
         }
-        let permit = self.running.acquire().await;
+        // Leaving the line (even when the request is dropped while it
+        // waits) is `in_line`'s drop.
+        self.running.acquire().await.map_err(|_| Error::new(Code::Internal, "Internal error: Search limiter is down."))
+    }
+}
+
+/// A place in the line of waiting searches, given back when dropped.
+struct InLine<'a> {
+    waiting: &'a AtomicUsize,
+    /// How many were waiting before this one.
+    ahead: usize,
+}
+
+impl<'a> InLine<'a> {
+    fn join(waiting: &'a AtomicUsize) -> Self {
+        InLine { waiting, ahead: waiting.fetch_add(1, Ordering::SeqCst) }
+    }
+}
+
+impl Drop for InLine<'_> {
+    fn drop(&mut self) {
         self.waiting.fetch_sub(1, Ordering::SeqCst);
-        permit.map_err(|_| Error::new(Code::Internal, "Internal error: Search limiter is down."))
     }
 }
 

@@ -75,7 +75,7 @@ pub async fn serve(
                         // The handshake runs on the connection's own task, so
                         // a slow client never holds up accepting.
                         // Over TLS, HTTP/2 too when the client asks for it (ALPN).
-                        Some(tls) => match tls.accept(stream).await {
+                        Some(tls) => match tokio::time::timeout(Duration::from_secs(10), tls.accept(stream)).await.unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into())) {
                             Ok(stream) => {
                                 let auto = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
                                 watcher.watch(auto.serve_connection(TokioIo::new(stream), service)).await.map_err(|e| e.to_string())

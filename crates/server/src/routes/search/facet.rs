@@ -15,10 +15,10 @@ use crate::Error;
 
 pub(crate) async fn facet_search(mut req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
-    let queue = req.state.clone();
-    let _slot = queue.searches.permit().await?;
     let uid = index_uid(uid)?;
     let body = req.json().await?;
+    let queue = req.state.clone();
+    let _slot = queue.searches.permit().await?;
     let Value::Object(map) = &body else {
         return Err(crate::params::wrong_type("", "an object", &body, Code::BadRequest));
     };

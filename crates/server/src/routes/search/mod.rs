@@ -27,10 +27,11 @@ use search::{Ranked, SearchRequest, Settings};
 
 pub(crate) async fn search_post(mut req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
-    let state = req.state.clone();
-    let _slot = state.searches.permit().await?;
     let uid = index_uid(uid)?;
     let body = req.json().await?;
+    // A slot once the body is in: a slow upload holds none.
+    let state = req.state.clone();
+    let _slot = state.searches.permit().await?;
     let Value::Object(map) = &body else {
         return Err(crate::params::wrong_type("", "an object", &body, Code::BadRequest));
     };

@@ -35,9 +35,9 @@ struct Federation {
 
 pub(crate) async fn multi_search(mut req: Req) -> Reply {
     req.query.deny_unknown(&[])?;
+    let body = req.json().await?;
     let queue = req.state.clone();
     let _slot = queue.searches.permit().await?;
-    let body = req.json().await?;
     let started = Instant::now();
     let (state, access) = (req.state.clone(), req.access.clone());
     let mut out = blocking(move || {
