@@ -11,15 +11,17 @@
 //! Must not know: sled, the scheduler, HTTP. Callers hand it records and
 //! documents and take them back.
 
+pub mod archive;
 mod error;
 mod key;
 mod reader;
 pub mod task;
 mod writer;
 
+pub use archive::{clean_up, unpack};
 pub use error::Error;
-pub use reader::{unpack, DumpReader, DumpedIndex, DumpedTask};
-pub use writer::{clean_up, DocumentsWriter, DumpWriter, TaskWriter};
+pub use reader::{DumpReader, DumpedIndex, DumpedTask};
+pub use writer::{DocumentsWriter, DumpWriter, TaskWriter};
 
 /// The version this crate writes and reads.
 pub const VERSION: &str = "V6";

@@ -3,10 +3,9 @@
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use auth::ApiKey;
-use flate2::read::GzDecoder;
 use serde_json::{Map, Value};
 use task_model::{IndexUid, Task};
 use time::format_description::well_known::Rfc3339;
@@ -51,7 +50,7 @@ impl DumpReader {
             .prefix(".import-")
             .tempdir_in(scratch)
             .map_err(Error::io("create a directory in", scratch))?;
-        unpack(path, dir.path())?;
+        crate::archive::unpack(path, dir.path())?;
         let meta_path = dir.path().join("metadata.json");
         let meta: Value = read_json(&meta_path)
             .map_err(|_| Error::NotADump { why: "no metadata.json".into(), path: path.to_owned() })?;
@@ -150,29 +149,6 @@ impl DumpReader {
         }
         Ok(read_json(&path)?.get("webhooks").and_then(Value::as_object).cloned().unwrap_or_default())
     }
-}
-
-/// Unpacks the gzip tar at `path` into `into`, refusing any entry that is
-/// not a plain file or directory inside it (no links, no `..`): dumps and
-/// snapshots come from elsewhere.
-pub fn unpack(path: &Path, into: &Path) -> Result<(), Error> {
-    let file = File::open(path).map_err(Error::io("open", path))?;
-    let not_a_dump = |e: std::io::Error| Error::NotADump { why: e.to_string(), path: path.to_owned() };
-    let mut archive = tar::Archive::new(GzDecoder::new(BufReader::new(file)));
-    for entry in archive.entries().map_err(not_a_dump)? {
-        let mut entry = entry.map_err(not_a_dump)?;
-        let name = entry.path().map_err(not_a_dump)?.into_owned();
-        let inside = name.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
-        let kind = entry.header().entry_type();
-        if !inside || !(kind.is_file() || kind.is_dir()) {
-            return Err(Error::NotADump {
-                why: format!("unexpected entry `{}`", name.display()),
-                path: path.to_owned(),
-            });
-        }
-        entry.unpack_in(into).map_err(not_a_dump)?;
-    }
-    Ok(())
 }
 
 fn read_json(path: &Path) -> Result<Value, Error> {

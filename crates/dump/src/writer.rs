@@ -8,8 +8,6 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use auth::ApiKey;
-use flate2::write::GzEncoder;
-use flate2::Compression;
 use serde_json::{json, Map, Value};
 use task_model::{IndexUid, Task};
 use time::OffsetDateTime;
@@ -24,35 +22,10 @@ pub struct DumpWriter {
     dump_dir: PathBuf,
 }
 
-/// Removes what dumps cut short by a crash left in `dump_dir` (their work
-/// directories and unfinished archives); finished dumps stay. Returns how
-/// many were removed.
-pub fn clean_up(dump_dir: &Path) -> usize {
-    let Ok(entries) = fs::read_dir(dump_dir) else { return 0 };
-    let mut removed = 0;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        let gone = if name.starts_with(".dump-") && path.is_dir() {
-            fs::remove_dir_all(&path).is_ok()
-        } else if name.starts_with('.') && name.ends_with(".dump.part") {
-            fs::remove_file(&path).is_ok()
-        } else {
-            false
-        };
-        removed += usize::from(gone);
-    }
-    removed
-}
-
 impl DumpWriter {
     /// Starts a dump in `dump_dir` (created if needed).
     pub fn new(dump_dir: &Path) -> Result<Self, Error> {
-        fs::create_dir_all(dump_dir).map_err(Error::io("create", dump_dir))?;
-        let dir = tempfile::Builder::new()
-            .prefix(".dump-")
-            .tempdir_in(dump_dir)
-            .map_err(Error::io("create a directory in", dump_dir))?;
+        let dir = crate::archive::work_dir(dump_dir)?;
         for sub in ["indexes", "tasks/update_files"] {
             let path = dir.path().join(sub);
             fs::create_dir_all(&path).map_err(Error::io("create", path))?;
@@ -123,23 +96,8 @@ impl DumpWriter {
         let date = now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         let meta = json!({"dumpVersion": VERSION, "dbVersion": "1.50.0", "dumpDate": date});
         self.write_json("metadata.json", &meta)?;
-        let partial = self.dump_dir.join(format!(".{dump_uid}.dump.part"));
-        let packed = (|| -> std::io::Result<()> {
-            let file = File::create(&partial)?;
-            let mut tar = tar::Builder::new(GzEncoder::new(BufWriter::new(file), Compression::default()));
-            tar.mode(tar::HeaderMode::Deterministic);
-            tar.append_dir_all(".", self.dir.path())?;
-            let file = tar.into_inner()?.finish()?.into_inner().map_err(std::io::IntoInnerError::into_error)?;
-            file.sync_all()
-        })();
-        if let Err(e) = packed {
-            // A full disk must not stay full of a dump that will never be.
-            let _ = fs::remove_file(&partial);
-            return Err(Error::io("write", &partial)(e));
-        }
         let target = self.dump_dir.join(format!("{dump_uid}.dump"));
-        fs::rename(&partial, &target).map_err(Error::io("rename", &partial))?;
-        File::open(&self.dump_dir).and_then(|d| d.sync_all()).map_err(Error::io("sync", &self.dump_dir))?;
+        crate::archive::pack(self.dir.path(), &target, crate::archive::Compression::default())?;
         Ok(target)
     }
 }

@@ -2,7 +2,6 @@
 //! one through the scheduler's [`Dumper`]; `--import-dump` reads one into an
 //! empty database before anything else opens it.
 
-use std::fmt::Display;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -18,12 +17,10 @@ use time::OffsetDateTime;
 use tracing::{info, warn};
 use webhook::{Registry, Webhook};
 
+use crate::text;
+
 /// Documents read from a dump per write: bounded memory whatever the index.
 const IMPORT_CHUNK: usize = 10_000;
-
-fn text(e: impl Display) -> String {
-    e.to_string()
-}
 
 /// Any failure, worded: what a `dumpCreation` task's error says.
 struct Failed(String);

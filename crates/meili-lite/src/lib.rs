@@ -154,7 +154,7 @@ async fn run(opt: Opt) -> Result<(), StartError> {
     };
     let deliverer = Deliverer::new(&db, webhooks.clone(), tokio::runtime::Handle::current(), delivery)?;
     scheduler.set_observer(Arc::new(WebhookObserver(deliverer.clone())));
-    snapshots::clean_up(&opt.snapshot_dir);
+    dump::clean_up(&opt.snapshot_dir);
     scheduler.set_snapshotter(Arc::new(snapshots::InstanceSnapshotter {
         db: db.clone(),
         db_path: opt.db_path.clone(),
@@ -219,6 +219,11 @@ fn open_store(opt: &Opt, db: &sled::Db) -> Result<(Arc<search::Engine>, Store), 
     Ok((engine, plain.with_follower(follower)))
 }
 
+/// An error as the words a task's error or a start-up failure carries.
+pub(crate) fn text(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
 /// Where a database loaded from a dump or a snapshot is built before it
 /// becomes `db_path`.
 fn aside_path(db_path: &std::path::Path) -> std::path::PathBuf {
@@ -261,13 +266,7 @@ async fn scheduled_snapshots(scheduler: Scheduler, every: std::time::Duration) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let new = scheduler::NewTask {
-            index_uid: None,
-            operation: task_model::Operation::SnapshotCreation,
-            details: None,
-            payload: None,
-            annotations: task_model::Annotations::default(),
-        };
+        let new = scheduler::NewTask::instance(task_model::Operation::SnapshotCreation, Default::default());
         if let Err(e) = scheduler.register(new).await {
             warn!(error = %e, "a scheduled snapshot could not be enqueued");
         }

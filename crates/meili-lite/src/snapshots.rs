@@ -10,19 +10,14 @@
 //! meanwhile may or may not be in it). A search index caught mid-merge is rebuilt from the
 //! documents at the next start, as after a crash.
 
-use std::fs::{self, File};
-use std::io::BufWriter;
+use std::fs;
 use std::path::{Path, PathBuf};
 
-use flate2::write::GzEncoder;
-use flate2::Compression;
 use scheduler::{QueueCopy, Snapshotter};
 use time::OffsetDateTime;
 use tracing::info;
 
-fn text(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
+use crate::text;
 
 pub(crate) struct InstanceSnapshotter {
     pub db: sled::Db,
@@ -32,8 +27,7 @@ pub(crate) struct InstanceSnapshotter {
 
 impl Snapshotter for InstanceSnapshotter {
     fn snapshot(&self, _started: OffsetDateTime, queue: &QueueCopy<'_>) -> Result<String, String> {
-        fs::create_dir_all(&self.dir).map_err(text)?;
-        let work = tempfile::Builder::new().prefix(".snapshot-").tempdir_in(&self.dir).map_err(text)?;
+        let work = dump::archive::work_dir(&self.dir).map_err(text)?;
         {
             let copy = sled::Config::new().path(work.path()).open().map_err(text)?;
             // The queue first: what is written elsewhere after it (the outbox
@@ -51,19 +45,7 @@ impl Snapshotter for InstanceSnapshotter {
         // (`data.ms.snapshot`): scheduled snapshots do not fill the disk.
         let db_name = self.db_path.file_name().map_or_else(|| "data.ms".into(), |n| n.to_string_lossy().into_owned());
         let name = format!("{db_name}.snapshot");
-        let partial = self.dir.join(format!(".{name}.part"));
-        let packed = (|| -> std::io::Result<()> {
-            let mut tar =
-                tar::Builder::new(GzEncoder::new(BufWriter::new(File::create(&partial)?), Compression::fast()));
-            tar.append_dir_all(".", work.path())?;
-            tar.into_inner()?.finish()?.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()
-        })();
-        if let Err(e) = packed {
-            let _ = fs::remove_file(&partial);
-            return Err(text(e));
-        }
-        fs::rename(&partial, self.dir.join(&name)).map_err(text)?;
-        File::open(&self.dir).and_then(|d| d.sync_all()).map_err(text)?;
+        dump::archive::pack(work.path(), &self.dir.join(&name), dump::archive::Compression::fast()).map_err(text)?;
         info!(snapshot = %self.dir.join(&name).display(), "snapshot written");
         Ok(name)
     }
@@ -100,18 +82,6 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Removes the work of snapshots cut short by a crash.
-pub(crate) fn clean_up(dir: &Path) {
-    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(".snapshot-") {
-            let _ = fs::remove_dir_all(entry.path());
-        } else if name.starts_with('.') && name.ends_with(".snapshot.part") {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
 }
 
 /// Puts the snapshot at `path` in place as the database at `db_path` (which

@@ -17,6 +17,13 @@ pub struct NewTask {
     pub annotations: Annotations,
 }
 
+impl NewTask {
+    /// A task on the whole instance, with nothing to carry (a snapshot).
+    pub fn instance(operation: Operation, annotations: Annotations) -> Self {
+        NewTask { index_uid: None, operation, details: None, payload: None, annotations }
+    }
+}
+
 impl Scheduler {
     /// Writes the task (and its payload) and returns once both are on disk.
     /// Concurrent calls share one write and one fsync.

@@ -32,14 +32,7 @@ pub(crate) async fn create_dump(req: Req) -> Reply {
 /// `POST /snapshots`: a `snapshotCreation` task (no details, as Meilisearch).
 pub(crate) async fn create_snapshot(req: Req) -> Reply {
     super::task_params(&req, &[])?;
-    let annotations = super::annotations(&req)?;
-    let new = scheduler::NewTask {
-        index_uid: None,
-        operation: task_model::Operation::SnapshotCreation,
-        details: None,
-        payload: None,
-        annotations,
-    };
+    let new = scheduler::NewTask::instance(task_model::Operation::SnapshotCreation, super::annotations(&req)?);
     crate::router::accepted(&req.state.scheduler.register(new).await?)
 }
 
