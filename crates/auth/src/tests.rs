@@ -49,8 +49,11 @@ fn values_are_derived_as_meilisearch_derives_them() {
 
 #[test]
 fn default_keys_once_then_durable_changes() {
+    // One database handle throughout: a second `sled::open` of the same
+    // directory can find the first one's lock still held by sled's threads.
     let dir = tempfile::tempdir().unwrap();
-    let s = store(&dir, Some(MASTER));
+    let db = sled::open(dir.path()).unwrap();
+    let s = KeyStore::open(&db, Some(MASTER)).unwrap();
     let (page, total) = s.list(0, 20);
     let names: Vec<_> = page.iter().map(|h| h.key.name.clone().unwrap()).collect();
     assert_eq!(total, 4);
@@ -75,7 +78,7 @@ fn default_keys_once_then_durable_changes() {
     drop(s);
 
     // Reopened: the defaults are not made again, changes are kept.
-    let s = store(&dir, Some(MASTER));
+    let s = KeyStore::open(&db, Some(MASTER)).unwrap();
     let (page, total) = s.list(0, 20);
     assert_eq!(total, 4);
     assert_eq!(page[0].key.name.as_deref(), Some("docs"));

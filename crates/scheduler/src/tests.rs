@@ -49,15 +49,17 @@ impl Recorder {
 
 struct Fixture {
     _dir: tempfile::TempDir,
-    path: std::path::PathBuf,
+    db: sled::Db,
     scheduler: Scheduler,
     recorder: Arc<Recorder>,
 }
 
-fn open_at(path: &std::path::Path, options: Options) -> (Scheduler, Arc<Recorder>) {
-    let db = sled::open(path).unwrap();
-    let store = Store::open(&db).unwrap();
-    let scheduler = Scheduler::open(&db, store, options).unwrap();
+/// A scheduler over `db`. A "restart" opens a second one over the same
+/// handle: reopening the directory instead can find the lock still held by
+/// sled's background threads of the first handle (it failed so under load).
+fn open_at(db: &sled::Db, options: Options) -> (Scheduler, Arc<Recorder>) {
+    let store = Store::open(db).unwrap();
+    let scheduler = Scheduler::open(db, store, options).unwrap();
     let recorder = Arc::new(Recorder::default());
     scheduler.set_observer(recorder.clone());
     (scheduler, recorder)
@@ -65,9 +67,9 @@ fn open_at(path: &std::path::Path, options: Options) -> (Scheduler, Arc<Recorder
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db");
-    let (scheduler, recorder) = open_at(&path, Options::default());
-    Fixture { _dir: dir, path, scheduler, recorder }
+    let db = sled::open(dir.path().join("db")).unwrap();
+    let (scheduler, recorder) = open_at(&db, Options::default());
+    Fixture { _dir: dir, db, scheduler, recorder }
 }
 
 fn uid(s: &str) -> IndexUid {
@@ -262,9 +264,9 @@ fn pages_go_newest_first_with_from_next_and_total() {
 #[test]
 fn a_crash_mid_batch_requeues_and_reruns_and_drops_orphan_payloads() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db");
+    let db = sled::open(dir.path().join("db")).unwrap();
     let task = {
-        let (scheduler, _) = open_at(&path, Options::default());
+        let (scheduler, _) = open_at(&db, Options::default());
         let task = rt().block_on(scheduler.register(addition("m", json!([{"id": 1}, {"id": 2}])))).unwrap();
         // What the worker writes when a batch starts, then a "crash": no finish.
         let mut processing = scheduler.task(task.uid).unwrap();
@@ -276,7 +278,7 @@ fn a_crash_mid_batch_requeues_and_reruns_and_drops_orphan_payloads() {
         scheduler.inner.db.flush().unwrap();
         task
     };
-    let (scheduler, recorder) = open_at(&path, Options::default());
+    let (scheduler, recorder) = open_at(&db, Options::default());
     let requeued = scheduler.task(task.uid).unwrap();
     assert_eq!((requeued.status, requeued.batch_uid), (Status::Enqueued, None));
     assert_eq!(
@@ -306,7 +308,7 @@ fn uids_survive_restart_and_are_never_reused() {
     wait_finished(&f.scheduler, d.uid);
     f.scheduler.shutdown();
     drop(f.scheduler);
-    let (scheduler, _) = open_at(&f.path, Options::default());
+    let (scheduler, _) = open_at(&f.db, Options::default());
     let next = rt.block_on(scheduler.register(simple("x", Operation::IndexDeletion))).unwrap();
     assert_eq!(next.uid, TaskId(2));
 }
@@ -341,9 +343,9 @@ fn concurrent_registrations_share_flushes_and_keep_uids_dense() {
 #[test]
 fn a_refused_announcement_is_offered_again_in_order_and_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db");
+    let db = sled::open(dir.path().join("db")).unwrap();
     let ids = {
-        let (scheduler, recorder) = open_at(&path, Options::default());
+        let (scheduler, recorder) = open_at(&db, Options::default());
         *recorder.refusals.lock().unwrap() = usize::MAX;
         let rt = rt();
         let ids: Vec<TaskId> = ["a", "b"]
@@ -364,7 +366,7 @@ fn a_refused_announcement_is_offered_again_in_order_and_survives_a_restart() {
         assert!(recorder.seen.lock().unwrap().is_empty());
         ids
     };
-    let (scheduler, recorder) = open_at(&path, Options::default());
+    let (scheduler, recorder) = open_at(&db, Options::default());
     *recorder.refusals.lock().unwrap() = 1;
     scheduler.start();
     let seen = recorder.announced(2);

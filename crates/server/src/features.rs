@@ -97,8 +97,11 @@ mod tests {
     #[test]
     fn flags_persist_and_bodies_are_checked() {
         let dir = tempfile::tempdir().unwrap();
+        // One database handle throughout: a second `sled::open` of the same
+        // directory can find the first one's lock still held by sled's threads.
+        let db = sled::open(dir.path()).unwrap();
         {
-            let features = Features::open(&sled::open(dir.path()).unwrap()).unwrap();
+            let features = Features::open(&db).unwrap();
             assert_eq!(features.view()["containsFilter"], json!(false));
             let after = features.update(&json!({"containsFilter": true, "metrics": null})).unwrap();
             assert_eq!(after["containsFilter"], json!(true));
@@ -110,7 +113,7 @@ mod tests {
             let e = features.update(&json!({"nope": true})).unwrap_err().response_error();
             assert!(e.message.starts_with("Unknown field `nope`: expected one of `metrics`, `logsRoute`"));
         }
-        let features = Features::open(&sled::open(dir.path()).unwrap()).unwrap();
+        let features = Features::open(&db).unwrap();
         let view = features.view();
         assert_eq!((view["containsFilter"].clone(), view["metrics"].clone()), (json!(true), json!(false)));
         assert_eq!(features.view().as_object().unwrap().len(), FLAGS.len());
