@@ -236,7 +236,13 @@ fn the_deliveries_log_retry_recover_and_health() {
 #[test]
 fn metrics_in_prometheus_text_format() {
     let rx = Receiver::scripted(&[(500, None)], 200);
-    let s = Server::with_args(&["--task-webhook-url", &rx.url("/h"), "--webhook-retry-schedule", FAST]);
+    let s = Server::with_args(&[
+        "--task-webhook-url",
+        &rx.url("/h"),
+        "--webhook-retry-schedule",
+        FAST,
+        "--experimental-enable-metrics",
+    ]);
     let uid = add(&s, 1);
     s.wait_task(s.delete("/indexes/nope").json()["taskUid"].as_u64().unwrap());
     rx.wait_for_tasks(&[uid]);

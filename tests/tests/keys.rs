@@ -20,6 +20,8 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("GET", "/version", "", "version"),
     ("GET", "/stats", "", "stats.get"),
     ("GET", "/metrics", "", "metrics.get"),
+    ("DELETE", "/logs/stream", "", "metrics.get"),
+    ("POST", "/logs/stderr", r#"{"target":"info"}"#, "metrics.get"),
     ("POST", "/dumps", "", "dumps.create"),
     ("POST", "/snapshots", "", "snapshots.create"),
     ("GET", "/experimental-features", "", "experimental.get"),
@@ -105,7 +107,7 @@ fn movies(s: &Server) {
 
 #[test]
 fn each_action_opens_its_routes_and_no_other() {
-    let s = Server::with_key(MASTER);
+    let s = Server::with_key_and_args(MASTER, &["--experimental-enable-metrics", "--experimental-enable-logs-route"]);
     movies(&s);
     let r = s.send_json("PATCH", "/indexes/movies/settings", &json!({"filterableAttributes": ["genre"]}));
     s.wait_task(r.json()["taskUid"].as_u64().unwrap());

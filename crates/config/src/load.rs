@@ -203,7 +203,16 @@ pub fn load_from(
             .required(|s| s.parse::<usize>().map_err(|_| "a number"))?,
         searches_per_core: get("experimental_nb_searches_per_core", take("experimental_nb_searches_per_core"))
             .required(parse::positive_integer)?,
+        drop_search_after: get("experimental_drop_search_after", take("experimental_drop_search_after"))
+            .required(parse::positive_integer)
+            .map(|s| std::time::Duration::from_secs(s as u64))?,
         json_logs: get("experimental_logs_mode", take("experimental_logs_mode")).required(parse::logs_mode)?,
+        enable_metrics: get("experimental_enable_metrics", take("experimental_enable_metrics"))
+            .optional(parse::boolean)?
+            .unwrap_or(false),
+        enable_logs_route: get("experimental_enable_logs_route", take("experimental_enable_logs_route"))
+            .optional(parse::boolean)?
+            .unwrap_or(false),
         ssl_cert_path: take("ssl_cert_path").map(PathBuf::from),
         ssl_key_path: take("ssl_key_path").map(PathBuf::from),
         ssl_auth_path: take("ssl_auth_path").map(PathBuf::from),
@@ -360,7 +369,8 @@ mod tests {
     fn every_source_of_an_option_agrees() {
         let cases: &[(&str, &str, &str)] = &[
             ("experimental_limit_batched_tasks_total_size", "64 MiB", "limit"),
-            ("experimental_drop_search_after", "10", "ignored"),
+            ("experimental_drop_search_after", "10", "drop"),
+            ("experimental_enable_logs_route", "true", "logs"),
             ("no_analytics", "true", "ignored"),
             ("experimental_s3_compression_level", "3", "ignored"),
             ("s3_bucket_url", "https://s3.example", "refused"),
@@ -385,6 +395,8 @@ mod tests {
                     "limit" => {
                         assert_eq!(result.unwrap().max_batch_bytes, Some(64 * 1024 * 1024), "{key} from the {source}")
                     }
+                    "drop" => assert_eq!(result.unwrap().drop_search_after.as_secs(), 10, "{key} from the {source}"),
+                    "logs" => assert!(result.unwrap().enable_logs_route, "{key} from the {source}"),
                     "ignored" => {
                         let ignored = result.unwrap().ignored;
                         assert!(

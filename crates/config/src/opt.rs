@@ -48,8 +48,13 @@ pub struct Opt {
     pub search_queue_size: usize,
     /// Searches running at once, per core.
     pub searches_per_core: usize,
+    /// A search that waited longer than this for a slot is refused.
+    pub drop_search_after: std::time::Duration,
     /// `--experimental-logs-mode json`.
     pub json_logs: bool,
+    /// Experimental features on for this run, whatever is stored.
+    pub enable_metrics: bool,
+    pub enable_logs_route: bool,
     /// HTTPS: a PEM certificate chain and its key.
     pub ssl_cert_path: Option<PathBuf>,
     pub ssl_key_path: Option<PathBuf>,

@@ -66,7 +66,6 @@ const fn off(spec: Spec) -> Spec {
 
 const SNAPSHOTS: &str = "meili-lite compacts nothing when it takes a snapshot";
 const S3: &str = "meili-lite does not send snapshots to S3";
-const SEARCH_QUEUE: &str = "a waiting search waits until a slot frees, however long";
 const INDEXING: &str = "meili-lite sizes indexing itself (tantivy with a bounded memory budget per thread)";
 
 const fn switch(key: &'static str, flag: &'static str, help: &'static str) -> Spec {
@@ -252,7 +251,11 @@ pub(crate) const SPECS: &[Spec] = &[
     },
     Spec {
         default: Some("false"),
-        ..off(ignored("experimental_enable_metrics", "experimental-enable-metrics", "", "meili-lite always serves GET /metrics"))
+        ..switch(
+            "experimental_enable_metrics",
+            "experimental-enable-metrics",
+            "Turns on the `metrics` experimental feature (GET /metrics) for this run.",
+        )
     },
     Spec {
         default: Some("false"),
@@ -273,7 +276,15 @@ pub(crate) const SPECS: &[Spec] = &[
             "Searches that may wait for a slot; past that, `503 too_many_search_requests`.",
         )
     },
-    ignored("experimental_drop_search_after", "experimental-drop-search-after", "SECONDS", SEARCH_QUEUE),
+    Spec {
+        default: Some("60"),
+        ..spec(
+            "experimental_drop_search_after",
+            "experimental-drop-search-after",
+            "SECONDS",
+            "A search that waited longer than this for a slot is answered `503 too_many_search_requests`.",
+        )
+    },
     Spec {
         default: Some("4"),
         ..spec(
@@ -302,12 +313,11 @@ pub(crate) const SPECS: &[Spec] = &[
     },
     Spec {
         default: Some("false"),
-        ..off(ignored(
+        ..switch(
             "experimental_enable_logs_route",
             "experimental-enable-logs-route",
-            "",
-            "meili-lite has no /logs routes yet",
-        ))
+            "Turns on the `logsRoute` experimental feature (/logs/stream, /logs/stderr) for this run.",
+        )
     },
     Spec {
         default: Some("false"),

@@ -64,20 +64,19 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(opt.log_level.as_directive()))
-        .with_writer(std::io::stderr);
-    if opt.json_logs {
-        // One JSON object per line, its fields flattened: for log shippers.
-        logs.json().flatten_event(true).init();
-    } else {
-        logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init();
-    }
+    let level = opt.log_level.as_directive().parse().unwrap_or(tracing::level_filters::LevelFilter::INFO);
+    let logs = match server::Logs::install(level, opt.json_logs) {
+        Ok(logs) => logs,
+        Err(e) => {
+            eprintln!("error: cannot set up logging: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(StartError::Runtime(e)),
     };
-    match runtime.block_on(run(opt)) {
+    match runtime.block_on(run(opt, logs)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),
     }
@@ -89,7 +88,7 @@ fn fail(e: StartError) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn run(opt: Opt) -> Result<(), StartError> {
+async fn run(opt: Opt, logs: Arc<server::Logs>) -> Result<(), StartError> {
     for line in &opt.ignored {
         warn!("{line}");
     }
@@ -146,6 +145,11 @@ async fn run(opt: Opt) -> Result<(), StartError> {
         server::Features::open(&db)
             .map_err(|source| StartError::Database { path: opt.db_path.display().to_string(), source })?,
     );
+    for (on, flag) in [(opt.enable_metrics, server::Flag::Metrics), (opt.enable_logs_route, server::Flag::LogsRoute)] {
+        if on {
+            features.enable_for_this_run(flag);
+        }
+    }
     let delivery = DeliveryOptions {
         connect_timeout: opt.webhook_connect_timeout,
         timeout: opt.webhook_timeout,
@@ -188,9 +192,11 @@ async fn run(opt: Opt) -> Result<(), StartError> {
         deliveries: deliverer,
         keys,
         features,
+        logs,
         searches: server::SearchQueue::new(
             opt.searches_per_core.saturating_mul(std::thread::available_parallelism().map_or(2, |n| n.get())),
             opt.search_queue_size,
+            opt.drop_search_after,
         ),
         payload_limit: opt.http_payload_size_limit,
     });

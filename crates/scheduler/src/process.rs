@@ -83,6 +83,10 @@ impl Inner {
     fn run_batch(&self, plan: Plan) -> Result<(), Error> {
         let started = now();
         let batch_uid = BatchId(read_u32(self.queue.get(NEXT_BATCH)?));
+        // What is logged while the batch runs says which batch it was for.
+        let _span =
+            tracing::debug_span!("batch", uid = batch_uid.0, tasks = ?plan.tasks.iter().map(|t| t.0).collect::<Vec<_>>())
+                .entered();
         let mut tasks = plan.tasks.iter().map(|uid| self.load_task(*uid)).collect::<Result<Vec<_>, _>>()?;
 
         // `processing` lives in memory only (queries overlay it): after a crash

@@ -1,6 +1,7 @@
 //! `/experimental-features`: Meilisearch's feature flags, kept across
-//! restarts. meili-lite accepts, stores and shows every flag, and acts on
-//! none (docs/api.md says why).
+//! restarts. meili-lite accepts, stores and shows every flag; it acts on
+//! `metrics` and `logsRoute` (the routes they open), the others change
+//! nothing here (docs/api.md says why).
 
 use std::sync::RwLock;
 
@@ -29,6 +30,38 @@ pub const FLAGS: &[&str] = &[
     "renderRoute",
 ];
 
+/// The flags meili-lite acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// `GET /metrics`.
+    Metrics,
+    /// `/logs/stream` and `/logs/stderr`.
+    LogsRoute,
+}
+
+impl Flag {
+    fn index(self) -> usize {
+        match self {
+            Flag::Metrics => 0,
+            Flag::LogsRoute => 1,
+        }
+    }
+
+    /// Meilisearch's `feature_not_enabled` message for a route needing it.
+    fn not_enabled(self) -> &'static str {
+        match self {
+            Flag::Metrics => {
+                "Getting metrics requires enabling the `metrics` experimental feature. \
+                 See https://github.com/meilisearch/product/discussions/625"
+            }
+            Flag::LogsRoute => {
+                "Modifying logs through the `/logs/*` routes requires enabling the `logs route` \
+                 experimental feature. See https://github.com/orgs/meilisearch/discussions/721"
+            }
+        }
+    }
+}
+
 /// The flags, in sled (tree `features`, name → `true`/`false`) and in memory.
 #[derive(Debug)]
 pub struct Features {
@@ -44,6 +77,22 @@ impl Features {
             enabled[i] = tree.get(name)?.is_some_and(|v| v.as_ref() == b"true");
         }
         Ok(Self { tree, enabled: RwLock::new(enabled) })
+    }
+
+    /// Turns `flag` on until the process stops, whatever is stored: the
+    /// `--experimental-enable-*` options, as Meilisearch ORs them with the
+    /// stored flags.
+    pub fn enable_for_this_run(&self, flag: Flag) {
+        self.enabled.write().unwrap_or_else(|e| e.into_inner())[flag.index()] = true;
+    }
+
+    /// `Ok` when `flag` is on, else Meilisearch's `feature_not_enabled`.
+    pub fn require(&self, flag: Flag) -> Result<(), Error> {
+        if self.enabled.read().unwrap_or_else(|e| e.into_inner())[flag.index()] {
+            Ok(())
+        } else {
+            Err(Error::new(Code::FeatureNotEnabled, flag.not_enabled()))
+        }
     }
 
     /// Every flag, as `GET /experimental-features` shows them.
@@ -117,5 +166,13 @@ mod tests {
         let view = features.view();
         assert_eq!((view["containsFilter"].clone(), view["metrics"].clone()), (json!(true), json!(false)));
         assert_eq!(features.view().as_object().unwrap().len(), FLAGS.len());
+        for flag in [Flag::Metrics, Flag::LogsRoute] {
+            assert_eq!(view[FLAGS[flag.index()]], json!(false));
+            assert_eq!(features.require(flag).unwrap_err().response_error().code, Code::FeatureNotEnabled);
+        }
+        features.enable_for_this_run(Flag::LogsRoute);
+        assert!(features.require(Flag::LogsRoute).is_ok());
+        assert_eq!(features.view()["logsRoute"], json!(true));
+        assert_eq!(Features::open(&db).unwrap().view()["logsRoute"], json!(false), "not stored");
     }
 }

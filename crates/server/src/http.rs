@@ -2,7 +2,7 @@
 //! types, JSON answers.
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Either, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{HeaderMap, Response, StatusCode};
@@ -11,19 +11,26 @@ use task_model::{Code, ResponseError};
 
 use crate::Error;
 
-pub(crate) type Body = Full<Bytes>;
+/// Whole bodies, or the one streamed body (`/logs/stream`).
+pub(crate) type Body = Either<Full<Bytes>, crate::logs::LogStream>;
 
 pub(crate) fn json_response(status: StatusCode, value: &impl Serialize) -> Response<Body> {
     let bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
-    let mut res = Response::new(Full::new(Bytes::from(bytes)));
+    let mut res = whole(Bytes::from(bytes), "application/json");
     *res.status_mut() = status;
-    res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res
+}
+
+/// `200 OK` with `bytes` as a body of type `content_type`.
+pub(crate) fn whole(bytes: Bytes, content_type: &'static str) -> Response<Body> {
+    let mut res = Response::new(Either::Left(Full::new(bytes)));
+    res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     res
 }
 
 /// A response with no body, as `204 No Content` must be.
 pub(crate) fn empty(status: StatusCode) -> Response<Body> {
-    let mut res = Response::new(Full::new(Bytes::new()));
+    let mut res = Response::new(Either::Left(Full::new(Bytes::new())));
     *res.status_mut() = status;
     res
 }
@@ -32,7 +39,12 @@ pub(crate) fn empty(status: StatusCode) -> Response<Body> {
 /// Meilisearch answers otherwise, as in multi-search).
 pub(crate) fn error_response(status: u16, error: &ResponseError) -> Response<Body> {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    json_response(status, error)
+    let mut res = json_response(status, error);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        // As Meilisearch answers every 503 (the search queue's included).
+        res.headers_mut().insert(hyper::header::RETRY_AFTER, HeaderValue::from_static("10"));
+    }
+    res
 }
 
 fn too_large(limit: u64) -> Error {

@@ -6,7 +6,8 @@
 //! strings and JSON bodies into typed requests with Meilisearch's messages
 //! ([`params`]), the one mapping from every error to the Meilisearch error
 //! object ([`error`]), index settings as Meilisearch has them ([`settings`]),
-//! and the handlers ([`routes`]).
+//! the process's log output that `/logs/*` changes ([`logs`]), and the
+//! handlers ([`routes`]).
 //!
 //! Must not know: how tasks are stored or run, how documents are stored. It
 //! calls the scheduler and the document store through their public APIs.
@@ -16,6 +17,7 @@ mod error;
 mod features;
 mod http;
 mod json;
+mod logs;
 mod params;
 mod router;
 mod routes;
@@ -24,7 +26,8 @@ mod serve;
 mod settings;
 
 pub use error::Error;
-pub use features::{Features, FLAGS};
+pub use features::{Features, Flag, FLAGS};
+pub use logs::Logs;
 pub use search_queue::SearchQueue;
 pub use serve::{serve, AppState};
 pub use settings::checked_settings;

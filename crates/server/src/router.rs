@@ -14,7 +14,7 @@ use tracing::error;
 
 use crate::http::{error_response, parse_json, read_body, require_content_type, Body};
 use crate::params::Query;
-use crate::routes::{documents, fields, indexes, keys, meta, search, settings, staging, tasks, webhooks};
+use crate::routes::{documents, fields, indexes, keys, logs, meta, search, settings, staging, tasks, webhooks};
 use crate::serve::AppState;
 use crate::{bearer, Error};
 
@@ -109,6 +109,15 @@ async fn dispatch(method: &Method, path: &str, req: Unchecked) -> Reply {
         },
         ["metrics"] => match *method {
             M::GET => guarded(req, A::MetricsGet, None, meta::metrics).await,
+            _ => wrong_method(),
+        },
+        ["logs", "stream"] => match *method {
+            M::POST => guarded(req, A::MetricsGet, None, logs::stream).await,
+            M::DELETE => guarded(req, A::MetricsGet, None, logs::close).await,
+            _ => wrong_method(),
+        },
+        ["logs", "stderr"] => match *method {
+            M::POST => guarded(req, A::MetricsGet, None, logs::stderr).await,
             _ => wrong_method(),
         },
         ["stats"] => match *method {

@@ -26,6 +26,8 @@ pub struct AppState {
     /// API keys, and the master key they derive from.
     pub keys: Arc<auth::KeyStore>,
     pub features: Arc<crate::Features>,
+    /// The installed log output, for `/logs/*`.
+    pub logs: Arc<crate::Logs>,
     /// Bounds concurrent searches.
     pub searches: crate::SearchQueue,
     /// Largest accepted body, in bytes.

@@ -130,8 +130,12 @@ pub(crate) async fn stats(req: Req) -> Reply {
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// Prometheus text format: tasks by status, queue depth, webhook deliveries.
+/// Prometheus text format: tasks by status, queue depth, searches, webhook
+/// deliveries. Behind the `metrics` feature, as Meilisearch has it.
 pub(crate) async fn metrics(req: Req) -> Reply {
+    // A key limited to some indexes never gets here (`metrics.get` is an
+    // instance action), so what it shows needs no narrowing.
+    req.state.features.require(crate::Flag::Metrics)?;
     req.query.deny_unknown(&[])?;
     let state = req.state.clone();
     let text = blocking(move || {
@@ -146,14 +150,18 @@ pub(crate) async fn metrics(req: Req) -> Reply {
         let _ = writeln!(out, "# HELP meili_lite_queue_depth Tasks not finished yet.");
         let _ = writeln!(out, "# TYPE meili_lite_queue_depth gauge");
         let _ = writeln!(out, "meili_lite_queue_depth {depth}");
+        let (running, waiting, capacity) = state.searches.gauges();
+        for (name, help, n) in [
+            ("searches_running", "Searches running now.", running),
+            ("searches_waiting", "Searches waiting for a slot.", waiting),
+            ("search_queue_size", "The most searches that may wait.", capacity),
+        ] {
+            let _ =
+                writeln!(out, "# HELP meili_lite_{name} {help}\n# TYPE meili_lite_{name} gauge\nmeili_lite_{name} {n}");
+        }
         state.deliveries.metrics(&mut out);
         Ok(out)
     })
     .await?;
-    let mut res = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(text)));
-    res.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    Ok(res)
+    Ok(crate::http::whole(bytes::Bytes::from(text), "text/plain; version=0.0.4; charset=utf-8"))
 }

@@ -4,6 +4,7 @@ pub(crate) mod documents;
 pub(crate) mod fields;
 pub(crate) mod indexes;
 pub(crate) mod keys;
+pub(crate) mod logs;
 pub(crate) mod meta;
 pub(crate) mod search;
 pub(crate) mod settings;
