@@ -66,13 +66,18 @@ fn meilisearch_flags_start_with_a_warning_each() {
         "--experimental-enable-metrics",
         "--max-indexing-threads",
         "2",
-        "--ssl-tickets",
+        "--experimental-reduce-indexing-memory-usage",
     ];
     let s = Server::with_args(&args);
     assert_eq!(s.get("/health").status, 200);
     let log = std::fs::read_to_string(s.log_path()).unwrap();
     assert!(log.contains("--no-analytics / MEILI_NO_ANALYTICS is ignored: meili-lite sends no analytics"), "{log}");
-    assert!(log.contains("--ssl-tickets / MEILI_SSL_TICKETS is ignored"), "{log}");
+    assert!(
+        log.contains(
+            "--experimental-reduce-indexing-memory-usage / MEILI_EXPERIMENTAL_REDUCE_INDEXING_MEMORY_USAGE is ignored"
+        ),
+        "{log}"
+    );
     for honoured in ["--max-indexing-threads", "--experimental-drop-search-after", "--experimental-enable-metrics"] {
         assert!(!log.contains(honoured), "{honoured} is honoured, not ignored: {log}");
     }

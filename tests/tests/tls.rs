@@ -149,3 +149,80 @@ fn bad_certificates_stop_start_up() {
     let out = common::run_bin(&["--ssl-cert-path", "junk.pem"], dir.path());
     assert!(String::from_utf8_lossy(&out.stderr).contains("go together"));
 }
+
+/// `openssl s_client` against `addr` with `args`, sending one request; what
+/// it prints about the session.
+fn s_client(addr: std::net::SocketAddr, dir: &Path, args: &[&str]) -> String {
+    use std::io::Write;
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-connect", &addr.to_string(), "-CAfile", "ca.pem", "-tls1_3"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl must be installed");
+    // Read the answer (and with it the session tickets) before closing.
+    let request = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    child.stdin.take().unwrap().write_all(request.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// Sessions resume only when `--ssl-resumption` or `--ssl-tickets` says so;
+/// `--ssl-ocsp-path` staples its response.
+#[test]
+fn resumption_tickets_and_ocsp_stapling_as_asked() {
+    let certs = tempfile::tempdir().unwrap();
+    let dir = certificates(certs.path());
+    let p = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    // A signed OCSP response for the server certificate (its status is
+    // `unknown`: the test CA keeps no records; the response is still valid).
+    std::fs::write(dir.join("index.txt"), "").unwrap();
+    openssl(
+        &dir,
+        &[
+            "ocsp",
+            "-index",
+            "index.txt",
+            "-rsigner",
+            "ca.pem",
+            "-rkey",
+            "ca.key",
+            "-CA",
+            "ca.pem",
+            "-issuer",
+            "ca.pem",
+            "-cert",
+            "server.pem",
+            "-respout",
+            "ocsp.der",
+            "-ndays",
+            "1",
+        ],
+    );
+    let tls = ["--ssl-cert-path", &p("server.pem"), "--ssl-key-path", &p("server.key")];
+    for (extra, resumes) in [
+        (&[][..], false),
+        (&["--ssl-resumption"][..], true),
+        (&["--ssl-tickets", "--ssl-ocsp-path", &p("ocsp.der")][..], true),
+    ] {
+        let s = Server::with_args(&[&tls[..], extra].concat());
+        let _ = std::fs::remove_file(dir.join("session"));
+        let first = s_client(s.addr, &dir, &["-sess_out", "session", "-status"]);
+        assert!(first.contains("\"status\":\"available\""), "{extra:?}: {first}");
+        let stapled = !first.contains("OCSP response: no response sent");
+        assert_eq!(stapled, extra.contains(&"--ssl-ocsp-path"), "{extra:?}: {first}");
+        if stapled {
+            assert!(first.contains("OCSP Response Status: successful"), "{first}");
+        }
+        // TLS 1.3 resumes only from what the server sent after the handshake:
+        // without resumption it sends nothing, so there is no session to offer.
+        assert_eq!(dir.join("session").exists(), resumes, "{extra:?}: {first}");
+        if resumes {
+            let second = s_client(s.addr, &dir, &["-sess_in", "session"]);
+            assert!(second.contains("Reused, TLSv1.3"), "{extra:?} resumes: {second}");
+        }
+    }
+}

@@ -217,6 +217,9 @@ pub fn load_from(
         ssl_key_path: take("ssl_key_path").map(PathBuf::from),
         ssl_auth_path: take("ssl_auth_path").map(PathBuf::from),
         ssl_require_auth: get("ssl_require_auth", take("ssl_require_auth")).optional(parse::boolean)?.unwrap_or(false),
+        ssl_ocsp_path: take("ssl_ocsp_path").map(PathBuf::from),
+        ssl_resumption: get("ssl_resumption", take("ssl_resumption")).optional(parse::boolean)?.unwrap_or(false),
+        ssl_tickets: get("ssl_tickets", take("ssl_tickets")).optional(parse::boolean)?.unwrap_or(false),
         max_batch_bytes: get(
             "experimental_limit_batched_tasks_total_size",
             take("experimental_limit_batched_tasks_total_size"),

@@ -62,6 +62,11 @@ pub struct Opt {
     pub ssl_auth_path: Option<PathBuf>,
     /// Refuse clients without a certificate.
     pub ssl_require_auth: bool,
+    /// A DER OCSP response stapled to the certificate.
+    pub ssl_ocsp_path: Option<PathBuf>,
+    /// Session resumption: by a server-side cache, by tickets.
+    pub ssl_resumption: bool,
+    pub ssl_tickets: bool,
     /// Largest sum of payload sizes in one batch; `None`: the default.
     pub max_batch_bytes: Option<u64>,
     /// One line per Meilisearch option that was set but changes nothing

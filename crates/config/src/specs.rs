@@ -204,12 +204,20 @@ pub(crate) const SPECS: &[Spec] = &[
         "PEM certificates of the CAs whose client certificates are accepted (mutual TLS).",
     ),
     switch("ssl_require_auth", "ssl-require-auth", "Refuse clients without a certificate signed by --ssl-auth-path."),
-    ignored("ssl_ocsp_path", "ssl-ocsp-path", "PATH", "meili-lite staples no OCSP response"),
+    spec(
+        "ssl_ocsp_path",
+        "ssl-ocsp-path",
+        "PATH",
+        "A DER OCSP response to staple to the certificate, for clients that ask.",
+    ),
     Spec {
         default: Some("false"),
-        ..off(ignored("ssl_resumption", "ssl-resumption", "", "meili-lite always resumes TLS sessions (an in-memory cache)"))
+        ..switch("ssl_resumption", "ssl-resumption", "Lets TLS clients resume sessions (a server-side cache).")
     },
-    Spec { default: Some("false"), ..off(ignored("ssl_tickets", "ssl-tickets", "", "meili-lite issues no session tickets")) },
+    Spec {
+        default: Some("false"),
+        ..switch("ssl_tickets", "ssl-tickets", "Lets TLS clients resume sessions with tickets (stateless).")
+    },
     spec(
         "import_snapshot",
         "import-snapshot",

@@ -1,6 +1,9 @@
 //! HTTPS on rustls (ring, as webhooks already use it): `--ssl-cert-path` and
-//! `--ssl-key-path`, and mutual TLS with `--ssl-auth-path` and
-//! `--ssl-require-auth`. HTTP/2 and HTTP/1.1, as the client chooses (ALPN).
+//! `--ssl-key-path`, mutual TLS with `--ssl-auth-path` and
+//! `--ssl-require-auth`, OCSP stapling with `--ssl-ocsp-path`, session
+//! resumption only when `--ssl-resumption` (a server-side cache) or
+//! `--ssl-tickets` asks for it. HTTP/2 and HTTP/1.1, as the client chooses
+//! (ALPN).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -37,10 +40,25 @@ pub(crate) fn acceptor(opt: &Opt) -> Result<Option<TlsAcceptor>, String> {
             builder.with_client_cert_verifier(verifier.build().map_err(|e| format!("--ssl-auth-path: {e}"))?)
         }
     };
+    let ocsp = match &opt.ssl_ocsp_path {
+        Some(path) => std::fs::read(path).map_err(|e| format!("--ssl-ocsp-path `{}`: {e}", path.display()))?,
+        None => Vec::new(),
+    };
     let mut config = builder
-        .with_single_cert(certs, key)
+        .with_single_cert_with_ocsp(certs, key, ocsp)
         .map_err(|e| format!("--ssl-cert-path and --ssl-key-path do not make a certificate: {e}"))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    if !opt.ssl_resumption {
+        // rustls resumes from a memory cache by default; Meilisearch's
+        // option says resumption is off unless asked for.
+        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    }
+    if opt.ssl_tickets {
+        config.ticketer = rustls::crypto::ring::Ticketer::new().map_err(|e| format!("--ssl-tickets: {e}"))?;
+    }
+    if !opt.ssl_resumption && !opt.ssl_tickets {
+        config.send_tls13_tickets = 0;
+    }
     Ok(Some(TlsAcceptor::from(Arc::new(config))))
 }
 
