@@ -21,13 +21,15 @@ pub(crate) struct Entry {
 /// Orders `entries` best first as far as the first `needed` go; what lies
 /// past them keeps an unspecified order. `key` gives a rule's verdict on an
 /// entry, `None` for a rule that cannot tell any two entries apart (it is
-/// skipped). Past `deadline` (`searchCutoffMs`), no group is split further:
+/// skipped); `prefetch` sees each group before its keys are asked, to read
+/// them in bulk. Past `deadline` (`searchCutoffMs`), no group is split further:
 /// the ties left go by insertion order, as Meilisearch answers when out of time.
 pub(crate) fn bucket_sort(
     entries: &mut [Entry],
     rules: &[Rule],
     needed: usize,
     deadline: Option<std::time::Instant>,
+    prefetch: impl Fn(&Rule, &[Entry]),
     key: impl Fn(&Rule, &Entry) -> Option<RuleKey>,
 ) {
     let mut bounds = vec![0, entries.len()];
@@ -40,6 +42,7 @@ pub(crate) fn bucket_sort(
             let in_time = deadline.is_none_or(|d| std::time::Instant::now() < d);
             if start < needed && end - start > 1 && in_time {
                 keyed.clear();
+                prefetch(rule, &entries[start..end]);
                 for (i, e) in entries[start..end].iter().enumerate() {
                     match key(rule, e) {
                         Some(k) => keyed.push((k, i as u32)),

@@ -16,6 +16,7 @@
 pub mod analyzer;
 mod bucket;
 mod candidates;
+mod columns;
 mod derive;
 pub mod distribution;
 pub mod document;

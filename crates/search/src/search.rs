@@ -9,11 +9,11 @@ use tantivy::DocId;
 use crate::analyzer::Analyzer;
 use crate::bucket::{bucket_sort, Entry};
 use crate::candidates::{collect, Candidates, FieldRanks, Scope};
+use crate::columns::Columns;
 use crate::derive::{allowed_typos, Automata};
 use crate::query::{parse, Query};
 use crate::rank::{custom_verdict, global_score, query_rules, Ranker, Rule, RuleKey, Verdict};
 use crate::select::DocBits;
-use crate::sortkey::{self, End};
 use crate::{Error, SearchIndex, Settings};
 
 /// Which query terms a hit may lack (`matchingStrategy`).
@@ -195,7 +195,12 @@ impl SearchIndex {
         };
         // With distinct, every match is ordered: hits are dropped along the way.
         let needed = if request.distinct.is_some() { entries.len() } else { window.end };
-        bucket_sort(&mut entries, &ranker.rules, needed, request.deadline, key);
+        let prefetch = |rule: &Rule, group: &[Entry]| {
+            if !ranker.is_constant(rule) {
+                columns.prefetch(rule, group);
+            }
+        };
+        bucket_sort(&mut entries, &ranker.rules, needed, request.deadline, prefetch, key);
         let total = match &request.distinct {
             Some(path) => {
                 self.keep_distinct(&searcher, &mut entries, path)?;
@@ -277,61 +282,6 @@ impl SearchIndex {
         let selector = crate::select::Selector::new(segment, self.fields.facets)?;
         let all = selector.all();
         crate::select::evaluate(&selector, filter, &all).map(Some)
-    }
-}
-
-/// The per-segment columns a search reads besides postings.
-struct Columns {
-    seqs: Vec<tantivy::columnar::Column<u64>>,
-    sortkeys: Vec<Option<tantivy::columnar::BytesColumn>>,
-    /// Sort keys decoded so far, by segment and ordinal: each lookup decodes
-    /// a dictionary block (most of a sorted query's time, profiled), and
-    /// matches share values.
-    decoded: std::cell::RefCell<std::collections::HashMap<(u32, u64), Vec<u8>>>,
-}
-
-impl Columns {
-    fn open(searcher: &tantivy::Searcher) -> Result<Self, Error> {
-        let segments = searcher.segment_readers();
-        Ok(Self {
-            seqs: segments.iter().map(|s| s.fast_fields().u64("seq")).collect::<Result<_, _>>()?,
-            sortkeys: segments.iter().map(|s| s.fast_fields().bytes("sortkeys")).collect::<Result<_, _>>()?,
-            decoded: Default::default(),
-        })
-    }
-
-    fn seq(&self, segment: u32, doc: DocId) -> u64 {
-        self.seqs[segment as usize].first(doc).unwrap_or(u64::MAX)
-    }
-
-    /// Reads a document's sort keys by field and end, when asked.
-    fn values(&self, segment: u32, doc: DocId) -> impl Fn(u32, End) -> Option<Vec<u8>> + '_ {
-        move |field, end| {
-            let column = self.sortkeys[segment as usize].as_ref()?;
-            let mut decoded = self.decoded.borrow_mut();
-            // Keys sort as their ordinals do: decode only up to the one asked.
-            for ord in column.term_ords(doc) {
-                let key = match decoded.entry((segment, ord)) {
-                    std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(slot) => {
-                        let mut bytes = Vec::new();
-                        column.ord_to_bytes(ord, &mut bytes).ok()?;
-                        slot.insert(bytes)
-                    }
-                };
-                let one = std::slice::from_ref(key);
-                let found = if field == crate::geo::FIELD {
-                    // The point's whole entry, for `geo::find`.
-                    crate::geo::find(one).map(|(lat, lng)| crate::geo::entry(lat, lng))
-                } else {
-                    sortkey::find(one, field, end).map(<[u8]>::to_vec)
-                };
-                if found.is_some() {
-                    return found;
-                }
-            }
-            None
-        }
     }
 }
 

@@ -58,12 +58,6 @@ pub(crate) fn entries(field: u32, values: &[&Value]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// The key of `field` at `end` among a document's entries.
-pub(crate) fn find(entries: &[Vec<u8>], field: u32, end: End) -> Option<&[u8]> {
-    let prefix = [(field as u16).to_be_bytes()[0], (field as u16).to_be_bytes()[1], end as u8];
-    entries.iter().find(|e| e.starts_with(&prefix)).map(|e| &e[3..])
-}
-
 /// The part of a key that orders: a string's lower-cased form, without the
 /// form as written, so that `Released` and `released` tie (and go by
 /// insertion order, as in Meilisearch).
