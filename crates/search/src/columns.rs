@@ -27,11 +27,14 @@ fn prefix(field: u32, end: End) -> [u8; 3] {
     [hi, lo, end]
 }
 
+/// A range of ordinals, by segment, field and end mark.
+type Ranges = HashMap<(u32, u32, u8), (u64, u64)>;
+
 pub(crate) struct Columns {
     seqs: Vec<Column<u64>>,
     sortkeys: Vec<Option<BytesColumn>>,
     /// Ordinal ranges of (segment, field, end), found once per search.
-    ranges: RefCell<HashMap<(u32, u32, u8), (u64, u64)>>,
+    ranges: RefCell<Ranges>,
     /// Entries decoded so far, by segment and ordinal: matches share values.
     decoded: RefCell<HashMap<(u32, u64), Vec<u8>>>,
 }
