@@ -155,7 +155,9 @@ fn bad_certificates_stop_start_up() {
 fn s_client(addr: std::net::SocketAddr, dir: &Path, args: &[&str]) -> String {
     use std::io::Write;
     let mut child = Command::new("openssl")
-        .args(["s_client", "-connect", &addr.to_string(), "-CAfile", "ca.pem", "-tls1_3"])
+        // `-ign_eof`: wait for the server to close (after its answer, as the
+        // request asks), not for the end of stdin, which comes first.
+        .args(["s_client", "-connect", &addr.to_string(), "-CAfile", "ca.pem", "-tls1_3", "-ign_eof"])
         .args(args)
         .current_dir(dir)
         .stdin(std::process::Stdio::piped())

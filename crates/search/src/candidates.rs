@@ -227,6 +227,18 @@ pub(crate) fn collect(
                             inverted.read_postings_from_terminfo(&d.info, IndexRecordOption::WithFreqsAndPositions)?;
                         let mut doc = postings.doc();
                         while doc != TERMINATED {
+                            // A filter skips to the next document it lets
+                            // through: positions are read only for those.
+                            if let Some(allowed) = allowed {
+                                match allowed.next_from(doc) {
+                                    None => break,
+                                    Some(next) if next != doc => {
+                                        doc = postings.seek(next);
+                                        continue;
+                                    }
+                                    Some(_) => {}
+                                }
+                            }
                             postings.positions(&mut positions);
                             for &position in &positions {
                                 let (typos, exact) = (d.typos, d.exact);

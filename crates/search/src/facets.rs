@@ -144,7 +144,8 @@ pub fn terms(document: &Map<String, Value>, rules: &[FilterableRule]) -> Vec<Str
     if rules.is_empty() {
         return out;
     }
-    for (key, value) in document {
+    // A shape is for geo filters only: Meilisearch gives it no facet values.
+    for (key, value) in document.iter().filter(|(key, _)| *key != crate::geo::GEOJSON) {
         walk(key, value, rules, true, &mut out);
     }
     out.sort_unstable();

@@ -51,10 +51,14 @@ pub fn check(filter: &Filter, rules: &[FilterableRule]) -> Result<(), FilterErro
         }
         Filter::GeoPolygon { points } => {
             let Some([first, _]) = points.first() else { return Ok(()) };
-            if rule_for(rules, "_geojson").is_none() {
-                return Err(not_filterable("_geojson", &first.span, filter_patterns(rules)));
+            if rule_for(rules, crate::geo::GEOJSON).is_none() {
+                return Err(not_filterable(crate::geo::GEOJSON, &first.span, filter_patterns(rules)));
             }
-            Err(FilterError::new("meili-lite does not support `_geojson` yet."))
+            for [lat, lng] in points {
+                crate::geo::latitude(lat)?;
+                crate::geo::longitude(lng)?;
+            }
+            Ok(())
         }
         _ => Ok(()),
     }
@@ -81,10 +85,10 @@ fn filter_patterns(rules: &[FilterableRule]) -> impl Iterator<Item = &str> {
     rules.iter().filter(|r| r.filters()).flat_map(|r| r.patterns.iter().map(String::as_str))
 }
 
-/// `_geo` must be filterable for a geo filter; Meilisearch names it `name`
-/// and blames the filter's first latitude.
+/// `_geo` or `_geojson` must be filterable for a radius or box filter;
+/// Meilisearch names them `name` and blames the filter's first latitude.
 fn geo_filterable(rules: &[FilterableRule], name: &str, at: &crate::filter::Value) -> Result<(), FilterError> {
-    match rule_for(rules, crate::geo::GEO) {
+    match rule_for(rules, crate::geo::GEO).or_else(|| rule_for(rules, crate::geo::GEOJSON)) {
         Some(_) => Ok(()),
         None => Err(not_filterable(name, &at.span, filter_patterns(rules))),
     }

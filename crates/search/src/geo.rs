@@ -9,18 +9,27 @@ use crate::filter::{FilterError, Value as FilterValue};
 /// The attribute Meilisearch reads points from.
 pub const GEO: &str = "_geo";
 
+/// The attribute Meilisearch reads shapes from.
+pub const GEOJSON: &str = "_geojson";
+
 /// The field id a point is kept under in the sort-key column.
 pub(crate) const FIELD: u32 = 0xffff;
 
 /// The sort-key column entry holding a point (field id 0xffff, end 2).
 const MARK: [u8; 3] = [0xff, 0xff, 2];
 
+/// Where the column's point entries start and end.
+pub(crate) const RANGE: ([u8; 3], [u8; 3]) = (MARK, [0xff, 0xff, 3]);
+
 pub(crate) fn entry(lat: f64, lng: f64) -> Vec<u8> {
     [&MARK[..], &lat.to_be_bytes(), &lng.to_be_bytes()].concat()
 }
 
-pub(crate) fn find(entries: &[Vec<u8>]) -> Option<(f64, f64)> {
-    let e = entries.iter().find(|e| e.starts_with(&MARK) && e.len() == 19)?;
+/// The point of a column entry; `None` for any other entry.
+pub(crate) fn find(e: &[u8]) -> Option<(f64, f64)> {
+    if !(e.starts_with(&MARK) && e.len() == 19) {
+        return None;
+    }
     let lat = f64::from_be_bytes(e[3..11].try_into().ok()?);
     let lng = f64::from_be_bytes(e[11..19].try_into().ok()?);
     Some((lat, lng))
@@ -91,7 +100,7 @@ mod tests {
         let eiffel = (48.8561446, 2.2978204);
         assert!((distance(eiffel, (48.8826517, 2.3352748)) - 4023.953).abs() < 0.001);
         assert!((distance(eiffel, (45.4777599, 9.1967508)) - 642335.503).abs() < 0.001);
-        assert_eq!(find(&[entry(1.5, -2.25)]), Some((1.5, -2.25)));
+        assert_eq!(find(&entry(1.5, -2.25)), Some((1.5, -2.25)));
         assert_eq!(sort_point("_geoPoint(48.8561446, 2.2978204)"), Some(eiffel));
     }
 }

@@ -37,6 +37,7 @@ pub(crate) struct Indexer<'a> {
     sorted: HashSet<&'a str>,
     facet_rules: Vec<crate::facets::FilterableRule>,
     geo: bool,
+    geojson: bool,
     field_ids: RwLock<FieldIds>,
     next_seq: AtomicU64,
 }
@@ -60,6 +61,7 @@ impl<'a> Indexer<'a> {
             sorted: settings.sort_fields(),
             facet_rules: settings.facet_rules(),
             geo: settings.geo_indexed(),
+            geojson: settings.geojson_indexed(),
             field_ids: RwLock::new(FieldIds { names, ids }),
             next_seq: AtomicU64::new(next_seq),
         }
@@ -209,6 +211,10 @@ impl<'a> Indexer<'a> {
         }
         if let Some((lat, lng)) = crate::geo::point(document).filter(|_| self.geo) {
             doc.add_bytes(self.fields.sortkeys, &crate::geo::entry(lat, lng));
+        }
+        // A value that is no GeoJSON is left out (Meilisearch fails the task).
+        if let Some(Ok(shape)) = document.get(crate::geo::GEOJSON).filter(|_| self.geojson).map(crate::geojson::read) {
+            doc.add_bytes(self.fields.sortkeys, &shape.entry());
         }
         for term in crate::facets::terms(document, &self.facet_rules) {
             doc.add_text(self.fields.facets, term);

@@ -28,6 +28,7 @@ pub mod filter;
 pub mod filterable;
 pub mod format;
 pub mod geo;
+mod geojson;
 mod index;
 mod indexer;
 mod prune;

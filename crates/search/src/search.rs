@@ -355,6 +355,8 @@ fn facet_paths(asked: &[String], fields: &[String], rules: &[crate::facets::Filt
         .iter()
         .flat_map(|f| f.match_indices('.').map(|(i, _)| &f[..i]).chain([f.as_str()]))
         .filter(|f| crate::facets::rule_for(rules, f).is_some_and(|r| r.filters()))
+        // A shape's parts are no attributes of their own.
+        .filter(|f| !f.starts_with("_geojson."))
         .collect();
     known.sort_unstable();
     known.dedup();

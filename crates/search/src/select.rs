@@ -42,6 +42,16 @@ impl DocBits {
         self.words.iter_mut().zip(&all.words).for_each(|(a, b)| *a = !*a & b);
         self
     }
+    /// The first document at or after `doc`.
+    pub fn next_from(&self, doc: DocId) -> Option<DocId> {
+        let mut i = doc as usize / 64;
+        let mut word = *self.words.get(i)? & (u64::MAX << (doc % 64));
+        while word == 0 {
+            i += 1;
+            word = *self.words.get(i)?;
+        }
+        Some(i as DocId * 64 + word.trailing_zeros())
+    }
     pub fn iter(&self) -> impl Iterator<Item = DocId> + '_ {
         self.words
             .iter()
@@ -156,21 +166,41 @@ impl<'s> Selector<'s> {
         self.range(&within, bound(from), bound(to), |_| true)
     }
 
-    /// Documents whose `_geo` point `keep` accepts.
-    pub fn points(&self, keep: impl Fn((f64, f64)) -> bool) -> Result<DocBits, Error> {
+    /// Documents with a sort-key column entry in `[from, to)` that `keep`
+    /// accepts: each distinct entry is decoded once, in one pass over its
+    /// part of the dictionary.
+    fn entries(&self, (from, to): ([u8; 3], [u8; 3]), keep: impl Fn(&[u8]) -> bool) -> Result<DocBits, Error> {
         let mut bits = DocBits::empty(self.segment.max_doc());
         let Some(column) = self.segment.fast_fields().bytes("sortkeys")? else { return Ok(bits) };
-        let mut bytes = Vec::new();
+        let mut stream = column.dictionary().range().ge(from).lt(to).into_stream()?;
+        let mut kept = std::collections::HashSet::new();
+        while stream.advance() {
+            if keep(stream.key()) {
+                kept.insert(stream.term_ord());
+            }
+        }
+        if kept.is_empty() {
+            return Ok(bits);
+        }
         for doc in 0..self.segment.max_doc() {
-            for ord in column.term_ords(doc) {
-                bytes.clear();
-                column.ord_to_bytes(ord, &mut bytes)?;
-                if crate::geo::find(std::slice::from_ref(&bytes)).is_some_and(&keep) {
-                    bits.insert(doc);
-                }
+            if column.term_ords(doc).any(|ord| kept.contains(&ord)) {
+                bits.insert(doc);
             }
         }
         Ok(bits)
+    }
+
+    /// Documents whose `_geo` point or `_geojson` shape (each kept only when
+    /// filterable) `point` or `shape` accepts.
+    pub fn places(
+        &self,
+        point: impl Fn((f64, f64)) -> bool,
+        shape: impl Fn(&crate::geojson::Shape) -> bool,
+    ) -> Result<DocBits, Error> {
+        let points = self.entries(crate::geo::RANGE, |e| crate::geo::find(e).is_some_and(&point))?;
+        let shapes =
+            self.entries(crate::geojson::RANGE, |e| crate::geojson::Shape::from_entry(e).is_some_and(|s| shape(&s)))?;
+        Ok(points.or(&shapes))
     }
 
     /// Documents with a string value of `path` that `keep` accepts
@@ -247,21 +277,30 @@ pub(crate) fn evaluate(
         Filter::GeoRadius { lat, lng, radius, .. } => {
             let origin = (number(lat)?, number(lng)?);
             let radius = number(radius)?;
-            selector.points(|point| crate::geo::distance(origin, point) <= radius)?.and(all)
+            selector
+                .places(|point| crate::geo::distance(origin, point) <= radius, |shape| shape.within(origin, radius))?
+                .and(all)
         }
         Filter::GeoBoundingBox { top_right, bottom_left } => {
             let (top, right) = (number(&top_right[0])?, number(&top_right[1])?);
             let (bottom, left) = (number(&bottom_left[0])?, number(&bottom_left[1])?);
             selector
-                .points(|(lat, lng)| {
-                    // A box may cross the antimeridian: then left > right.
-                    let within_lng =
-                        if left <= right { lng >= left && lng <= right } else { lng >= left || lng <= right };
-                    lat >= bottom && lat <= top && within_lng
-                })?
+                .places(
+                    |(lat, lng)| {
+                        // A box may cross the antimeridian: then left > right.
+                        let within_lng =
+                            if left <= right { lng >= left && lng <= right } else { lng >= left || lng <= right };
+                        lat >= bottom && lat <= top && within_lng
+                    },
+                    |shape| shape.intersects_box(top, right, bottom, left),
+                )?
                 .and(all)
         }
-        Filter::GeoPolygon { .. } => return Err(Error::Unsupported("`_geojson`")),
+        Filter::GeoPolygon { points } => {
+            let ring =
+                points.iter().map(|[lat, lng]| Ok((number(lat)?, number(lng)?))).collect::<Result<Vec<_>, Error>>()?;
+            selector.places(|_| false, |shape| shape.intersects_polygon(&ring))?.and(all)
+        }
         _ => return Err(Error::Unsupported("this filter")),
     })
 }
@@ -269,4 +308,20 @@ pub(crate) fn evaluate(
 /// A geo filter's number (already checked when the filter was read).
 fn number(v: &crate::filter::Value) -> Result<f64, Error> {
     v.parse_finite_float().map_err(|e| Error::InvalidFilter(e.message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DocBits;
+
+    #[test]
+    fn next_from_finds_the_next_document_across_words() {
+        let mut bits = DocBits::empty(200);
+        for doc in [3, 64, 130] {
+            bits.insert(doc);
+        }
+        let next: Vec<Option<u32>> = [0, 3, 4, 64, 65, 131, 199].iter().map(|d| bits.next_from(*d)).collect();
+        assert_eq!(next, [Some(3), Some(3), Some(64), Some(64), Some(130), None, None]);
+        assert_eq!(DocBits::empty(0).next_from(0), None);
+    }
 }

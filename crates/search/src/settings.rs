@@ -178,6 +178,12 @@ impl Settings {
             || crate::facets::rule_for(&self.filterable, crate::geo::GEO).is_some()
     }
 
+    /// Whether documents' `_geojson` shapes are kept: `_geojson` is
+    /// filterable (as in Meilisearch, where nothing else reads them).
+    pub fn geojson_indexed(&self) -> bool {
+        crate::facets::rule_for(&self.filterable, crate::geo::GEOJSON).is_some()
+    }
+
     /// What gets facet terms: the filterable attributes, and the distinct
     /// attribute, which Meilisearch facets too.
     pub fn facet_rules(&self) -> Vec<crate::facets::FilterableRule> {

@@ -194,7 +194,7 @@ pub(crate) fn custom_verdict(rule: &Rule, value: &dyn Fn(u32, End) -> Option<Vec
     if let Some(origin) = geo {
         // The distance from the sort's point, compared as a number.
         let found = value(crate::geo::FIELD, End::Min)
-            .and_then(|bytes| crate::geo::find(&[bytes]))
+            .and_then(|bytes| crate::geo::find(&bytes))
             .map(|point| (point, crate::geo::distance(*origin, point)));
         let key = found.and_then(|(_, d)| sortkey::encode(&json!(d)));
         return Verdict::Custom { rule: rule.clone(), key, ascending: *ascending, geo: Some(found) };
