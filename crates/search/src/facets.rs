@@ -120,6 +120,22 @@ pub fn string_term(path: &str, value: &str) -> String {
 pub fn number_term(path: &str, n: f64) -> String {
     format!("{path}\0f{}", number_key(n))
 }
+
+/// Each number is also indexed at coarser levels: its [`ordered_bits`]
+/// shifted right by each of these, so that a range is a few coarse terms in
+/// its middle and exact ones at its edges, not one term per distinct value
+/// (`select::Selector::between`).
+pub(crate) const LEVELS: [u32; 7] = [8, 16, 24, 32, 40, 48, 56];
+
+/// Every term of `path`'s numbers at the level of `shift` starts with this.
+pub(crate) fn level_prefix(path: &str, shift: u32) -> String {
+    format!("{path}\0g{shift:02}")
+}
+
+/// The term of `bits >> shift` at that level (its hex digits, fixed width).
+pub(crate) fn level_term(path: &str, shift: u32, prefix: u64) -> String {
+    format!("{}{:0width$x}", level_prefix(path, shift), prefix, width = (64 - shift) as usize / 4)
+}
 /// A string value as written, under its normalized form: what a facet
 /// distribution shows.
 pub fn original_term(path: &str, value: &str) -> String {
@@ -175,6 +191,8 @@ fn walk(path: &str, value: &Value, rules: &[FilterableRule], own: bool, out: &mu
         Value::Number(n) if filterable => {
             if let Some(f) = n.as_f64() {
                 out.push(number_term(path, f));
+                let bits = ordered_bits(f);
+                out.extend(LEVELS.iter().map(|&shift| level_term(path, shift, bits >> shift)));
             }
         }
         Value::Array(items) => {
@@ -238,9 +256,11 @@ mod tests {
             string_term("o.k", "true"),
             original_term("o.k", "true"),
         ];
-        let mut want: Vec<String> = want.into_iter().collect();
+        let levels = LEVELS.iter().map(|&s| level_term("year", s, ordered_bits(2008.0) >> s));
+        let mut want: Vec<String> = want.into_iter().chain(levels).collect();
         want.sort();
         assert_eq!(got, want);
+        assert!(got.contains(&"year\0g56c0".to_owned()), "the coarsest level: the top byte");
         assert!(
             number_key(-2.5) < number_key(-1.0)
                 && number_key(-1.0) < number_key(0.0)

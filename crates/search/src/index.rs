@@ -93,12 +93,25 @@ fn schema() -> (Schema, Fields) {
 
 /// What a commit records beside the documents: the documents version it
 /// reflects and the attribute paths in order of first appearance.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Payload {
+    /// How the index is laid out: an index of another format is built again
+    /// from the documents (absent: format 0, before numbers had levels).
+    #[serde(default)]
+    pub format: u32,
     pub version: u64,
     pub fields: Vec<String>,
     /// The `seq` of the next new document.
     pub next_seq: u64,
+}
+
+/// The layout this build writes: 1 added coarse levels of number terms.
+const FORMAT: u32 = 1;
+
+impl Default for Payload {
+    fn default() -> Self {
+        Self { format: FORMAT, version: 0, fields: Vec::new(), next_seq: 0 }
+    }
 }
 
 /// One index's search structures; shared by readers and the one writer.
@@ -140,10 +153,13 @@ impl SearchIndex {
         merges.set_min_num_segments(2);
         writer.set_merge_policy(Box::new(merges));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let payload = match index.load_metas()?.payload {
+        let payload: Payload = match index.load_metas()?.payload {
             Some(json) => serde_json::from_str(&json).map_err(|e| Error::Damaged(e.to_string()))?,
             None => Payload::default(),
         };
+        if payload.format != FORMAT {
+            return Err(Error::Damaged(format!("{}: built in format {}, not {FORMAT}", dir.display(), payload.format)));
+        }
         Ok(Self {
             dir: dir.to_owned(),
             reader,

@@ -152,12 +152,11 @@ impl<'s> Selector<'s> {
             Bound::Included(v) | Bound::Excluded(v) => v.trim().parse::<f64>().is_ok(),
             Bound::Unbounded => true,
         });
-        let within = if numeric { facets::number_prefix(path) } else { facets::string_prefix(path) };
-        let key = |v: &str| {
-            let value =
-                if numeric { facets::number_key(v.trim().parse().unwrap_or(0.0)) } else { facets::normalize(v) };
-            format!("{within}{value}")
-        };
+        if numeric {
+            return self.numbers(path, from, to);
+        }
+        let within = facets::string_prefix(path);
+        let key = |v: &str| format!("{within}{}", facets::normalize(v));
         let bound = |b: Bound<&str>| match b {
             Bound::Included(v) => Bound::Included(key(v)),
             Bound::Excluded(v) => Bound::Excluded(key(v)),
@@ -188,6 +187,34 @@ impl<'s> Selector<'s> {
             }
         }
         Ok(bits)
+    }
+
+    /// Documents with a number of `path` within the bounds: the range cut
+    /// into spans of whole coarse terms (see [`facets::LEVELS`]).
+    fn numbers(&self, path: &str, from: Bound<&str>, to: Bound<&str>) -> Result<DocBits, Error> {
+        let bits = |v: &str| facets::ordered_bits(v.trim().parse().unwrap_or(0.0));
+        let lo = match from {
+            Bound::Included(v) => Some(bits(v)),
+            Bound::Excluded(v) => bits(v).checked_add(1),
+            Bound::Unbounded => Some(0),
+        };
+        let hi = match to {
+            Bound::Included(v) => Some(bits(v)),
+            Bound::Excluded(v) => bits(v).checked_sub(1),
+            Bound::Unbounded => Some(u64::MAX),
+        };
+        let mut found = DocBits::empty(self.segment.max_doc());
+        let (Some(lo), Some(hi)) = (lo, hi) else { return Ok(found) };
+        for (shift, first, last) in spans(lo, hi) {
+            let (within, width) = match shift {
+                0 => (facets::number_prefix(path), 16),
+                _ => (facets::level_prefix(path, shift), (64 - shift) as usize / 4),
+            };
+            let term = |p: u64| format!("{within}{p:0width$x}");
+            found =
+                found.or(&self.range(&within, Bound::Included(term(first)), Bound::Included(term(last)), |_| true)?);
+        }
+        Ok(found)
     }
 
     /// Documents whose `_geo` point or `_geojson` shape (each kept only when
@@ -310,6 +337,36 @@ fn number(v: &crate::filter::Value) -> Result<f64, Error> {
     v.parse_finite_float().map_err(|e| Error::InvalidFilter(e.message))
 }
 
+/// `[lo, hi]` as spans `(shift, first, last)` of whole terms at a level:
+/// `first >> shift ..= last >> shift` once shifted, finest at the edges.
+fn spans(lo: u64, hi: u64) -> Vec<(u32, u64, u64)> {
+    let (mut lo, mut hi) = (u128::from(lo), u128::from(hi));
+    let mut out = Vec::new();
+    let steps = std::iter::once(0).chain(facets::LEVELS);
+    let mut steps = steps.peekable();
+    while let Some(shift) = steps.next() {
+        let Some(&next) = steps.peek() else {
+            out.push((shift, lo as u64, hi as u64));
+            break;
+        };
+        let width = next - shift;
+        // Whole blocks of the next level within [lo, hi].
+        let (up, down) = ((lo + (1 << width) - 1) >> width, (hi + 1) >> width);
+        if up >= down {
+            out.push((shift, lo as u64, hi as u64));
+            break;
+        }
+        if lo < up << width {
+            out.push((shift, lo as u64, ((up << width) - 1) as u64));
+        }
+        if (down << width) <= hi {
+            out.push((shift, (down << width) as u64, hi as u64));
+        }
+        (lo, hi) = (up, down - 1);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::DocBits;
@@ -323,5 +380,24 @@ mod tests {
         let next: Vec<Option<u32>> = [0, 3, 4, 64, 65, 131, 199].iter().map(|d| bits.next_from(*d)).collect();
         assert_eq!(next, [Some(3), Some(3), Some(64), Some(64), Some(130), None, None]);
         assert_eq!(DocBits::empty(0).next_from(0), None);
+    }
+
+    #[test]
+    fn spans_cover_a_range_exactly_once() {
+        for (lo, hi) in [(0, u64::MAX), (5, 5), (5, 300), (255, 256), (1 << 40, (1 << 41) + 17), (3, u64::MAX - 2)] {
+            let spans = super::spans(lo, hi);
+            // Back to values, the spans tile [lo, hi] in order.
+            let mut next = u128::from(lo);
+            let mut pieces: Vec<(u128, u128)> =
+                spans.iter().map(|&(s, a, b)| (u128::from(a) << s, ((u128::from(b) + 1) << s) - 1)).collect();
+            pieces.sort_unstable();
+            for (a, b) in pieces {
+                assert_eq!(a, next, "{lo}..={hi}: {spans:?}");
+                next = b + 1;
+            }
+            assert_eq!(next, u128::from(hi) + 1, "{lo}..={hi}: {spans:?}");
+            assert!(spans.len() <= 2 * 255 * 8, "{}", spans.len());
+        }
+        assert_eq!(super::spans(0, u64::MAX), [(56, 0, 255)]);
     }
 }
