@@ -107,6 +107,11 @@ fn count_segment(
     while stream.advance() {
         let Some(rest) = stream.key().strip_prefix(prefix.as_bytes()) else { continue };
         let Some((&kind, value)) = rest.split_first() else { continue };
+        // Values and their forms as written; not the marks, nor the coarse
+        // levels of numbers.
+        if !matches!(kind, b'f' | b's' | b'o') {
+            continue;
+        }
         let value = String::from_utf8_lossy(value).into_owned();
         let mut postings = inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
         // For a form as written (`o`), the earliest document holding it, by
@@ -115,11 +120,19 @@ fn count_segment(
         let (mut matched, mut first) = (0u64, u64::MAX);
         let mut doc = postings.doc();
         while doc != TERMINATED {
-            if bits.contains(doc) {
-                matched += 1;
-                if originals {
-                    first = first.min(seqs.first(doc).unwrap_or(u64::MAX));
+            // Skip to the next match: a common value's postings are long
+            // where a narrow search's matches are few.
+            match bits.next_from(doc) {
+                None => break,
+                Some(next) if next != doc => {
+                    doc = postings.seek(next);
+                    continue;
                 }
+                Some(_) => {}
+            }
+            matched += 1;
+            if originals {
+                first = first.min(seqs.first(doc).unwrap_or(u64::MAX));
             }
             doc = postings.advance();
         }
