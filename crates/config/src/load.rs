@@ -30,7 +30,11 @@ fn command() -> Command {
         // The last occurrence of a flag wins, so scripts can append overrides.
         .args_override_self(true)
         .about("A small, fast Meilisearch-compatible server with first-class task webhooks.")
-        .after_help("Precedence, lowest first: defaults < config file < MEILI_* environment < command line.");
+        .after_help(
+            "Precedence, lowest first: defaults < config file < MEILI_* environment < command line.\n\n\
+             Tools for webhook consumers: `meili-lite receive --help` (receive, show, check and forward \
+             deliveries), `meili-lite verify --help` (check one captured delivery's signature).",
+        );
     for s in SPECS.iter().chain([&CONFIG_FILE]) {
         let mut help = format!("{} [env: {}]", s.help, env_var(s.key));
         if let Some(d) = s.default {

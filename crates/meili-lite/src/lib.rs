@@ -2,12 +2,14 @@
 //! same `main`.
 //!
 //! Owns: start-up order (config, tracing, store, scheduler, HTTP) and shutdown
-//! (stop accepting, let the batch in progress finish, flush, exit 0).
+//! (stop accepting, let the batch in progress finish, flush, exit 0); the
+//! `receive` and `verify` tools for webhook consumers (`receive`).
 //!
 //! Must not know: anything a crate below already decides.
 
 mod dumps;
 mod follow;
+mod receive;
 mod snapshots;
 mod tls;
 
@@ -54,8 +56,15 @@ enum StartError {
     Runtime(std::io::Error),
 }
 
-/// Runs meili-lite with the process's arguments and environment.
+/// Runs meili-lite with the process's arguments and environment: the
+/// server, or one of the tools for webhook consumers (`receive`, `verify`).
 pub fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1);
+    match args.next().as_deref().and_then(|a| a.to_str()) {
+        Some("receive") => return receive::receive(args),
+        Some("verify") => return receive::verify(args),
+        _ => {}
+    }
     let opt = match config::load() {
         Ok(opt) => opt,
         Err(ConfigError::Cli(e)) => e.exit(),
