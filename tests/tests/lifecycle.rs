@@ -185,3 +185,21 @@ fn kill9_during_import_loses_no_accepted_task() {
     let documents = existing.len() as u64 - 1 + 60_000;
     assert_eq!(s.get("/indexes/crash/stats").json()["numberOfDocuments"], Value::from(documents));
 }
+
+/// `GET /` is the dashboard, unless turned off or in production; loading it
+/// needs no key, and it never lets another site frame or script it.
+#[test]
+fn the_dashboard_is_served_unless_turned_off() {
+    let key = "a-master-key-of-32-bytes-length!";
+    let s = Server::with_key(key);
+    let page = s.request("GET", "/", &[("Authorization", "")], b"");
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    let policy = page.header("content-security-policy").unwrap();
+    assert!(policy.contains("connect-src 'self'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(String::from_utf8_lossy(&page.body).contains("<title>meili-lite</title>"));
+    for args in [&["--no-dashboard"][..], &["--env", "production"][..]] {
+        let off = Server::with_key_and_args(key, args);
+        off.request("GET", "/", &[], b"").assert_error(404, "not_found");
+    }
+}

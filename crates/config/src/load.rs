@@ -210,6 +210,7 @@ pub fn load_from(
         drop_search_after: get("experimental_drop_search_after", take("experimental_drop_search_after"))
             .required(parse::positive_integer)
             .map(|s| std::time::Duration::from_secs(s as u64))?,
+        no_dashboard: get("no_dashboard", take("no_dashboard")).optional(parse::boolean)?.unwrap_or(false),
         json_logs: get("experimental_logs_mode", take("experimental_logs_mode")).required(parse::logs_mode)?,
         enable_metrics: get("experimental_enable_metrics", take("experimental_enable_metrics"))
             .optional(parse::boolean)?

@@ -50,6 +50,8 @@ pub struct Opt {
     pub searches_per_core: usize,
     /// A search that waited longer than this for a slot is refused.
     pub drop_search_after: std::time::Duration,
+    /// `--no-dashboard`.
+    pub no_dashboard: bool,
     /// `--experimental-logs-mode json`.
     pub json_logs: bool,
     /// Experimental features on for this run, whatever is stored.
@@ -74,6 +76,14 @@ pub struct Opt {
     pub ignored: Vec<String>,
     /// The config file that was read, if any.
     pub config_file_path: Option<PathBuf>,
+}
+
+impl Opt {
+    /// Whether `GET /` serves the dashboard: unless `--no-dashboard`, and
+    /// never with `--env production`.
+    pub fn dashboard(&self) -> bool {
+        !self.no_dashboard && self.env != Env::Production
+    }
 }
 
 /// `development` is forgiving; `production` insists on a master key.

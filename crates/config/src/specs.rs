@@ -193,6 +193,14 @@ pub(crate) const SPECS: &[Spec] = &[
     ),
     Spec {
         default: Some("false"),
+        ..switch(
+            "no_dashboard",
+            "no-dashboard",
+            "Serve no dashboard at GET / (it is off anyway with --env production).",
+        )
+    },
+    Spec {
+        default: Some("false"),
         ..off(ignored("no_analytics", "no-analytics", "", "meili-lite sends no analytics, so there is nothing to turn off"))
     },
     spec("ssl_cert_path", "ssl-cert-path", "PATH", "PEM certificate chain: serve HTTPS (with --ssl-key-path)."),

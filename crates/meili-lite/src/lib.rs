@@ -208,6 +208,7 @@ async fn run(opt: Opt, logs: Arc<server::Logs>) -> Result<(), StartError> {
             opt.drop_search_after,
         ),
         payload_limit: opt.http_payload_size_limit,
+        dashboard: opt.dashboard(),
     });
     server::serve(listener, state, tls, shutdown_signal()).await;
     info!("waiting for the batch in progress to finish");

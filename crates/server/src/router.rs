@@ -14,7 +14,9 @@ use tracing::error;
 
 use crate::http::{error_response, parse_json, read_body, require_content_type, Body};
 use crate::params::Query;
-use crate::routes::{documents, fields, indexes, keys, logs, meta, search, settings, staging, tasks, webhooks};
+use crate::routes::{
+    dashboard, documents, fields, indexes, keys, logs, meta, search, settings, staging, tasks, webhooks,
+};
 use crate::serve::AppState;
 use crate::{bearer, Error};
 
@@ -99,6 +101,10 @@ async fn dispatch(method: &Method, path: &str, req: Unchecked) -> Reply {
     use Action as A;
     use Method as M;
     match segments.as_slice() {
+        [] if req.state.dashboard => match *method {
+            M::GET => dashboard::page(),
+            _ => wrong_method(),
+        },
         ["health"] => match *method {
             M::GET => meta::health(),
             _ => wrong_method(),

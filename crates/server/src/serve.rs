@@ -32,6 +32,8 @@ pub struct AppState {
     pub searches: crate::SearchQueue,
     /// Largest accepted body, in bytes.
     pub payload_limit: u64,
+    /// Whether `GET /` serves the dashboard.
+    pub dashboard: bool,
 }
 
 impl fmt::Debug for AppState {

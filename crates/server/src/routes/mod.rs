@@ -1,5 +1,6 @@
 //! Handlers, one module per resource.
 
+pub(crate) mod dashboard;
 pub(crate) mod documents;
 pub(crate) mod fields;
 pub(crate) mod indexes;
