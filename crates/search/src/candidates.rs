@@ -225,20 +225,13 @@ pub(crate) fn collect(
                     for d in derivations {
                         let mut postings =
                             inverted.read_postings_from_terminfo(&d.info, IndexRecordOption::WithFreqsAndPositions)?;
+                        // A filter skips to the next document it lets
+                        // through: positions are read only for those.
                         let mut doc = postings.doc();
-                        while doc != TERMINATED {
-                            // A filter skips to the next document it lets
-                            // through: positions are read only for those.
-                            if let Some(allowed) = allowed {
-                                match allowed.next_from(doc) {
-                                    None => break,
-                                    Some(next) if next != doc => {
-                                        doc = postings.seek(next);
-                                        continue;
-                                    }
-                                    Some(_) => {}
-                                }
-                            }
+                        while let Some(at) =
+                            allowed.map_or((doc != TERMINATED).then_some(doc), |a| a.align(&mut postings, doc))
+                        {
+                            doc = at;
                             postings.positions(&mut positions);
                             for &position in &positions {
                                 let (typos, exact) = (d.typos, d.exact);

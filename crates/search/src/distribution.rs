@@ -119,17 +119,8 @@ fn count_segment(
         let originals = kind == b'o';
         let (mut matched, mut first) = (0u64, u64::MAX);
         let mut doc = postings.doc();
-        while doc != TERMINATED {
-            // Skip to the next match: a common value's postings are long
-            // where a narrow search's matches are few.
-            match bits.next_from(doc) {
-                None => break,
-                Some(next) if next != doc => {
-                    doc = postings.seek(next);
-                    continue;
-                }
-                Some(_) => {}
-            }
+        while let Some(at) = bits.align(&mut postings, doc) {
+            doc = at;
             matched += 1;
             if originals {
                 first = first.min(seqs.first(doc).unwrap_or(u64::MAX));

@@ -52,6 +52,22 @@ impl DocBits {
         }
         Some(i as DocId * 64 + word.trailing_zeros())
     }
+    /// Moves `postings`, standing on `doc`, to the first document at or
+    /// after it that `self` also holds: that document, or `None` once either
+    /// runs out. Skipping blocks of postings this way is what makes a narrow
+    /// filter or a narrow search cheap against a common word or value.
+    pub fn align(&self, postings: &mut impl DocSet, mut doc: DocId) -> Option<DocId> {
+        loop {
+            if doc == TERMINATED {
+                return None;
+            }
+            let next = self.next_from(doc)?;
+            if next == doc {
+                return Some(doc);
+            }
+            doc = postings.seek(next);
+        }
+    }
     pub fn iter(&self) -> impl Iterator<Item = DocId> + '_ {
         self.words
             .iter()
