@@ -101,7 +101,6 @@ def test_tasks_search_and_deliveries_in_a_browser(client: meilisearch.Client, br
     ok = client.http.post("webhooks", {"url": hooks.url("/ok")})["uuid"]
     failing = client.http.post("webhooks", {"url": hooks.url("/fail")})["uuid"]
     browser.get(MEILI_URL + "/")
-    assert browser.execute_script("return window.location.href").startswith(MEILI_URL), "the key is not in the URL"
     use_key(browser, MEILI_MASTER_KEY)
 
     # Tasks appear as they finish, live.

@@ -14,7 +14,8 @@ use serde_json::json;
 
 #[test]
 fn a_burst_past_the_queue_is_refused_and_the_server_stays_healthy() {
-    // Two cores here: two searches at once (one per core), one more waiting.
+    // One search at once per core, one more waiting; clients well past that.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let s = Server::with_args(&["--experimental-nb-searches-per-core", "1", "--experimental-search-queue-size", "1"]);
     let docs: Vec<_> =
         (0..3000).map(|i| json!({"id": i, "title": format!("shared words number {i} and more shared text")})).collect();
@@ -26,7 +27,7 @@ fn a_burst_past_the_queue_is_refused_and_the_server_stays_healthy() {
     // that sooner. Without a bound on searches, none would be.
     let deadline = Instant::now() + Duration::from_secs(60);
     std::thread::scope(|scope| {
-        for _ in 0..32 {
+        for _ in 0..4 * cores + 8 {
             scope.spawn(|| {
                 while refused.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
                     let r = s.post_json("/indexes/m/search", &json!({"q": "shared text", "limit": 50}));

@@ -32,7 +32,7 @@ struct ReceiveArgs {
     #[arg(long, default_value = "127.0.0.1:7701")]
     listen: SocketAddr,
     /// The status to answer with (500, for instance, to see retries).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(100..=599))]
     status: Option<u16>,
     /// Print each task as the payload's own JSON line, and nothing else, on stdout.
     #[arg(long)]
@@ -158,9 +158,9 @@ async fn serve(receiver: Arc<Receiver>) -> Result<(), String> {
 impl Receiver {
     async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
         let (parts, body) = req.into_parts();
-        let raw = match body.collect().await {
+        let raw = match http_body_util::Limited::new(body, LIMIT as usize).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(_) => return answer(StatusCode::BAD_REQUEST),
+            Err(_) => return answer(StatusCode::PAYLOAD_TOO_LARGE),
         };
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
         let ndjson = unzip(&raw);
@@ -213,10 +213,14 @@ fn answer(status: StatusCode) -> Response<Full<Bytes>> {
     res
 }
 
+/// The largest body taken, compressed or not (meili-lite's own payload
+/// limit by default).
+const LIMIT: u64 = 100_000_000;
+
 /// The body as signed: gunzipped when it is gzip.
 fn unzip(body: &[u8]) -> Vec<u8> {
     if body.starts_with(&[0x1f, 0x8b]) {
-        webhook::payload::gunzip(body).unwrap_or_else(|_| body.to_vec())
+        webhook::payload::gunzip_at_most(body, LIMIT).unwrap_or_else(|_| body.to_vec())
     } else {
         body.to_vec()
     }

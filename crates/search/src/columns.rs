@@ -61,13 +61,14 @@ impl Columns {
             let dictionary = column.dictionary();
             let at = |key: &[u8]| match dictionary.term_ord_or_next(key) {
                 Ok(tantivy::columnar::TermOrdHit::Exact(ord) | tantivy::columnar::TermOrdHit::Next(ord)) => {
-                    ord.min(dictionary.num_terms() as u64)
+                    Some(ord.min(dictionary.num_terms() as u64))
                 }
-                Err(_) => 0,
+                Err(_) => None,
             };
             let mut after = start;
             after[2] += 1;
-            (at(&start), at(&after))
+            // Unreadable, the range is empty: no key rather than another's.
+            at(&start).zip(at(&after)).unwrap_or((0, 0))
         })
     }
 

@@ -135,8 +135,9 @@ impl Shape {
         // Meters on a plane tangent at the center: exact enough at the
         // distances a radius filter asks for.
         let scale = (6_371_000.0f64).to_radians();
-        let flat =
-            |(lat, lng): Point| ((lng - center.1) * center.0.to_radians().cos() * scale, (lat - center.0) * scale);
+        // Longitudes differ the short way round (across the antimeridian too).
+        let east = |lng: f64| (lng - center.1 + 540.0).rem_euclid(360.0) - 180.0;
+        let flat = |(lat, lng): Point| (east(lng) * center.0.to_radians().cos() * scale, (lat - center.0) * scale);
         self.vertices().any(|p| crate::geo::distance(center, p) <= radius)
             || self.edges().any(|(a, b)| distance_to_segment(flat(a), flat(b)) <= radius)
             || self.areas.iter().any(|area| inside(center, area))
@@ -229,6 +230,9 @@ mod tests {
         assert_eq!(matching(&|s| s.within((48.85, 2.35), 1000.0)), [1, 2, 8, 9, 10]);
         assert_eq!(matching(&|s| s.intersects_box(49.0, 3.0, 48.0, 2.0)), [1, 2, 5, 6, 7, 8, 9, 10]);
         assert_eq!(matching(&|s| s.intersects_box(60.0, -170.0, 0.0, 90.0)), [7], "across the antimeridian");
+        // A line crossing the antimeridian passes 1 km from a point at 180°.
+        let line = read(&json!({"type": "LineString", "coordinates": [[179.9, 0.0], [-179.9, 0.0]]})).unwrap();
+        assert!(line.within((0.009, 180.0), 1100.0) && !line.within((0.009, 180.0), 900.0));
     }
 
     #[test]

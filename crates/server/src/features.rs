@@ -40,11 +40,16 @@ pub enum Flag {
 }
 
 impl Flag {
-    fn index(self) -> usize {
+    /// Its name in `FLAGS`.
+    fn name(self) -> &'static str {
         match self {
-            Flag::Metrics => 0,
-            Flag::LogsRoute => 1,
+            Flag::Metrics => "metrics",
+            Flag::LogsRoute => "logsRoute",
         }
+    }
+
+    fn index(self) -> usize {
+        FLAGS.iter().position(|f| *f == self.name()).unwrap_or_else(|| unreachable!("every flag is in FLAGS"))
     }
 
     /// Meilisearch's `feature_not_enabled` message for a route needing it.
@@ -79,9 +84,10 @@ impl Features {
         Ok(Self { tree, enabled: RwLock::new(enabled) })
     }
 
-    /// Turns `flag` on until the process stops, whatever is stored: the
+    /// Turns `flag` on for this run, whatever is stored: the
     /// `--experimental-enable-*` options, as Meilisearch ORs them with the
-    /// stored flags.
+    /// stored flags at start-up (a `PATCH` can still turn it off until the
+    /// next start, there too).
     pub fn enable_for_this_run(&self, flag: Flag) {
         self.enabled.write().unwrap_or_else(|e| e.into_inner())[flag.index()] = true;
     }
@@ -166,8 +172,8 @@ mod tests {
         let view = features.view();
         assert_eq!((view["containsFilter"].clone(), view["metrics"].clone()), (json!(true), json!(false)));
         assert_eq!(features.view().as_object().unwrap().len(), FLAGS.len());
-        for flag in [Flag::Metrics, Flag::LogsRoute] {
-            assert_eq!(view[FLAGS[flag.index()]], json!(false));
+        for (flag, name) in [(Flag::Metrics, "metrics"), (Flag::LogsRoute, "logsRoute")] {
+            assert_eq!(view[name], json!(false));
             assert_eq!(features.require(flag).unwrap_err().response_error().code, Code::FeatureNotEnabled);
         }
         features.enable_for_this_run(Flag::LogsRoute);

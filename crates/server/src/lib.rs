@@ -7,7 +7,7 @@
 //! ([`params`]), the one mapping from every error to the Meilisearch error
 //! object ([`error`]), index settings as Meilisearch has them ([`settings`]),
 //! the process's log output that `/logs/*` changes ([`logs`]), and the
-//! handlers ([`routes`]).
+//! handlers ([`routes`]), the dashboard page among them.
 //!
 //! Must not know: how tasks are stored or run, how documents are stored. It
 //! calls the scheduler and the document store through their public APIs.

@@ -15,16 +15,21 @@ use bytes::Bytes;
 use hyper::body::Frame;
 use tokio::sync::mpsc;
 use tracing_subscriber::filter::{Filtered, LevelFilter, Targets};
-use tracing_subscriber::fmt::format::FmtSpan;
+use tracing_subscriber::fmt::format::{DefaultFields, FmtSpan, Format};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Layered, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{reload, Layer, Registry};
 
 type Boxed<S> = Box<dyn Layer<S> + Send + Sync>;
-type StreamLayer = Filtered<Option<Boxed<Registry>>, Targets, Registry>;
-type WithStream = Layered<reload::Layer<StreamLayer, Registry>, Registry>;
-type StderrLayer = Filtered<Boxed<WithStream>, Targets, WithStream>;
+/// Where a stream's layer goes: empty, and letting nothing through, while
+/// no stream of its kind is open.
+type Slot<S> = Filtered<Option<Boxed<S>>, Targets, S>;
+type WithHuman = Layered<reload::Layer<Slot<Registry>, Registry>, Registry>;
+type WithStreams = Layered<reload::Layer<Slot<WithHuman>, WithHuman>, WithHuman>;
+type StderrLayer = Filtered<Boxed<WithStreams>, Targets, WithStreams>;
+/// The whole subscriber.
+pub type Subscriber = Layered<reload::Layer<StderrLayer, WithStreams>, WithStreams>;
 
 /// Lines a stream may hold that its reader has not taken yet.
 const STREAM_BACKLOG: usize = 4096;
@@ -38,13 +43,22 @@ pub enum StreamMode {
     Json,
 }
 
-/// Handles on the installed subscriber.
+/// Handles on the installed subscriber. Each stream mode has its own slot
+/// (and so its own per-layer filter): a span recorded for one format must
+/// never be read by the other's formatter, which would not find its fields.
 pub struct Logs {
-    stderr: reload::Handle<StderrLayer, WithStream>,
-    stream: reload::Handle<StreamLayer, Registry>,
-    /// The open stream's number. Numbers are never reused, so a stream that
-    /// ends late cannot close a newer one.
-    open: Mutex<(Option<u64>, u64)>,
+    stderr: reload::Handle<StderrLayer, WithStreams>,
+    human: reload::Handle<Slot<Registry>, Registry>,
+    json: reload::Handle<Slot<WithHuman>, WithHuman>,
+    open: Mutex<Open>,
+}
+
+/// The open stream, if any, by number and mode. Numbers are never reused,
+/// so a stream that ends late cannot close a newer one.
+#[derive(Default)]
+struct Open {
+    current: Option<(u64, StreamMode)>,
+    last: u64,
 }
 
 impl std::fmt::Debug for Logs {
@@ -57,22 +71,54 @@ impl std::fmt::Debug for Logs {
 #[derive(Debug)]
 pub struct Busy;
 
+fn closed<S>() -> Slot<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    None.with_filter(Targets::new().with_default(LevelFilter::OFF))
+}
+
+/// A stream's fmt layer: every event and span close, without colours.
+fn lines<S>(tx: mpsc::Sender<Bytes>) -> tracing_subscriber::fmt::Layer<S, DefaultFields, Format, Lines> {
+    tracing_subscriber::fmt::layer().with_writer(Lines(tx)).with_ansi(false).with_span_events(FmtSpan::CLOSE)
+}
+
+/// Puts `layer` in a slot, letting `targets` through, or empties it.
+fn fill<S>(slot: &reload::Handle<Slot<S>, S>, layer: Option<Boxed<S>>, targets: Targets) -> Result<(), Busy>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    slot.modify(|s| {
+        *s.inner_mut() = layer;
+        *s.filter_mut() = targets;
+    })
+    .map_err(|_| Busy)
+}
+
 impl Logs {
     /// Makes the global subscriber: stderr at `level`, as JSON lines when
     /// `json`, and no stream. Fails when one is installed already.
     pub fn install(level: LevelFilter, json: bool) -> Result<Arc<Logs>, String> {
-        let closed: StreamLayer = None.with_filter(Targets::new().with_default(LevelFilter::OFF));
-        let (stream, stream_handle) = reload::Layer::new(closed);
+        let (subscriber, logs) = Logs::build(level, json);
+        subscriber.try_init().map_err(|e| e.to_string())?;
+        Ok(Arc::new(logs))
+    }
+
+    /// The subscriber [`Logs::install`] installs, and its handles.
+    pub fn build(level: LevelFilter, json: bool) -> (Subscriber, Logs) {
+        let (human, human_handle) = reload::Layer::new(closed());
+        let (json_slot, json_handle) = reload::Layer::new(closed());
         let out = tracing_subscriber::fmt::layer().with_writer(io::stderr);
-        let out: Boxed<WithStream> = if json {
+        let out: Boxed<WithStreams> = if json {
             // One JSON object per line, its fields flattened: for log shippers.
             Box::new(out.json().flatten_event(true))
         } else {
             Box::new(out.with_ansi(io::IsTerminal::is_terminal(&io::stderr())))
         };
         let (stderr, stderr_handle) = reload::Layer::new(out.with_filter(Targets::new().with_default(level)));
-        tracing_subscriber::registry().with(stream).with(stderr).try_init().map_err(|e| e.to_string())?;
-        Ok(Arc::new(Logs { stderr: stderr_handle, stream: stream_handle, open: Mutex::new((None, 0)) }))
+        let subscriber = tracing_subscriber::registry().with(human).with(json_slot).with(stderr);
+        let logs = Logs { stderr: stderr_handle, human: human_handle, json: json_handle, open: Mutex::default() };
+        (subscriber, logs)
     }
 
     /// Which lines reach stderr from now on (`POST /logs/stderr`).
@@ -84,25 +130,17 @@ impl Logs {
     /// until [`Logs::close`] or until the returned body is dropped.
     pub fn open(self: &Arc<Self>, targets: Targets, mode: StreamMode) -> Result<LogStream, Busy> {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        if open.0.is_some() {
+        if open.current.is_some() {
             return Err(Busy);
         }
         let (tx, rx) = mpsc::channel(STREAM_BACKLOG);
-        let lines =
-            tracing_subscriber::fmt::layer().with_writer(Lines(tx)).with_ansi(false).with_span_events(FmtSpan::CLOSE);
-        let lines: Boxed<Registry> = match mode {
-            StreamMode::Human => Box::new(lines),
-            StreamMode::Json => Box::new(lines.json()),
-        };
-        self.stream
-            .modify(|layer| {
-                *layer.inner_mut() = Some(lines);
-                *layer.filter_mut() = targets;
-            })
-            .map_err(|_| Busy)?;
-        open.1 += 1;
-        open.0 = Some(open.1);
-        Ok(LogStream { lines: rx, logs: Arc::clone(self), number: open.1 })
+        match mode {
+            StreamMode::Human => fill(&self.human, Some(Box::new(lines(tx))), targets)?,
+            StreamMode::Json => fill(&self.json, Some(Box::new(lines(tx).json())), targets)?,
+        }
+        open.last += 1;
+        open.current = Some((open.last, mode));
+        Ok(LogStream { lines: rx, logs: Arc::clone(self), number: open.last })
     }
 
     /// Closes the open stream, if any: its body ends (`DELETE /logs/stream`).
@@ -111,14 +149,14 @@ impl Logs {
         self.shut(&mut open);
     }
 
-    fn shut(&self, open: &mut (Option<u64>, u64)) {
-        if open.0.take().is_some() {
-            // Dropping the layer drops the sender: the body's reader sees the end.
-            let _ = self.stream.modify(|layer| {
-                *layer.inner_mut() = None;
-                *layer.filter_mut() = Targets::new().with_default(LevelFilter::OFF);
-            });
-        }
+    fn shut(&self, open: &mut Open) {
+        // Emptying the slot drops the sender: the body's reader sees the end.
+        let off = Targets::new().with_default(LevelFilter::OFF);
+        let _ = match open.current.take() {
+            Some((_, StreamMode::Human)) => fill(&self.human, None, off),
+            Some((_, StreamMode::Json)) => fill(&self.json, None, off),
+            None => Ok(()),
+        };
     }
 }
 
@@ -169,8 +207,49 @@ impl hyper::body::Body for LogStream {
 impl Drop for LogStream {
     fn drop(&mut self) {
         let mut open = self.logs.open.lock().unwrap_or_else(|e| e.into_inner());
-        if open.0 == Some(self.number) {
+        if open.current.is_some_and(|(number, _)| number == self.number) {
             self.logs.shut(&mut open);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(stream: &mut LogStream) -> String {
+        let mut out = String::new();
+        while let Ok(line) = stream.lines.try_recv() {
+            out.push_str(&String::from_utf8_lossy(&line));
+        }
+        out
+    }
+
+    /// With one slot for both modes, a JSON stream opened while a span the
+    /// human stream had recorded was still open panicked in tracing's JSON
+    /// formatter (the span's fields in the other format).
+    #[test]
+    fn a_json_stream_after_a_human_one_inside_the_same_span() {
+        let (subscriber, logs) = Logs::build(LevelFilter::OFF, false);
+        let logs = Arc::new(logs);
+        let debug = || Targets::new().with_default(LevelFilter::DEBUG);
+        tracing::subscriber::with_default(subscriber, || {
+            let mut human = logs.open(debug(), StreamMode::Human).unwrap();
+            let span = tracing::debug_span!("batch", uid = 7).entered();
+            tracing::debug!("seen as text");
+            assert!(matches!(logs.open(debug(), StreamMode::Json), Err(Busy)), "one stream at a time");
+            logs.close();
+            let mut json = logs.open(debug(), StreamMode::Json).unwrap();
+            tracing::debug!("seen as json");
+            drop(span);
+            logs.close();
+            tracing::debug!("seen by no one");
+            let text = lines(&mut human);
+            assert!(text.contains("batch{uid=7}") && text.contains("seen as text"), "{text}");
+            let json = lines(&mut json);
+            let line: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+            assert_eq!(line["fields"]["message"], "seen as json", "{json}");
+            assert!(!text.contains("seen by no one") && !json.contains("seen by no one"));
+        });
     }
 }

@@ -100,6 +100,8 @@ pub async fn serve(
     }
     drop(listener);
     info!("stopped accepting connections; finishing open requests");
+    // A log stream never ends by itself: end it, or shutdown would wait for it.
+    state.logs.close();
     if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
         warn!("some requests were still open after 10 s; closing them");
     }

@@ -59,8 +59,18 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 /// Undoes [`gzip`].
 pub fn gunzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(bytes.len() * 4);
-    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out)?;
+    gunzip_at_most(bytes, u64::MAX)
+}
+
+/// Undoes [`gzip`], refusing a body that would inflate past `limit` bytes
+/// (for bodies from elsewhere: a few KiB of gzip can inflate to GiBs).
+pub fn gunzip_at_most(bytes: &[u8], limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize));
+    flate2::read::GzDecoder::new(bytes).take(limit.saturating_add(1)).read_to_end(&mut out)?;
+    if out.len() as u64 > limit {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("inflates past {limit} bytes")));
+    }
     Ok(out)
 }
 
@@ -84,6 +94,14 @@ mod tests {
     use flate2::read::GzDecoder;
     use std::io::Read;
     use task_model::{Code, Details, Operation, ResponseError, Status, TaskId};
+
+    #[test]
+    fn gunzip_at_most_refuses_what_inflates_past_its_limit() {
+        let zipped = gzip(&[0u8; 1000]);
+        assert_eq!(gunzip_at_most(&zipped, 1000).unwrap().len(), 1000);
+        assert!(gunzip_at_most(&zipped, 999).is_err());
+        assert_eq!(gunzip(&zipped).unwrap(), vec![0u8; 1000]);
+    }
 
     fn failed(uid: u32) -> Task {
         let mut t = Task::new(
