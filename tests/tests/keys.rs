@@ -7,79 +7,13 @@ mod common;
 
 use std::time::Duration;
 
+use common::routes::ROUTES;
 use common::{Resp, Server};
 use jsonwebtoken::{encode, EncodingKey, Header};
 use serde_json::{json, Value};
 
 const MASTER: &str = "keys-test-master-key-0123456789abcdef";
 const KEY_UID: &str = "00000000-0000-4000-8000-000000000002";
-
-/// Every route: method, path (`{hook}`, `{doomed_hook}`, `{doomed_key}` are
-/// made by the test), body, and the action it needs.
-const ROUTES: &[(&str, &str, &str, &str)] = &[
-    ("GET", "/version", "", "version"),
-    ("GET", "/stats", "", "stats.get"),
-    ("GET", "/metrics", "", "metrics.get"),
-    ("DELETE", "/logs/stream", "", "metrics.get"),
-    ("POST", "/logs/stderr", r#"{"target":"info"}"#, "metrics.get"),
-    ("POST", "/dumps", "", "dumps.create"),
-    ("POST", "/snapshots", "", "snapshots.create"),
-    ("GET", "/experimental-features", "", "experimental.get"),
-    ("PATCH", "/experimental-features", "{}", "experimental.update"),
-    ("GET", "/keys", "", "keys.get"),
-    ("POST", "/keys", r#"{"actions":[],"indexes":[],"expiresAt":null}"#, "keys.create"),
-    ("GET", "/keys/00000000-0000-4000-8000-000000000002", "", "keys.get"),
-    ("PATCH", "/keys/00000000-0000-4000-8000-000000000002", "{}", "keys.update"),
-    ("DELETE", "/keys/{doomed_key}", "", "keys.delete"),
-    ("POST", "/swap-indexes", "[]", "indexes.swap"),
-    ("GET", "/indexes", "", "indexes.get"),
-    ("POST", "/indexes", r#"{"uid":"fresh"}"#, "indexes.create"),
-    ("GET", "/indexes/movies", "", "indexes.get"),
-    ("PATCH", "/indexes/movies", "{}", "indexes.update"),
-    ("DELETE", "/indexes/gone", "", "indexes.delete"),
-    ("GET", "/indexes/movies/stats", "", "stats.get"),
-    ("POST", "/indexes/movies/compact", "", "indexes.compact"),
-    ("POST", "/indexes/movies/fields", "{}", "fields.post"),
-    ("GET", "/indexes/movies/settings", "", "settings.get"),
-    ("PATCH", "/indexes/movies/settings", "{}", "settings.update"),
-    ("DELETE", "/indexes/scratch/settings", "", "settings.update"),
-    ("GET", "/indexes/movies/settings/stop-words", "", "settings.get"),
-    ("PUT", "/indexes/movies/settings/stop-words", "[]", "settings.update"),
-    ("DELETE", "/indexes/scratch/settings/stop-words", "", "settings.update"),
-    ("GET", "/indexes/movies/search?q=a", "", "search"),
-    ("POST", "/indexes/movies/search", r#"{"q":"a"}"#, "search"),
-    ("POST", "/indexes/movies/facet-search", r#"{"facetName":"genre"}"#, "search"),
-    ("POST", "/multi-search", r#"{"queries":[{"indexUid":"movies"}]}"#, "search"),
-    ("GET", "/indexes/movies/documents", "", "documents.get"),
-    ("POST", "/indexes/movies/documents", r#"[{"id":9}]"#, "documents.add"),
-    ("PUT", "/indexes/movies/documents", r#"[{"id":9}]"#, "documents.add"),
-    ("DELETE", "/indexes/scratch/documents", "", "documents.delete"),
-    ("POST", "/indexes/movies/documents/fetch", "{}", "documents.get"),
-    ("POST", "/indexes/movies/documents/delete-batch", "[42]", "documents.delete"),
-    ("POST", "/indexes/movies/documents/delete", r#"{"filter":"id = 42"}"#, "documents.delete"),
-    ("GET", "/indexes/movies/documents/1", "", "documents.get"),
-    ("DELETE", "/indexes/movies/documents/42", "", "documents.delete"),
-    ("GET", "/indexes/movies/staging", "", "staging.get"),
-    ("DELETE", "/indexes/movies/staging", "", "staging.update"),
-    ("POST", "/indexes/movies/staging/snapshot", "[]", "staging.update"),
-    ("POST", "/indexes/movies/staging/notify", r#"{"upsert":[],"remove":[]}"#, "staging.update"),
-    ("POST", "/indexes/movies/deploy", "", "staging.deploy"),
-    ("GET", "/tasks", "", "tasks.get"),
-    ("DELETE", "/tasks?uids=999999", "", "tasks.delete"),
-    ("POST", "/tasks/cancel?uids=999999", "", "tasks.cancel"),
-    ("GET", "/tasks/0", "", "tasks.get"),
-    ("GET", "/batches", "", "tasks.get"),
-    ("GET", "/batches/0", "", "tasks.get"),
-    ("GET", "/webhooks", "", "webhooks.get"),
-    ("POST", "/webhooks", r#"{"url":"http://127.0.0.1:9/new"}"#, "webhooks.create"),
-    ("GET", "/webhooks/{hook}", "", "webhooks.get"),
-    ("PATCH", "/webhooks/{hook}", "{}", "webhooks.update"),
-    ("DELETE", "/webhooks/{doomed_hook}", "", "webhooks.delete"),
-    ("GET", "/webhooks/{hook}/deliveries", "", "deliveries.get"),
-    // No such delivery: the one route whose allowed answer is not a 2xx.
-    ("POST", "/webhooks/{hook}/deliveries/0-0/retry", "", "deliveries.retry"),
-    ("POST", "/webhooks/{hook}/recover", "{}", "deliveries.retry"),
-];
 
 fn call(s: &Server, key: &str, method: &str, path: &str, body: &str) -> Resp {
     let auth = format!("Bearer {key}");

@@ -3,6 +3,8 @@
 //! checking properties rather than only "no panic". `fuzz filter` runs the
 //! search crate's differential filter test (index against a plain evaluator)
 //! with many more random cases, round after round, until the time is up.
+//! `fuzz api` runs schemathesis against a live server from its OpenAPI
+//! description (tests/tests/openapi.rs) for the time given.
 //!
 //! Why not `cargo fuzz`: libFuzzer's instrumentation needs a nightly
 //! toolchain, and these machines have stable only. This is a mutation fuzzer
@@ -18,7 +20,7 @@ use serde_json::Value;
 
 use crate::root;
 
-const TARGETS: &[&str] = &["json", "ndjson", "csv", "flatten", "filter"];
+const TARGETS: &[&str] = &["json", "ndjson", "csv", "flatten", "filter", "api"];
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let target = args.first().map(String::as_str).unwrap_or_default();
@@ -31,6 +33,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     if target == "filter" {
         return filter(seconds);
+    }
+    if target == "api" {
+        return api(seconds);
     }
     let seeds = seeds(target);
     let mut rng = Rng(0x5eed ^ u64::from(std::process::id()));
@@ -181,6 +186,19 @@ impl Rng {
             (self.0 % n as u64) as usize
         }
     }
+}
+
+/// Schemathesis on every operation of the OpenAPI description, a random
+/// seed, for `seconds` (release build): no 5xx, no answer outside the
+/// description, the server healthy and its tasks intact afterwards.
+fn api(seconds: u64) -> Result<(), String> {
+    crate::sh(
+        "cargo",
+        &["test", "--release", "-q", "-p", "meili-lite-e2e", "--test", "openapi", "schemathesis", "--", "--nocapture"],
+        &[("MEILI_LITE_API_FUZZ_SECONDS", &seconds.to_string())],
+    )?;
+    println!("fuzz api: schemathesis for {seconds} s, 0 failures");
+    Ok(())
 }
 
 /// Rounds of 1,000 random cases of the differential filter test (release

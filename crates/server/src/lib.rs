@@ -18,6 +18,7 @@ mod features;
 mod http;
 mod json;
 mod logs;
+mod openapi;
 mod params;
 mod router;
 mod routes;

@@ -105,6 +105,13 @@ async fn dispatch(method: &Method, path: &str, req: Unchecked) -> Reply {
             M::GET => dashboard::page(),
             _ => wrong_method(),
         },
+        ["openapi.json"] => match *method {
+            M::GET => Ok(crate::http::whole(
+                bytes::Bytes::from_static(crate::openapi::document().as_bytes()),
+                "application/json",
+            )),
+            _ => wrong_method(),
+        },
         ["health"] => match *method {
             M::GET => meta::health(),
             _ => wrong_method(),
