@@ -27,7 +27,8 @@ pub(crate) struct Route {
     /// The action a key needs (`None`: open to all).
     pub action: Option<&'static str>,
     pub summary: &'static str,
-    pub query: &'static [&'static str],
+    /// Query parameters, in groups (a route's own, and shared ones).
+    pub query: &'static [&'static [&'static str]],
     pub body: Body,
     pub answer: Answer,
     /// A meili-lite extension, not in Meilisearch's API.
@@ -59,65 +60,15 @@ pub(crate) enum Answer {
     Text(&'static str),
 }
 
+// The handlers' own lists where they have one, so that the description
+// follows them.
 const PAGE: &[&str] = &["offset", "limit"];
-const TASK: &[&str] = &["customMetadata", "webhooks"];
+const TASK: &[&str] = crate::routes::TASK_PARAMS;
 const SIZES: &[&str] = &["showInternalDatabaseSizes", "sizeFormat"];
-const TASK_FILTERS: &[&str] = &[
-    "uids",
-    "batchUids",
-    "indexUids",
-    "types",
-    "statuses",
-    "canceledBy",
-    "beforeEnqueuedAt",
-    "afterEnqueuedAt",
-    "beforeStartedAt",
-    "afterStartedAt",
-    "beforeFinishedAt",
-    "afterFinishedAt",
-];
-const TASK_LIST: &[&str] = &[
-    "uids",
-    "batchUids",
-    "indexUids",
-    "types",
-    "statuses",
-    "canceledBy",
-    "beforeEnqueuedAt",
-    "afterEnqueuedAt",
-    "beforeStartedAt",
-    "afterStartedAt",
-    "beforeFinishedAt",
-    "afterFinishedAt",
-    "limit",
-    "from",
-    "reverse",
-];
-const SEARCH: &[&str] = &[
-    "q",
-    "offset",
-    "limit",
-    "page",
-    "hitsPerPage",
-    "attributesToRetrieve",
-    "attributesToCrop",
-    "cropLength",
-    "cropMarker",
-    "attributesToHighlight",
-    "highlightPreTag",
-    "highlightPostTag",
-    "showMatchesPosition",
-    "showRankingScore",
-    "showRankingScoreDetails",
-    "rankingScoreThreshold",
-    "matchingStrategy",
-    "attributesToSearchOn",
-    "filter",
-    "sort",
-    "facets",
-    "distinct",
-];
-const DOCUMENTS: &[&str] = &["primaryKey", "csvDelimiter", "skipCreation", "customMetadata", "webhooks"];
+const TASK_FILTERS: &[&[&str]] = &[crate::params::FILTER_PARAMS];
+const TASK_LIST: &[&[&str]] = &[crate::params::FILTER_PARAMS, crate::routes::tasks::PAGING_PARAMS];
+const SEARCH: &[&str] = crate::routes::search::params::QUERY_PARAMS;
+const DOCUMENTS: &[&[&str]] = &[&["primaryKey", "csvDelimiter", "skipCreation"], TASK];
 
 const fn route(method: &'static str, path: &'static str, action: &'static str, summary: &'static str) -> Route {
     Route {
@@ -133,7 +84,7 @@ const fn route(method: &'static str, path: &'static str, action: &'static str, s
 }
 
 const fn task(method: &'static str, path: &'static str, action: &'static str, summary: &'static str) -> Route {
-    Route { query: TASK, answer: Answer::Task, ..route(method, path, action, summary) }
+    Route { query: &[TASK], answer: Answer::Task, ..route(method, path, action, summary) }
 }
 
 /// Every route but the settings sub-routes (made from the settings table).
@@ -151,7 +102,7 @@ pub(crate) const ROUTES: &[Route] = &[
         ..route("get", "/openapi.json", "", "This description")
     },
     route("get", "/version", "version", "The version"),
-    Route { query: SIZES, ..route("get", "/stats", "stats.get", "Database and index statistics") },
+    Route { query: &[SIZES], ..route("get", "/stats", "stats.get", "Database and index statistics") },
     Route {
         answer: Answer::Text("text/plain"),
         ..route("get", "/metrics", "metrics.get", "Prometheus metrics (the `metrics` experimental feature)")
@@ -174,7 +125,7 @@ pub(crate) const ROUTES: &[Route] = &[
         body: Body::Object,
         ..route("patch", "/experimental-features", "experimental.update", "Turns experimental features on or off")
     },
-    Route { query: PAGE, ..route("get", "/keys", "keys.get", "API keys") },
+    Route { query: &[PAGE], ..route("get", "/keys", "keys.get", "API keys") },
     Route {
         body: Body::Object,
         answer: Answer::Created,
@@ -184,7 +135,7 @@ pub(crate) const ROUTES: &[Route] = &[
     Route { body: Body::Object, ..route("patch", "/keys/{key}", "keys.update", "Renames or describes an API key") },
     Route { answer: Answer::NoContent, ..route("delete", "/keys/{key}", "keys.delete", "Deletes an API key") },
     Route { body: Body::Array, ..task("post", "/swap-indexes", "indexes.swap", "Swaps or renames indexes") },
-    Route { query: PAGE, ..route("get", "/indexes", "indexes.get", "Indexes") },
+    Route { query: &[PAGE], ..route("get", "/indexes", "indexes.get", "Indexes") },
     Route { body: Body::Object, ..task("post", "/indexes", "indexes.create", "Creates an index") },
     route("get", "/indexes/{indexUid}", "indexes.get", "One index"),
     Route {
@@ -192,7 +143,7 @@ pub(crate) const ROUTES: &[Route] = &[
         ..task("patch", "/indexes/{indexUid}", "indexes.update", "Sets the primary key or renames the index")
     },
     task("delete", "/indexes/{indexUid}", "indexes.delete", "Deletes an index"),
-    Route { query: SIZES, ..route("get", "/indexes/{indexUid}/stats", "stats.get", "One index's statistics") },
+    Route { query: &[SIZES], ..route("get", "/indexes/{indexUid}/stats", "stats.get", "One index's statistics") },
     Route {
         body: Body::Object,
         ..route("post", "/indexes/{indexUid}/fields", "fields.post", "Every attribute and what the settings make of it")
@@ -204,7 +155,7 @@ pub(crate) const ROUTES: &[Route] = &[
         ..task("patch", "/indexes/{indexUid}/settings", "settings.update", "Changes settings")
     },
     task("delete", "/indexes/{indexUid}/settings", "settings.update", "Resets every setting"),
-    Route { query: SEARCH, ..route("get", "/indexes/{indexUid}/search", "search", "Searches the index") },
+    Route { query: &[SEARCH], ..route("get", "/indexes/{indexUid}/search", "search", "Searches the index") },
     Route { body: Body::Object, ..route("post", "/indexes/{indexUid}/search", "search", "Searches the index") },
     Route {
         body: Body::Object,
@@ -212,7 +163,7 @@ pub(crate) const ROUTES: &[Route] = &[
     },
     Route { body: Body::Object, ..route("post", "/multi-search", "search", "Several searches, or one federated list") },
     Route {
-        query: &["offset", "limit", "fields", "filter", "ids", "sort", "retrieveVectors"],
+        query: &[&["offset", "limit", "fields", "filter", "ids", "sort", "retrieveVectors"]],
         ..route("get", "/indexes/{indexUid}/documents", "documents.get", "Documents")
     },
     Route {
@@ -244,7 +195,7 @@ pub(crate) const ROUTES: &[Route] = &[
         )
     },
     Route {
-        query: &["fields", "retrieveVectors"],
+        query: &[&["fields", "retrieveVectors"]],
         ..route("get", "/indexes/{indexUid}/documents/{documentId}", "documents.get", "One document")
     },
     task("delete", "/indexes/{indexUid}/documents/{documentId}", "documents.delete", "Deletes one document"),
@@ -256,7 +207,7 @@ pub(crate) const ROUTES: &[Route] = &[
     },
     Route {
         extension: true,
-        query: &["primaryKey", "csvDelimiter"],
+        query: &[&["primaryKey", "csvDelimiter"]],
         body: Body::Documents,
         ..route("post", "/indexes/{indexUid}/staging/snapshot", "staging.update", "Stages a full replacement")
     },
@@ -291,7 +242,7 @@ pub(crate) const ROUTES: &[Route] = &[
     Route { answer: Answer::NoContent, ..route("delete", "/webhooks/{uuid}", "webhooks.delete", "Deletes a webhook") },
     Route {
         extension: true,
-        query: &["limit", "from"],
+        query: &[&["limit", "from"]],
         ..route("get", "/webhooks/{uuid}/deliveries", "deliveries.get", "A webhook's deliveries")
     },
     Route {
@@ -365,7 +316,7 @@ fn operation(r: &Route, path: &str) -> utoipa::openapi::path::Operation {
                 .schema(Some(string())),
         );
     }
-    for name in r.query {
+    for name in r.query.iter().copied().flatten() {
         op = op.parameter(
             ParameterBuilder::new()
                 .name(*name)

@@ -10,6 +10,9 @@ use crate::params::{task_filter, Query, FILTER_PARAMS};
 use crate::router::{Reply, Req};
 use crate::Error;
 
+/// Paging of `/tasks` and `/batches`, beside the filters.
+pub(crate) const PAGING_PARAMS: &[&str] = &["limit", "from", "reverse"];
+
 struct Paging {
     limit: usize,
     from: Option<u32>,
@@ -17,9 +20,7 @@ struct Paging {
 }
 
 fn paging(q: &Query, limit_code: Code, from_code: Code) -> Result<Paging, Error> {
-    let mut allowed = FILTER_PARAMS.to_vec();
-    allowed.extend(["limit", "from", "reverse"]);
-    q.deny_unknown(&allowed)?;
+    q.deny_unknown(&[FILTER_PARAMS, PAGING_PARAMS].concat())?;
     Ok(Paging {
         limit: q.positive("limit", limit_code)?.unwrap_or(20),
         from: q.positive("from", from_code)?,

@@ -106,7 +106,7 @@ pub(crate) const BODY_FIELDS: &[&str] = &[
 ];
 
 /// The parameters of `GET /indexes/{uid}/search`.
-const QUERY_PARAMS: &[&str] = &[
+pub(crate) const QUERY_PARAMS: &[&str] = &[
     "q",
     "offset",
     "limit",
