@@ -7,12 +7,14 @@
 //! described here and checks the router knows it, and checks that every
 //! route the authorization test exercises is described.
 //!
-//! Bodies are described by their media types and shape (object, array,
-//! documents), not field by field: the readers check fields with
-//! Meilisearch's messages, and a second list of fields here would drift.
+//! Query parameters and body fields are the handlers' own lists (the ones
+//! their readers accept, refusing any other), so they cannot drift; a field's
+//! value is left untyped: the readers check values with Meilisearch's
+//! messages, and typed schemas here would be a second description of them.
 
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApiBuilder, PathsBuilder, Ref, Required,
@@ -39,6 +41,14 @@ pub(crate) struct Route {
 pub(crate) enum Body {
     None,
     Object,
+    /// An object of these fields (its reader refuses any other).
+    Fields(&'static [&'static str]),
+    /// An array of such objects.
+    ArrayOf(&'static [&'static str]),
+    /// Index settings, by their keys.
+    Settings,
+    /// One setting's value: whatever JSON it takes.
+    Any,
     Array,
     /// JSON array or object, NDJSON or CSV.
     Documents,
@@ -68,7 +78,7 @@ const SIZES: &[&str] = &["showInternalDatabaseSizes", "sizeFormat"];
 const TASK_FILTERS: &[&[&str]] = &[crate::params::FILTER_PARAMS];
 const TASK_LIST: &[&[&str]] = &[crate::params::FILTER_PARAMS, crate::routes::tasks::PAGING_PARAMS];
 const SEARCH: &[&str] = crate::routes::search::params::QUERY_PARAMS;
-const DOCUMENTS: &[&[&str]] = &[&["primaryKey", "csvDelimiter", "skipCreation"], TASK];
+const DOCUMENTS: &[&[&str]] = &[crate::routes::documents::ADD_PARAMS, TASK];
 
 const fn route(method: &'static str, path: &'static str, action: &'static str, summary: &'static str) -> Route {
     Route {
@@ -108,13 +118,13 @@ pub(crate) const ROUTES: &[Route] = &[
         ..route("get", "/metrics", "metrics.get", "Prometheus metrics (the `metrics` experimental feature)")
     },
     Route {
-        body: Body::Object,
+        body: Body::Fields(crate::routes::logs::STREAM_FIELDS),
         answer: Answer::Text("text/plain"),
         ..route("post", "/logs/stream", "metrics.get", "A live stream of log lines (the `logsRoute` feature)")
     },
     Route { answer: Answer::NoContent, ..route("delete", "/logs/stream", "metrics.get", "Ends the log stream") },
     Route {
-        body: Body::Object,
+        body: Body::Fields(crate::routes::logs::STDERR_FIELDS),
         answer: Answer::NoContent,
         ..route("post", "/logs/stderr", "metrics.get", "Which log lines reach stderr")
     },
@@ -122,48 +132,63 @@ pub(crate) const ROUTES: &[Route] = &[
     task("post", "/snapshots", "snapshots.create", "Writes a snapshot"),
     route("get", "/experimental-features", "experimental.get", "The experimental features"),
     Route {
-        body: Body::Object,
+        body: Body::Fields(crate::FLAGS),
         ..route("patch", "/experimental-features", "experimental.update", "Turns experimental features on or off")
     },
     Route { query: &[PAGE], ..route("get", "/keys", "keys.get", "API keys") },
     Route {
-        body: Body::Object,
+        body: Body::Fields(crate::routes::keys::CREATE_FIELDS),
         answer: Answer::Created,
         ..route("post", "/keys", "keys.create", "Creates an API key")
     },
     route("get", "/keys/{key}", "keys.get", "One API key, by uid or value"),
-    Route { body: Body::Object, ..route("patch", "/keys/{key}", "keys.update", "Renames or describes an API key") },
+    Route {
+        body: Body::Fields(crate::routes::keys::MUTABLE_FIELDS),
+        ..route("patch", "/keys/{key}", "keys.update", "Renames or describes an API key")
+    },
     Route { answer: Answer::NoContent, ..route("delete", "/keys/{key}", "keys.delete", "Deletes an API key") },
-    Route { body: Body::Array, ..task("post", "/swap-indexes", "indexes.swap", "Swaps or renames indexes") },
+    Route {
+        body: Body::ArrayOf(crate::routes::indexes::SWAP_FIELDS),
+        ..task("post", "/swap-indexes", "indexes.swap", "Swaps or renames indexes")
+    },
     Route { query: &[PAGE], ..route("get", "/indexes", "indexes.get", "Indexes") },
-    Route { body: Body::Object, ..task("post", "/indexes", "indexes.create", "Creates an index") },
+    Route {
+        body: Body::Fields(crate::routes::indexes::CREATE_FIELDS),
+        ..task("post", "/indexes", "indexes.create", "Creates an index")
+    },
     route("get", "/indexes/{indexUid}", "indexes.get", "One index"),
     Route {
-        body: Body::Object,
+        body: Body::Fields(crate::routes::indexes::UPDATE_FIELDS),
         ..task("patch", "/indexes/{indexUid}", "indexes.update", "Sets the primary key or renames the index")
     },
     task("delete", "/indexes/{indexUid}", "indexes.delete", "Deletes an index"),
     Route { query: &[SIZES], ..route("get", "/indexes/{indexUid}/stats", "stats.get", "One index's statistics") },
     Route {
-        body: Body::Object,
+        body: Body::Fields(crate::routes::fields::BODY_FIELDS),
         ..route("post", "/indexes/{indexUid}/fields", "fields.post", "Every attribute and what the settings make of it")
     },
     task("post", "/indexes/{indexUid}/compact", "indexes.compact", "Merges the index's search structures"),
     route("get", "/indexes/{indexUid}/settings", "settings.get", "All settings"),
     Route {
-        body: Body::Object,
+        body: Body::Settings,
         ..task("patch", "/indexes/{indexUid}/settings", "settings.update", "Changes settings")
     },
     task("delete", "/indexes/{indexUid}/settings", "settings.update", "Resets every setting"),
     Route { query: &[SEARCH], ..route("get", "/indexes/{indexUid}/search", "search", "Searches the index") },
-    Route { body: Body::Object, ..route("post", "/indexes/{indexUid}/search", "search", "Searches the index") },
     Route {
-        body: Body::Object,
+        body: Body::Fields(crate::routes::search::params::BODY_FIELDS),
+        ..route("post", "/indexes/{indexUid}/search", "search", "Searches the index")
+    },
+    Route {
+        body: Body::Fields(crate::routes::search::multi::MULTI_FIELDS),
         ..route("post", "/indexes/{indexUid}/facet-search", "search", "Searches a facet's values")
     },
-    Route { body: Body::Object, ..route("post", "/multi-search", "search", "Several searches, or one federated list") },
     Route {
-        query: &[&["offset", "limit", "fields", "filter", "ids", "sort", "retrieveVectors"]],
+        body: Body::Fields(crate::routes::search::multi::MULTI_FIELDS),
+        ..route("post", "/multi-search", "search", "Several searches, or one federated list")
+    },
+    Route {
+        query: &[crate::routes::documents::READ_FIELDS],
         ..route("get", "/indexes/{indexUid}/documents", "documents.get", "Documents")
     },
     Route {
@@ -178,7 +203,7 @@ pub(crate) const ROUTES: &[Route] = &[
     },
     task("delete", "/indexes/{indexUid}/documents", "documents.delete", "Deletes every document"),
     Route {
-        body: Body::Object,
+        body: Body::Fields(crate::routes::documents::READ_FIELDS),
         ..route("post", "/indexes/{indexUid}/documents/fetch", "documents.get", "Documents, by a body")
     },
     Route {
@@ -186,7 +211,7 @@ pub(crate) const ROUTES: &[Route] = &[
         ..task("post", "/indexes/{indexUid}/documents/delete-batch", "documents.delete", "Deletes documents by id")
     },
     Route {
-        body: Body::Object,
+        body: Body::Fields(crate::routes::documents::DELETE_FIELDS),
         ..task(
             "post",
             "/indexes/{indexUid}/documents/delete",
@@ -195,7 +220,7 @@ pub(crate) const ROUTES: &[Route] = &[
         )
     },
     Route {
-        query: &[&["fields", "retrieveVectors"]],
+        query: &[crate::routes::documents::ONE_PARAMS],
         ..route("get", "/indexes/{indexUid}/documents/{documentId}", "documents.get", "One document")
     },
     task("delete", "/indexes/{indexUid}/documents/{documentId}", "documents.delete", "Deletes one document"),
@@ -207,13 +232,13 @@ pub(crate) const ROUTES: &[Route] = &[
     },
     Route {
         extension: true,
-        query: &[&["primaryKey", "csvDelimiter"]],
+        query: &[crate::routes::staging::SNAPSHOT_PARAMS],
         body: Body::Documents,
         ..route("post", "/indexes/{indexUid}/staging/snapshot", "staging.update", "Stages a full replacement")
     },
     Route {
         extension: true,
-        body: Body::Object,
+        body: Body::Fields(crate::routes::staging::NOTIFY_FIELDS),
         ..route("post", "/indexes/{indexUid}/staging/notify", "staging.update", "Stages upserts and removals")
     },
     Route { extension: true, ..task("post", "/indexes/{indexUid}/deploy", "staging.deploy", "Applies what is staged") },
@@ -252,7 +277,7 @@ pub(crate) const ROUTES: &[Route] = &[
     },
     Route {
         extension: true,
-        body: Body::Object,
+        body: Body::Fields(crate::routes::webhooks::RECOVER_FIELDS),
         ..route("post", "/webhooks/{uuid}/recover", "deliveries.retry", "Sends failed deliveries again")
     },
 ];
@@ -274,7 +299,7 @@ fn build() -> String {
         let change = if s.patch { "patch" } else { "put" };
         for r in [
             route("get", "", "settings.get", summary),
-            Route { body: Body::Object, ..task(change, "", "settings.update", summary) },
+            Route { body: Body::Any, ..task(change, "", "settings.update", summary) },
             task("delete", "", "settings.update", summary),
         ] {
             paths = paths.path(path.clone(), PathItem::new(method(r.method), operation(&r, &path)));
@@ -329,10 +354,20 @@ fn operation(r: &Route, path: &str) -> utoipa::openapi::path::Operation {
     let body = match r.body {
         Body::None => None,
         Body::Object => Some(RequestBodyBuilder::new().content("application/json", json_of(of_type(Type::Object)))),
+        Body::Fields(fields) => Some(RequestBodyBuilder::new().content("application/json", json_of(closed(fields)))),
+        Body::ArrayOf(fields) => {
+            let items = ArrayBuilder::new().items(closed_object(fields)).build();
+            Some(RequestBodyBuilder::new().content("application/json", json_of(Schema::Array(items))))
+        }
+        Body::Settings => {
+            let keys: Vec<&str> = crate::settings::SETTINGS.iter().filter(|s| s.listed).map(|s| s.key).collect();
+            Some(RequestBodyBuilder::new().content("application/json", json_of(closed(&keys))))
+        }
+        Body::Any => Some(RequestBodyBuilder::new().content("application/json", json_of(any()))),
         Body::Array => Some(RequestBodyBuilder::new().content("application/json", json_of(of_type(Type::Array)))),
         Body::Documents => Some(
             RequestBodyBuilder::new()
-                .content("application/json", json_of(Schema::default()))
+                .content("application/json", json_of(any()))
                 .content("application/x-ndjson", json_of(string()))
                 .content("text/csv", json_of(string())),
         ),
@@ -381,6 +416,24 @@ fn operation(r: &Route, path: &str) -> utoipa::openapi::path::Operation {
             .extensions(Some(utoipa::openapi::extensions::ExtensionsBuilder::new().add("x-meili-lite", true).build()));
     }
     op.build()
+}
+
+/// An object of these fields, each any JSON value, and no other.
+fn closed(fields: &[&str]) -> Schema {
+    Schema::Object(closed_object(fields))
+}
+
+fn closed_object(fields: &[&str]) -> utoipa::openapi::schema::Object {
+    let mut o = ObjectBuilder::new().schema_type(Type::Object);
+    for name in fields {
+        o = o.property(*name, any());
+    }
+    o.additional_properties(Some(AdditionalProperties::FreeForm(false))).build()
+}
+
+/// Any JSON value: no constraint at all.
+fn any() -> Schema {
+    Schema::Object(ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::AnyValue).build())
 }
 
 fn string() -> Schema {

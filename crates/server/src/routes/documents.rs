@@ -55,7 +55,7 @@ pub(crate) fn payload_format(req: &Req) -> Result<PayloadFormat, Error> {
 /// `POST` (replace) or `PUT` (update) documents: the payload is parsed and
 /// validated now, so a malformed body is a `400` and nothing is enqueued.
 pub(crate) async fn add(mut req: Req, uid: &str, method: Method) -> Reply {
-    task_params(&req, &["primaryKey", "csvDelimiter", "skipCreation"])?;
+    task_params(&req, ADD_PARAMS)?;
     let uid = index_uid(uid)?;
     let format = payload_format(&req)?;
     let allow_index_creation = req.access.may(auth::Action::IndexesCreate, uid.as_str());
@@ -150,8 +150,18 @@ async fn respond(req: Req, uid: &str, read: Read) -> Reply {
     Ok(json_response(StatusCode::OK, &body))
 }
 
+/// The parameters of `GET /indexes/{uid}/documents`, and the body fields
+/// of `POST .../documents/fetch`.
+pub(crate) const READ_FIELDS: &[&str] = &["offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"];
+/// The parameters of `GET /indexes/{uid}/documents/{id}`.
+pub(crate) const ONE_PARAMS: &[&str] = &["fields", "retrieveVectors"];
+/// The parameters of adding documents, beside the task's own.
+pub(crate) const ADD_PARAMS: &[&str] = &["primaryKey", "csvDelimiter", "skipCreation"];
+/// The body fields of `POST .../documents/delete`.
+pub(crate) const DELETE_FIELDS: &[&str] = &["filter"];
+
 pub(crate) async fn list(req: Req, uid: &str) -> Reply {
-    req.query.deny_unknown(&["offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"])?;
+    req.query.deny_unknown(READ_FIELDS)?;
     let read = Read {
         offset: req.query.positive("offset", Code::InvalidDocumentOffset)?.unwrap_or(0),
         limit: req.query.positive("limit", Code::InvalidDocumentLimit)?.unwrap_or(20),
@@ -180,8 +190,7 @@ fn id_list(value: &Value, path: &str, code: Code) -> Result<Vec<String>, Error> 
 
 pub(crate) async fn fetch(mut req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
-    let body: Map<String, Value> =
-        object(req.json().await?, &["offset", "limit", "fields", "retrieveVectors", "ids", "filter", "sort"])?;
+    let body: Map<String, Value> = object(req.json().await?, READ_FIELDS)?;
     let fields = match body.get("fields") {
         None | Some(Value::Null) => Fields::All,
         Some(v @ Value::Array(_)) => Fields::from_list(id_list(v, ".fields", Code::InvalidDocumentFields)?),
@@ -207,7 +216,7 @@ pub(crate) async fn fetch(mut req: Req, uid: &str) -> Reply {
 }
 
 pub(crate) async fn get(req: Req, uid: &str, id: &str) -> Reply {
-    req.query.deny_unknown(&["fields", "retrieveVectors"])?;
+    req.query.deny_unknown(ONE_PARAMS)?;
     let uid = index_uid(uid)?;
     let fields = req.query.get("fields").map(Fields::parse).unwrap_or_default();
     let doc = req.state.store.document(&uid, id, &fields)?;
@@ -238,7 +247,7 @@ pub(crate) async fn delete_batch(mut req: Req, uid: &str) -> Reply {
 pub(crate) async fn delete_by_filter(mut req: Req, uid: &str) -> Reply {
     task_params(&req, &[])?;
     let uid = index_uid(uid)?;
-    let body = object(req.json().await?, &["filter"])?;
+    let body = object(req.json().await?, DELETE_FIELDS)?;
     let Some(filter) = body.get("filter").cloned() else {
         return Err(Error::new(Code::MissingDocumentFilter, "Missing field `filter`"));
     };

@@ -17,7 +17,7 @@ use crate::json::{array, boolean, object, string, unknown_field, unsigned, Inval
 use crate::router::{Reply, Req};
 use crate::Error;
 
-const BODY_FIELDS: &[&str] = &["offset", "limit", "filter"];
+pub(crate) const BODY_FIELDS: &[&str] = &["offset", "limit", "filter"];
 const FILTER_FIELDS: &[&str] =
     &["attributePatterns", "displayed", "searchable", "sortable", "distinct", "rankingRule", "filterable"];
 

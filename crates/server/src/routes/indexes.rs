@@ -12,6 +12,12 @@ use crate::params::{object, opt_string, wrong_type};
 use crate::router::{Reply, Req};
 use crate::Error;
 
+/// The body fields of `POST /indexes`, `PATCH /indexes/{uid}` and of each
+/// swap of `POST /swap-indexes`.
+pub(crate) const CREATE_FIELDS: &[&str] = &["uid", "primaryKey"];
+pub(crate) const UPDATE_FIELDS: &[&str] = &["primaryKey", "uid"];
+pub(crate) const SWAP_FIELDS: &[&str] = &["indexes", "rename"];
+
 pub(crate) async fn list(req: Req) -> Reply {
     req.query.deny_unknown(&["offset", "limit"])?;
     let offset = req.query.positive::<usize>("offset", Code::InvalidIndexOffset)?.unwrap_or(0);
@@ -25,7 +31,7 @@ pub(crate) async fn list(req: Req) -> Reply {
 
 pub(crate) async fn create(mut req: Req) -> Reply {
     task_params(&req, &[])?;
-    let body = object(req.json().await?, &["uid", "primaryKey"])?;
+    let body = object(req.json().await?, CREATE_FIELDS)?;
     let uid = match body.get("uid") {
         None => return Err(Error::new(Code::MissingIndexUid, "Missing field `uid`")),
         Some(Value::String(s)) => s
@@ -50,7 +56,7 @@ pub(crate) async fn get(req: Req, uid: &str) -> Reply {
 pub(crate) async fn update(mut req: Req, uid: &str) -> Reply {
     task_params(&req, &[])?;
     let uid = index_uid(uid)?;
-    let body = object(req.json().await?, &["primaryKey", "uid"])?;
+    let body = object(req.json().await?, UPDATE_FIELDS)?;
     let primary_key = opt_string(&body, "primaryKey", Code::InvalidIndexPrimaryKey)?;
     let new_uid = opt_string(&body, "uid", Code::InvalidIndexUid)?.map(|raw| index_uid(&raw)).transpose()?;
     let details = match &new_uid {
@@ -100,7 +106,7 @@ pub(crate) async fn swap(mut req: Req) -> Reply {
     let mut swaps = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for (i, item) in items.into_iter().enumerate() {
-        let item = object(item, &["indexes", "rename"])?;
+        let item = object(item, SWAP_FIELDS)?;
         let rename = match item.get("rename") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,

@@ -14,8 +14,8 @@ use crate::json::{array, invalid, missing_field, string, unknown_field, unknown_
 use crate::router::{Reply, Req};
 use crate::Error;
 
-const CREATE_FIELDS: &[&str] = &["description", "name", "uid", "actions", "indexes", "expiresAt"];
-const MUTABLE_FIELDS: &[&str] = &["description", "name"];
+pub(crate) const CREATE_FIELDS: &[&str] = &["description", "name", "uid", "actions", "indexes", "expiresAt"];
+pub(crate) const MUTABLE_FIELDS: &[&str] = &["description", "name"];
 
 pub(crate) async fn list(req: Req) -> Reply {
     req.query.deny_unknown(&["offset", "limit"])?;

@@ -13,6 +13,10 @@ use crate::logs::{Busy, StreamMode};
 use crate::router::{Reply, Req};
 use crate::{Error, Flag};
 
+/// The body fields of `POST /logs/stream` and `POST /logs/stderr`.
+pub(crate) const STREAM_FIELDS: &[&str] = &["target", "mode", "profileMemory"];
+pub(crate) const STDERR_FIELDS: &[&str] = &["target"];
+
 /// `POST /logs/stream`: the lines `target` selects, until `DELETE` or until
 /// the client goes away.
 pub(crate) async fn stream(mut req: Req) -> Reply {
@@ -44,7 +48,7 @@ pub(crate) async fn close(req: Req) -> Reply {
 pub(crate) async fn stderr(mut req: Req) -> Reply {
     let body = req.json().await?;
     let mut targets = None;
-    read_object(&body, &["target"], |_, value, path| {
+    read_object(&body, STDERR_FIELDS, |_, value, path| {
         targets = Some(read_targets(value, path)?);
         Ok(())
     })?;
@@ -55,7 +59,7 @@ pub(crate) async fn stderr(mut req: Req) -> Reply {
 
 fn read_stream(body: &Value) -> Result<(Targets, StreamMode), Error> {
     let (mut targets, mut mode, mut profile_memory) = (None, "human".to_owned(), false);
-    read_object(body, &["target", "mode", "profileMemory"], |key, value, path| {
+    read_object(body, STREAM_FIELDS, |key, value, path| {
         match key {
             "target" => targets = Some(read_targets(value, path)?),
             "mode" => mode = choice(value, path, &["human", "json", "profile"])?,

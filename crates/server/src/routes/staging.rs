@@ -20,9 +20,13 @@ fn summary(req: &Req, uid: &IndexUid) -> Reply {
     Ok(json_response(StatusCode::OK, &req.state.store.staging_summary(uid)?))
 }
 
+/// The parameters of a staged snapshot, and the body fields of a notify.
+pub(crate) const SNAPSHOT_PARAMS: &[&str] = &["primaryKey", "csvDelimiter"];
+pub(crate) const NOTIFY_FIELDS: &[&str] = &["upsert", "remove"];
+
 /// `POST /indexes/{uid}/staging/snapshot`: a full replacement, as JSON, NDJSON or CSV.
 pub(crate) async fn snapshot(mut req: Req, uid: &str) -> Reply {
-    req.query.deny_unknown(&["primaryKey", "csvDelimiter"])?;
+    req.query.deny_unknown(SNAPSHOT_PARAMS)?;
     let uid = index_uid(uid)?;
     let format = payload_format(&req)?;
     let primary_key = req.query.get("primaryKey").map(String::from);
@@ -41,7 +45,7 @@ pub(crate) async fn notify(mut req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&["primaryKey"])?;
     let uid = index_uid(uid)?;
     require_content_type(&req.headers, &["application/json"])?;
-    let mut body = object(req.json().await?, &["upsert", "remove"])?;
+    let mut body = object(req.json().await?, NOTIFY_FIELDS)?;
     let upserts = match body.remove("upsert") {
         None | Some(Value::Null) => None,
         Some(Value::Array(docs)) => {

@@ -13,6 +13,9 @@ use crate::params::{object, wrong_type};
 use crate::router::{Reply, Req};
 use crate::Error;
 
+/// The body fields of `POST /webhooks/{uuid}/recover`.
+pub(crate) const RECOVER_FIELDS: &[&str] = &["since"];
+
 pub(crate) async fn list(req: Req) -> Reply {
     req.query.deny_unknown(&[])?;
     let results: Vec<Value> = req.state.webhooks.all().iter().map(|h| with_health(&req, h)).collect();
@@ -66,7 +69,7 @@ pub(crate) async fn recover(mut req: Req, uuid: &str) -> Reply {
         b if b.iter().all(u8::is_ascii_whitespace) => json!({}),
         b => crate::http::parse_json(&b)?,
     };
-    let body = object(body, &["since"])?;
+    let body = object(body, RECOVER_FIELDS)?;
     let since = match body.get("since") {
         None | Some(Value::Null) => 0,
         Some(Value::String(s)) => {

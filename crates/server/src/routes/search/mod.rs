@@ -2,7 +2,7 @@
 
 mod facet;
 pub(crate) mod filter;
-mod multi;
+pub(crate) mod multi;
 pub(crate) mod params;
 
 pub(crate) use facet::facet_search;

@@ -33,6 +33,9 @@ struct Federation {
     hits_per_page: Option<usize>,
 }
 
+/// The body fields of `POST /multi-search`.
+pub(crate) const MULTI_FIELDS: &[&str] = &["queries", "federation"];
+
 pub(crate) async fn multi_search(mut req: Req) -> Reply {
     req.query.deny_unknown(&[])?;
     let body = req.json().await?;
@@ -71,7 +74,7 @@ fn parse(body: &Value) -> Result<(Vec<Entry>, Option<Federation>), Error> {
     let map = object(body, &root).map_err(bad)?;
     let mut queries = None;
     let mut federation = None;
-    fields(map, &root, &["queries", "federation"], |key, value, at| {
+    fields(map, &root, MULTI_FIELDS, |key, value, at| {
         match key {
             "queries" => queries = Some(array(value, at)?),
             _ if value.is_null() => {}
