@@ -114,7 +114,9 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_the_description() {
         Some(seconds) => args.extend(["--max-time".into(), seconds.clone(), "--max-examples".into(), "1000".into()]),
         None => args.extend(["--max-examples", "3", "--seed", "1"].map(String::from)),
     }
-    let out = Command::new(&tool).args(&args).output().unwrap_or_else(|e| {
+    // Its own directory: schemathesis keeps a cache of past failures where it runs.
+    let scratch = tempfile::tempdir().unwrap();
+    let out = Command::new(&tool).args(&args).current_dir(scratch.path()).output().unwrap_or_else(|e| {
         panic!("cannot run `{tool}` ({e}): `pip install -r tests/python/requirements.txt`, or `cargo xtask ci`")
     });
     let report = String::from_utf8_lossy(&out.stdout);
