@@ -65,13 +65,37 @@ pub(crate) struct Marker {
     pub index: Option<String>,
 }
 
+/// A kind's code in a marker, on disk: fixed once given, never renumbered
+/// (kinds added later take new codes at the end).
+fn kind_code(kind: Kind) -> u8 {
+    match kind {
+        Kind::DocumentAdditionOrUpdate => 0,
+        Kind::DocumentDeletion => 1,
+        Kind::SettingsUpdate => 2,
+        Kind::IndexCreation => 3,
+        Kind::IndexUpdate => 4,
+        Kind::IndexDeletion => 5,
+        Kind::IndexSwap => 6,
+        Kind::TaskCancelation => 7,
+        Kind::TaskDeletion => 8,
+        Kind::IndexDeploy => 9,
+        Kind::IndexCompaction => 10,
+        Kind::DumpCreation => 11,
+        Kind::SnapshotCreation => 12,
+    }
+}
+
+fn kind_of_code(code: u8) -> Option<Kind> {
+    Kind::ALL.into_iter().find(|k| kind_code(*k) == code)
+}
+
 impl Marker {
     pub fn of(task: &Task, bytes: u64) -> Self {
         Marker { uid: task.uid, kind: task.kind(), bytes, index: task.index_uid.as_ref().map(|i| i.to_string()) }
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        let kind = Kind::ALL.iter().position(|k| *k == self.kind).unwrap_or(0) as u8;
+        let kind = kind_code(self.kind);
         let mut v = Vec::with_capacity(9 + self.index.as_ref().map_or(0, String::len));
         v.push(kind);
         v.extend_from_slice(&self.bytes.to_be_bytes());
@@ -84,7 +108,7 @@ impl Marker {
     pub fn decode(key: &[u8], value: &[u8]) -> Result<Self, Error> {
         let corrupted = || Error::Durability(format!("corrupted queue marker {key:?}"));
         let uid = TaskId::from_be_slice(key.get(1..).ok_or_else(corrupted)?).ok_or_else(corrupted)?;
-        let kind = *Kind::ALL.get(*value.first().ok_or_else(corrupted)? as usize).ok_or_else(corrupted)?;
+        let kind = kind_of_code(*value.first().ok_or_else(corrupted)?).ok_or_else(corrupted)?;
         let bytes = u64::from_be_bytes(value.get(1..9).ok_or_else(corrupted)?.try_into().map_err(|_| corrupted())?);
         let index = std::str::from_utf8(&value[9..]).map_err(|_| corrupted())?;
         Ok(Marker { uid, kind, bytes, index: (!index.is_empty()).then(|| index.to_owned()) })
@@ -100,6 +124,22 @@ mod tests {
         for (kind, index) in [(Kind::DocumentAdditionOrUpdate, Some("movies".to_string())), (Kind::IndexSwap, None)] {
             let m = Marker { uid: TaskId(300), kind, bytes: 12345, index };
             assert_eq!(Marker::decode(&marker_key(m.uid), &m.encode()).unwrap(), m);
+        }
+    }
+
+    /// A database written before the dump, snapshot and compaction kinds
+    /// existed stored `indexDeploy` as 9: it must still read as such.
+    #[test]
+    fn kind_codes_on_disk_do_not_move() {
+        let old = Marker { uid: TaskId(1), kind: Kind::IndexDeploy, bytes: 0, index: Some("m".into()) };
+        assert_eq!(old.encode()[0], 9);
+        let mut codes: Vec<u8> = Kind::ALL.iter().map(|k| kind_code(*k)).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), Kind::ALL.len(), "one code per kind");
+        for kind in Kind::ALL {
+            let m = Marker { uid: TaskId(2), kind, bytes: 1, index: None };
+            assert_eq!(Marker::decode(&marker_key(m.uid), &m.encode()).unwrap().kind, kind);
         }
     }
 
