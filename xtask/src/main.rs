@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  ci               fmt check, clippy -D warnings, all tests\n  test             all tests (provisions the Python venv)\n  bench [enqueue|import|webhooks|search|auth|dump|tls|all]\n                   release-build benchmarks, printed with same-run ratios\n  faults           the fault suite at full size on a release build:\n                   crash loop, receiver faults, bad input\n  fuzz <json|ndjson|csv|flatten|filter> [--seconds N]\n                   mutation fuzzing of the parsers and flattening;\n                   filter: the differential filter test, many more cases"
+                "usage: cargo xtask <command>\n\n  ci               fmt check, clippy -D warnings, all tests\n  test             all tests (provisions the Python venv)\n  bench [enqueue|import|webhooks|search|auth|dump|tls|all]\n                   release-build benchmarks, printed with same-run ratios\n  faults           the fault suite at full size on a release build:\n                   crash loop, receiver faults, bad input\n  fuzz <json|ndjson|csv|flatten|filter|api> [--seconds N]\n                   mutation fuzzing of the parsers and flattening;\n                   filter: the differential filter test, many more cases;\n                   api: schemathesis against a live server"
             );
             return ExitCode::from(2);
         }

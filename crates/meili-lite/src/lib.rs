@@ -98,6 +98,9 @@ fn fail(e: StartError) -> ExitCode {
 }
 
 async fn run(opt: Opt, logs: Arc<server::Logs>) -> Result<(), StartError> {
+    // Before any long work (imports, index checks): a bad certificate stops
+    // start-up at once.
+    let tls = tls::acceptor(&opt).map_err(StartError::Tls)?;
     for line in &opt.ignored {
         warn!("{line}");
     }
@@ -139,7 +142,6 @@ async fn run(opt: Opt, logs: Arc<server::Logs>) -> Result<(), StartError> {
             max_batch_bytes: opt.max_batch_bytes.unwrap_or(Options::default().max_batch_bytes),
         },
     )?;
-    let tls = tls::acceptor(&opt).map_err(StartError::Tls)?;
     // Bind before starting work, so a taken port fails fast and cleanly.
     let listener =
         TcpListener::bind(opt.http_addr).await.map_err(|source| StartError::Listen { addr: opt.http_addr, source })?;

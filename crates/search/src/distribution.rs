@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocSet, SegmentReader, TERMINATED};
+use tantivy::{DocSet, SegmentReader};
 
 use crate::facets;
 use crate::select::DocBits;
@@ -179,10 +179,8 @@ pub(crate) fn values_of(
             let id = *ids.entry(rest.to_vec()).or_insert(next);
             let mut postings = inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
             let mut doc = postings.doc();
-            while doc != TERMINATED {
-                if wanted.contains(doc) {
-                    values.entry(doc).or_default().push(id);
-                }
+            while let Some(at) = wanted.align(&mut postings, doc) {
+                values.entry(at).or_default().push(id);
                 doc = postings.advance();
             }
         }

@@ -253,8 +253,8 @@ impl<'s> Selector<'s> {
     }
 }
 
-/// The documents of a segment `filter` selects; geo and vector filters are
-/// refused, as meili-lite has no geo or vector index yet.
+/// The documents of a segment `filter` selects; vector filters are refused
+/// (meili-lite embeds nothing).
 pub(crate) fn evaluate(
     selector: &Selector<'_>,
     filter: &crate::filter::Filter,

@@ -3,7 +3,7 @@
 //! `metrics` and `logsRoute` (the routes they open), the others change
 //! nothing here (docs/api.md says why).
 
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use serde_json::{Map, Value};
 use task_model::Code;
@@ -72,6 +72,7 @@ impl Flag {
 pub struct Features {
     tree: sled::Tree,
     enabled: RwLock<Vec<bool>>,
+    writing: Mutex<()>,
 }
 
 impl Features {
@@ -81,7 +82,7 @@ impl Features {
         for (i, name) in FLAGS.iter().enumerate() {
             enabled[i] = tree.get(name)?.is_some_and(|v| v.as_ref() == b"true");
         }
-        Ok(Self { tree, enabled: RwLock::new(enabled) })
+        Ok(Self { tree, enabled: RwLock::new(enabled), writing: Mutex::new(()) })
     }
 
     /// Turns `flag` on for this run, whatever is stored: the
@@ -113,7 +114,9 @@ impl Features {
         let bad = |e: crate::json::Invalid| Error::new(Code::BadRequest, e.0);
         let Value::Object(map) = body else { return Err(bad(wrong_type(&root, "an object", body))) };
         let changes = read_changes(map, &root).map_err(bad)?;
-        let mut enabled = self.enabled.write().unwrap_or_else(|e| e.into_inner());
+        // Updates one at a time, so that memory follows the last write; the
+        // flags' lock is not held across the fsync, which readers would wait on.
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
         // One write for the whole body: a crash applies all of it or none.
         let mut batch = sled::Batch::default();
         for &(i, on) in &changes {
@@ -121,6 +124,7 @@ impl Features {
         }
         self.tree.apply_batch(batch).map_err(storage)?;
         self.tree.flush().map_err(storage)?;
+        let mut enabled = self.enabled.write().unwrap_or_else(|e| e.into_inner());
         for (i, on) in changes {
             enabled[i] = on;
         }

@@ -41,8 +41,8 @@ pub(crate) struct Route {
 pub(crate) enum Body {
     None,
     Object,
-    /// An object of these fields (its reader refuses any other).
-    Fields(&'static [&'static str]),
+    /// An object of these fields, in groups (its reader refuses any other).
+    Fields(&'static [&'static [&'static str]]),
     /// An array of such objects.
     ArrayOf(&'static [&'static str]),
     /// Index settings, by their keys.
@@ -70,11 +70,10 @@ pub(crate) enum Answer {
     Text(&'static str),
 }
 
-// The handlers' own lists where they have one, so that the description
-// follows them.
-const PAGE: &[&str] = &["offset", "limit"];
+// The handlers' own lists, so that the description follows them.
+const PAGE: &[&str] = crate::params::PAGE_PARAMS;
 const TASK: &[&str] = crate::routes::TASK_PARAMS;
-const SIZES: &[&str] = &["showInternalDatabaseSizes", "sizeFormat"];
+const SIZES: &[&str] = crate::routes::meta::StatsOptions::PARAMS;
 const TASK_FILTERS: &[&[&str]] = &[crate::params::FILTER_PARAMS];
 const TASK_LIST: &[&[&str]] = &[crate::params::FILTER_PARAMS, crate::routes::tasks::PAGING_PARAMS];
 const SEARCH: &[&str] = crate::routes::search::params::QUERY_PARAMS;
@@ -118,13 +117,13 @@ pub(crate) const ROUTES: &[Route] = &[
         ..route("get", "/metrics", "metrics.get", "Prometheus metrics (the `metrics` experimental feature)")
     },
     Route {
-        body: Body::Fields(crate::routes::logs::STREAM_FIELDS),
+        body: Body::Fields(&[crate::routes::logs::STREAM_FIELDS]),
         answer: Answer::Text("text/plain"),
         ..route("post", "/logs/stream", "metrics.get", "A live stream of log lines (the `logsRoute` feature)")
     },
     Route { answer: Answer::NoContent, ..route("delete", "/logs/stream", "metrics.get", "Ends the log stream") },
     Route {
-        body: Body::Fields(crate::routes::logs::STDERR_FIELDS),
+        body: Body::Fields(&[crate::routes::logs::STDERR_FIELDS]),
         answer: Answer::NoContent,
         ..route("post", "/logs/stderr", "metrics.get", "Which log lines reach stderr")
     },
@@ -132,18 +131,18 @@ pub(crate) const ROUTES: &[Route] = &[
     task("post", "/snapshots", "snapshots.create", "Writes a snapshot"),
     route("get", "/experimental-features", "experimental.get", "The experimental features"),
     Route {
-        body: Body::Fields(crate::FLAGS),
+        body: Body::Fields(&[crate::FLAGS]),
         ..route("patch", "/experimental-features", "experimental.update", "Turns experimental features on or off")
     },
     Route { query: &[PAGE], ..route("get", "/keys", "keys.get", "API keys") },
     Route {
-        body: Body::Fields(crate::routes::keys::CREATE_FIELDS),
+        body: Body::Fields(&[crate::routes::keys::CREATE_FIELDS]),
         answer: Answer::Created,
         ..route("post", "/keys", "keys.create", "Creates an API key")
     },
     route("get", "/keys/{key}", "keys.get", "One API key, by uid or value"),
     Route {
-        body: Body::Fields(crate::routes::keys::MUTABLE_FIELDS),
+        body: Body::Fields(&[crate::routes::keys::MUTABLE_FIELDS]),
         ..route("patch", "/keys/{key}", "keys.update", "Renames or describes an API key")
     },
     Route { answer: Answer::NoContent, ..route("delete", "/keys/{key}", "keys.delete", "Deletes an API key") },
@@ -153,18 +152,18 @@ pub(crate) const ROUTES: &[Route] = &[
     },
     Route { query: &[PAGE], ..route("get", "/indexes", "indexes.get", "Indexes") },
     Route {
-        body: Body::Fields(crate::routes::indexes::CREATE_FIELDS),
+        body: Body::Fields(&[crate::routes::indexes::CREATE_FIELDS]),
         ..task("post", "/indexes", "indexes.create", "Creates an index")
     },
     route("get", "/indexes/{indexUid}", "indexes.get", "One index"),
     Route {
-        body: Body::Fields(crate::routes::indexes::UPDATE_FIELDS),
+        body: Body::Fields(&[crate::routes::indexes::UPDATE_FIELDS]),
         ..task("patch", "/indexes/{indexUid}", "indexes.update", "Sets the primary key or renames the index")
     },
     task("delete", "/indexes/{indexUid}", "indexes.delete", "Deletes an index"),
     Route { query: &[SIZES], ..route("get", "/indexes/{indexUid}/stats", "stats.get", "One index's statistics") },
     Route {
-        body: Body::Fields(crate::routes::fields::BODY_FIELDS),
+        body: Body::Fields(&[crate::routes::fields::BODY_FIELDS]),
         ..route("post", "/indexes/{indexUid}/fields", "fields.post", "Every attribute and what the settings make of it")
     },
     task("post", "/indexes/{indexUid}/compact", "indexes.compact", "Merges the index's search structures"),
@@ -176,15 +175,15 @@ pub(crate) const ROUTES: &[Route] = &[
     task("delete", "/indexes/{indexUid}/settings", "settings.update", "Resets every setting"),
     Route { query: &[SEARCH], ..route("get", "/indexes/{indexUid}/search", "search", "Searches the index") },
     Route {
-        body: Body::Fields(crate::routes::search::params::BODY_FIELDS),
+        body: Body::Fields(&[crate::routes::search::params::BODY_FIELDS]),
         ..route("post", "/indexes/{indexUid}/search", "search", "Searches the index")
     },
     Route {
-        body: Body::Fields(crate::routes::search::multi::MULTI_FIELDS),
+        body: Body::Fields(&[crate::routes::search::facet::FACET_FIELDS, crate::routes::search::params::BODY_FIELDS]),
         ..route("post", "/indexes/{indexUid}/facet-search", "search", "Searches a facet's values")
     },
     Route {
-        body: Body::Fields(crate::routes::search::multi::MULTI_FIELDS),
+        body: Body::Fields(&[crate::routes::search::multi::MULTI_FIELDS]),
         ..route("post", "/multi-search", "search", "Several searches, or one federated list")
     },
     Route {
@@ -203,7 +202,7 @@ pub(crate) const ROUTES: &[Route] = &[
     },
     task("delete", "/indexes/{indexUid}/documents", "documents.delete", "Deletes every document"),
     Route {
-        body: Body::Fields(crate::routes::documents::READ_FIELDS),
+        body: Body::Fields(&[crate::routes::documents::READ_FIELDS]),
         ..route("post", "/indexes/{indexUid}/documents/fetch", "documents.get", "Documents, by a body")
     },
     Route {
@@ -211,7 +210,7 @@ pub(crate) const ROUTES: &[Route] = &[
         ..task("post", "/indexes/{indexUid}/documents/delete-batch", "documents.delete", "Deletes documents by id")
     },
     Route {
-        body: Body::Fields(crate::routes::documents::DELETE_FIELDS),
+        body: Body::Fields(&[crate::routes::documents::DELETE_FIELDS]),
         ..task(
             "post",
             "/indexes/{indexUid}/documents/delete",
@@ -238,7 +237,7 @@ pub(crate) const ROUTES: &[Route] = &[
     },
     Route {
         extension: true,
-        body: Body::Fields(crate::routes::staging::NOTIFY_FIELDS),
+        body: Body::Fields(&[crate::routes::staging::NOTIFY_FIELDS]),
         ..route("post", "/indexes/{indexUid}/staging/notify", "staging.update", "Stages upserts and removals")
     },
     Route { extension: true, ..task("post", "/indexes/{indexUid}/deploy", "staging.deploy", "Applies what is staged") },
@@ -267,7 +266,7 @@ pub(crate) const ROUTES: &[Route] = &[
     Route { answer: Answer::NoContent, ..route("delete", "/webhooks/{uuid}", "webhooks.delete", "Deletes a webhook") },
     Route {
         extension: true,
-        query: &[&["limit", "from"]],
+        query: &[crate::routes::webhooks::DELIVERIES_PARAMS],
         ..route("get", "/webhooks/{uuid}/deliveries", "deliveries.get", "A webhook's deliveries")
     },
     Route {
@@ -277,7 +276,7 @@ pub(crate) const ROUTES: &[Route] = &[
     },
     Route {
         extension: true,
-        body: Body::Fields(crate::routes::webhooks::RECOVER_FIELDS),
+        body: Body::Fields(&[crate::routes::webhooks::RECOVER_FIELDS]),
         ..route("post", "/webhooks/{uuid}/recover", "deliveries.retry", "Sends failed deliveries again")
     },
 ];
@@ -354,7 +353,10 @@ fn operation(r: &Route, path: &str) -> utoipa::openapi::path::Operation {
     let body = match r.body {
         Body::None => None,
         Body::Object => Some(RequestBodyBuilder::new().content("application/json", json_of(of_type(Type::Object)))),
-        Body::Fields(fields) => Some(RequestBodyBuilder::new().content("application/json", json_of(closed(fields)))),
+        Body::Fields(groups) => {
+            let fields: Vec<&str> = groups.iter().copied().flatten().copied().collect();
+            Some(RequestBodyBuilder::new().content("application/json", json_of(closed(&fields))))
+        }
         Body::ArrayOf(fields) => {
             let items = ArrayBuilder::new().items(closed_object(fields)).build();
             Some(RequestBodyBuilder::new().content("application/json", json_of(Schema::Array(items))))

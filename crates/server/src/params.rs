@@ -127,6 +127,9 @@ fn positive_list_item<T: FromStr>(name: &'static str, code: Code) -> impl Fn(&st
 
 /// The filters shared by `GET /tasks`, `POST /tasks/cancel`, `DELETE /tasks`
 /// and `GET /batches`.
+/// `offset` and `limit`, the paging of `/indexes` and `/keys`.
+pub(crate) const PAGE_PARAMS: &[&str] = &["offset", "limit"];
+
 pub(crate) const FILTER_PARAMS: &[&str] = &[
     "uids",
     "batchUids",

@@ -67,8 +67,10 @@ pub(crate) async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Resp
             let body = e.response_error();
             let status = e.status();
             if status >= 500 {
-                // `/keys/{key}` may name a key by its value: never log it.
-                let path = if path.starts_with("/keys/") { "/keys/<redacted>" } else { path.as_str() };
+                // `/keys/{key}` may name a key by its value: never log it,
+                // however the path is spelled (`//keys/`, `/%6Beys/`).
+                let first = path.split('/').find(|s| !s.is_empty()).map(percent_decode);
+                let path = if first.as_deref() == Some("keys") { "/keys/<redacted>" } else { path.as_str() };
                 error!(method = %parts.method, path, error = %body, "request failed");
             }
             error_response(status, &body)

@@ -19,7 +19,7 @@ pub(crate) const UPDATE_FIELDS: &[&str] = &["primaryKey", "uid"];
 pub(crate) const SWAP_FIELDS: &[&str] = &["indexes", "rename"];
 
 pub(crate) async fn list(req: Req) -> Reply {
-    req.query.deny_unknown(&["offset", "limit"])?;
+    req.query.deny_unknown(crate::params::PAGE_PARAMS)?;
     let offset = req.query.positive::<usize>("offset", Code::InvalidIndexOffset)?.unwrap_or(0);
     let limit = req.query.positive::<usize>("limit", Code::InvalidIndexLimit)?.unwrap_or(20);
     let mut metas = req.state.store.indexes()?;

@@ -18,7 +18,7 @@ pub(crate) const CREATE_FIELDS: &[&str] = &["description", "name", "uid", "actio
 pub(crate) const MUTABLE_FIELDS: &[&str] = &["description", "name"];
 
 pub(crate) async fn list(req: Req) -> Reply {
-    req.query.deny_unknown(&["offset", "limit"])?;
+    req.query.deny_unknown(crate::params::PAGE_PARAMS)?;
     let offset = req.query.positive::<usize>("offset", Code::InvalidApiKeyOffset)?.unwrap_or(0);
     let limit = req.query.positive::<usize>("limit", Code::InvalidApiKeyLimit)?.unwrap_or(20);
     let (page, total) = req.state.keys.list(offset, limit);

@@ -58,8 +58,11 @@ pub(crate) struct StatsOptions {
 }
 
 impl StatsOptions {
+    /// The parameters of `/stats` and `/indexes/{uid}/stats`.
+    pub(crate) const PARAMS: &'static [&'static str] = &["showInternalDatabaseSizes", "sizeFormat"];
+
     pub fn of(query: &Query) -> Result<Self, Error> {
-        query.deny_unknown(&["showInternalDatabaseSizes", "sizeFormat"])?;
+        query.deny_unknown(Self::PARAMS)?;
         let internal =
             query.boolean("showInternalDatabaseSizes", Code::InvalidStatsShowInternalDatabaseSizes)?.unwrap_or(false);
         let human = match query.get("sizeFormat") {

@@ -13,6 +13,8 @@ use crate::params::{object, wrong_type};
 use crate::router::{Reply, Req};
 use crate::Error;
 
+/// The parameters of `GET /webhooks/{uuid}/deliveries`.
+pub(crate) const DELIVERIES_PARAMS: &[&str] = &["limit", "from"];
 /// The body fields of `POST /webhooks/{uuid}/recover`.
 pub(crate) const RECOVER_FIELDS: &[&str] = &["since"];
 
@@ -38,7 +40,7 @@ fn with_health(req: &Req, hook: &webhook::Webhook) -> Value {
 }
 
 pub(crate) async fn deliveries(req: Req, uuid: &str) -> Reply {
-    req.query.deny_unknown(&["limit", "from"])?;
+    req.query.deny_unknown(DELIVERIES_PARAMS)?;
     let hook = req.state.webhooks.get(uuid)?;
     let limit = req.query.positive::<usize>("limit", Code::BadRequest)?.unwrap_or(20);
     let from = req.query.positive::<u32>("from", Code::BadRequest)?;

@@ -13,36 +13,33 @@ use crate::router::{Reply, Req};
 use crate::routes::{blocking, index_uid};
 use crate::Error;
 
+/// The body fields of `POST /indexes/{uid}/facet-search`, beside a search's.
+pub(crate) const FACET_FIELDS: &[&str] = &["facetName", "facetQuery", "exhaustiveFacetCount"];
+
 pub(crate) async fn facet_search(mut req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
     let uid = index_uid(uid)?;
     let body = req.json().await?;
-    let queue = req.state.clone();
-    let _slot = queue.searches.permit().await?;
     let Value::Object(map) = &body else {
         return Err(crate::params::wrong_type("", "an object", &body, Code::BadRequest));
     };
     let (mut name, mut query) = (None, None);
-    let mut params = SearchParams::from_json(
-        map,
-        &Path::root(),
-        &["facetName", "facetQuery", "exhaustiveFacetCount"],
-        |key, v, at| {
-            let text = || string(v, at).map_err(|e| Error::new(Code::InvalidFacetSearchFacetName, e.0));
-            match key {
-                "facetName" => name = Some(text()?),
-                "facetQuery" if !v.is_null() => {
-                    query = Some(string(v, at).map_err(|e| Error::new(Code::InvalidFacetSearchFacetQuery, e.0))?)
-                }
-                _ => {}
+    let mut params = SearchParams::from_json(map, &Path::root(), FACET_FIELDS, |key, v, at| {
+        let text = || string(v, at).map_err(|e| Error::new(Code::InvalidFacetSearchFacetName, e.0));
+        match key {
+            "facetName" => name = Some(text()?),
+            "facetQuery" if !v.is_null() => {
+                query = Some(string(v, at).map_err(|e| Error::new(Code::InvalidFacetSearchFacetQuery, e.0))?)
             }
-            Ok(())
-        },
-    )?;
+            _ => {}
+        }
+        Ok(())
+    })?;
     let name = name.ok_or_else(|| Error::new(Code::MissingFacetSearchFacetName, "Missing field `facetName`"))?;
     params.filter = super::filter::fuse(params.filter.take(), req.access.search_filter(uid.as_str()));
-    let started = Instant::now();
     let state = req.state.clone();
+    let _slot = req.state.searches.permit().await?;
+    let started = Instant::now();
     let answer = query.clone();
     let hits = blocking(move || {
         let meta = state.store.index(&uid)?;

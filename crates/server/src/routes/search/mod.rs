@@ -1,6 +1,6 @@
 //! `POST`/`GET /indexes/{uid}/search` and `POST /multi-search`.
 
-mod facet;
+pub(crate) mod facet;
 pub(crate) mod filter;
 pub(crate) mod multi;
 pub(crate) mod params;
@@ -29,9 +29,6 @@ pub(crate) async fn search_post(mut req: Req, uid: &str) -> Reply {
     req.query.deny_unknown(&[])?;
     let uid = index_uid(uid)?;
     let body = req.json().await?;
-    // A slot once the body is in: a slow upload holds none.
-    let state = req.state.clone();
-    let _slot = state.searches.permit().await?;
     let Value::Object(map) = &body else {
         return Err(crate::params::wrong_type("", "an object", &body, Code::BadRequest));
     };
@@ -41,8 +38,6 @@ pub(crate) async fn search_post(mut req: Req, uid: &str) -> Reply {
 }
 
 pub(crate) async fn search_get(req: Req, uid: &str) -> Reply {
-    let state = req.state.clone();
-    let _slot = state.searches.permit().await?;
     let uid = index_uid(uid)?;
     let mut params = SearchParams::from_query(&req.query)?;
     params.filter = filter::fuse(params.filter.take(), req.access.search_filter(uid.as_str()));
@@ -50,6 +45,10 @@ pub(crate) async fn search_get(req: Req, uid: &str) -> Reply {
 }
 
 async fn respond(state: Arc<AppState>, uid: IndexUid, params: SearchParams) -> Reply {
+    // A slot once the request is read and checked: a slow upload or a bad
+    // request holds none.
+    let queue = Arc::clone(&state);
+    let _slot = queue.searches.permit().await?;
     let started = Instant::now();
     let mut result = blocking(move || {
         let found = Found::search(&state, &uid, &params, false)?;
