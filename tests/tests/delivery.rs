@@ -110,6 +110,39 @@ fn kill9_loses_no_delivery_and_keeps_webhook_ids() {
     assert!(uids.iter().all(|u| delivered.contains(u)));
 }
 
+/// kill -9 after the receiver answered 200 and before the outcome was written
+/// (the fault seam holds every outcome back 30 s): the restarted server sends
+/// each of those deliveries again with the same `webhook-id`, a duplicate and
+/// never a loss; once written, an outcome is not sent again.
+#[test]
+fn kill9_between_a_send_and_its_recorded_outcome_gives_a_duplicate_with_the_same_id() {
+    let rx = Receiver::start(200);
+    let mut s = Server::with_env_and_args(&[("MEILI_LITE_FAULT_RECORD_DELAY_MS", "30000")], &[]);
+    let created = s.post_json("/webhooks", &json!({"url": rx.url("/h")})).json();
+    let uuid = created["uuid"].as_str().unwrap().to_owned();
+    let pending = |s: &Server| s.get(&format!("/webhooks/{uuid}")).json()["pendingDeliveries"].clone();
+    let uids: Vec<u64> = (0..3).map(|i| add(&s, i)).collect();
+    let first = rx.wait_for_tasks(&uids);
+    assert_eq!(first.len(), 3, "each batch sent once, the lane not held up by the unwritten outcomes");
+    assert_eq!(pending(&s), 3, "answered, not yet written: still pending on disk");
+    s.kill9();
+    s.env.clear();
+    s.launch();
+    wait_until("every delivery sent again", || rx.received().len() >= 6);
+    let got = rx.received();
+    for uid in &uids {
+        let ids: Vec<&str> =
+            got.iter().filter(|r| r.lines[0]["uid"] == *uid).map(|r| r.headers["webhook-id"].as_str()).collect();
+        assert_eq!(ids.len(), 2, "task {uid}: once before the crash, once after");
+        assert_eq!(ids[0], ids[1], "task {uid}: the same webhook-id");
+    }
+    wait_until("the outcomes written", || pending(&s) == 0);
+    assert!(s.terminate().success());
+    s.launch();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(rx.received().len(), 6, "a written outcome is not sent again");
+}
+
 #[test]
 fn filters_choose_the_tasks_and_payload_options_their_shape() {
     let failures = Receiver::start(200);

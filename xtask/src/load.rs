@@ -75,29 +75,7 @@ pub async fn run_bounded(
         let (ok, errors, next, stop, body, auth, tls) =
             (ok.clone(), errors.clone(), next.clone(), stop.clone(), body.clone(), auth.clone(), tls.clone());
         tasks.push(tokio::spawn(async move {
-            let Ok(stream) = TcpStream::connect(addr).await else {
-                errors.fetch_add(1, Ordering::Relaxed);
-                return;
-            };
-            let _ = stream.set_nodelay(true);
-            // Over TLS when asked: the same requests, one handshake per connection.
-            let handshake = match tls {
-                None => hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map(|(s, c)| {
-                    tokio::spawn(c);
-                    s
-                }),
-                Some(tls) => {
-                    let Ok(stream) = tls.connect(rustls::pki_types::ServerName::from(addr.ip()), stream).await else {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                        return;
-                    };
-                    hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map(|(s, c)| {
-                        tokio::spawn(c);
-                        s
-                    })
-                }
-            };
-            let Ok(mut sender) = handshake else {
+            let Some(mut sender) = connect(addr, tls).await else {
                 errors.fetch_add(1, Ordering::Relaxed);
                 return;
             };
@@ -136,6 +114,100 @@ pub async fn run_bounded(
         let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
     }
     Outcome { ok: ok.load(Ordering::Relaxed), errors: errors.load(Ordering::Relaxed), elapsed }
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// One keep-alive connection, over TLS when a connector is given.
+async fn connect(addr: SocketAddr, tls: Option<tokio_rustls::TlsConnector>) -> Option<Sender> {
+    let stream = TcpStream::connect(addr).await.ok()?;
+    let _ = stream.set_nodelay(true);
+    let (sender, connection) = match tls {
+        None => hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.ok()?,
+        Some(tls) => {
+            let stream = tls.connect(rustls::pki_types::ServerName::from(addr.ip()), stream).await.ok()?;
+            let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.ok()?;
+            tokio::spawn(connection);
+            return Some(sender);
+        }
+    };
+    tokio::spawn(connection);
+    Some(sender)
+}
+
+/// An open-loop load: `max` requests at `rate` per second, spread over
+/// `connections` connections (so that one slow answer does not hold the pace).
+pub async fn run_paced(
+    addr: SocketAddr,
+    connections: usize,
+    rate: f64,
+    max: u64,
+    path: &'static str,
+    body: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
+) -> Outcome {
+    let ok = Arc::new(AtomicU64::new(0));
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let period = Duration::from_secs_f64(connections as f64 / rate);
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let (ok, next, body) = (ok.clone(), next.clone(), body.clone());
+        tasks.push(tokio::spawn(async move {
+            // Staggered, so that the connections take turns rather than fire together.
+            tokio::time::sleep(period.mul_f64(c as f64 / connections as f64)).await;
+            let Some(mut sender) = connect(addr, None).await else { return };
+            let mut tick = tokio::time::interval(period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tick.tick().await;
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= max {
+                    return;
+                }
+                let Ok(req) = Request::post(path)
+                    .header("content-type", "application/json")
+                    .header("host", "bench")
+                    .body(Full::new(Bytes::from(body(i))))
+                else {
+                    return;
+                };
+                match sender.send_request(req).await {
+                    Ok(res) if res.status().is_success() => {
+                        let _ = res.into_body().collect().await;
+                        ok.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => return,
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let ok = ok.load(Ordering::Relaxed);
+    Outcome { ok, errors: max.saturating_sub(ok), elapsed: started.elapsed() }
+}
+
+/// The machine's own noise: round trips of an empty POST to `addr` every
+/// `period` until `stop`, in ms. Run beside a scenario, under the same load.
+pub async fn probe(addr: SocketAddr, period: Duration, stop: Arc<AtomicBool>) -> Vec<f64> {
+    let mut out = Vec::new();
+    let Some(mut sender) = connect(addr, None).await else { return out };
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    while !stop.load(Ordering::Relaxed) {
+        tick.tick().await;
+        let Ok(req) = Request::post("/probe").header("host", "bench").body(Full::new(Bytes::new())) else { break };
+        let sent = Instant::now();
+        match sender.send_request(req).await {
+            Ok(res) => {
+                let _ = res.into_body().collect().await;
+                out.push(sent.elapsed().as_secs_f64() * 1000.0);
+            }
+            Err(_) => break,
+        }
+    }
+    out
 }
 
 /// A do-nothing hyper server: reads the body, answers `202` with a small JSON

@@ -22,6 +22,8 @@ pub struct Sink {
     pub latencies: Arc<Mutex<Vec<f64>>>,
     pub posts: Arc<AtomicU64>,
     pub status: Arc<AtomicU16>,
+    /// How long to wait before answering, in ms (a slow receiver).
+    pub delay_ms: Arc<AtomicU64>,
 }
 
 impl Sink {
@@ -32,17 +34,25 @@ impl Sink {
     pub async fn start_on(addr: &str, status: u16) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let sink =
-            Sink { addr, latencies: Arc::default(), posts: Arc::default(), status: Arc::new(AtomicU16::new(status)) };
-        let (latencies, posts, status) = (sink.latencies.clone(), sink.posts.clone(), sink.status.clone());
+        let sink = Sink {
+            addr,
+            latencies: Arc::default(),
+            posts: Arc::default(),
+            status: Arc::new(AtomicU16::new(status)),
+            delay_ms: Arc::default(),
+        };
+        let (latencies, posts, status, delay) =
+            (sink.latencies.clone(), sink.posts.clone(), sink.status.clone(), sink.delay_ms.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { continue };
                 let _ = stream.set_nodelay(true);
-                let (latencies, posts, status) = (latencies.clone(), posts.clone(), status.clone());
+                let (latencies, posts, status, delay) =
+                    (latencies.clone(), posts.clone(), status.clone(), delay.clone());
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                        let (latencies, posts, status) = (latencies.clone(), posts.clone(), status.clone());
+                        let (latencies, posts, status, delay) =
+                            (latencies.clone(), posts.clone(), status.clone(), delay.clone());
                         async move {
                             let gzipped = req.headers().get("content-encoding").is_some_and(|v| v == "gzip");
                             let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
@@ -65,6 +75,10 @@ impl Sink {
                                     }
                                 }
                                 posts.fetch_add(1, Ordering::Relaxed);
+                            }
+                            let delay = delay.load(Ordering::Relaxed);
+                            if delay > 0 {
+                                tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
                             }
                             let mut res = Response::new(Full::new(Bytes::new()));
                             *res.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);

@@ -26,8 +26,10 @@ use uuid::Uuid;
 
 use crate::guard::GuardedResolver;
 use crate::metrics::{Event, Metrics};
-use crate::outbox::{delivery_id, Attempt, Delivery, Health, Outbox, State};
+use crate::outbox::{Health, Outbox};
 use crate::payload::Compression;
+use crate::record::Recorder;
+use crate::row::{delivery_id, Attempt, Delivery, State};
 use crate::{payload, Error, NetworkGuard, Registry, Webhook};
 
 /// The Standard Webhooks retry schedule: the first attempt at once, then
@@ -56,6 +58,9 @@ pub struct DeliveryOptions {
     pub retry_schedule: Vec<Duration>,
     /// Which private networks webhooks may reach.
     pub guard: NetworkGuard,
+    /// Holds each finished delivery back this long before recording it.
+    /// Zero but in fault-injection tests, which crash inside that window.
+    pub record_delay: Duration,
 }
 
 impl Default for DeliveryOptions {
@@ -65,6 +70,7 @@ impl Default for DeliveryOptions {
             timeout: Duration::from_secs(30),
             retry_schedule: STANDARD_SCHEDULE.to_vec(),
             guard: NetworkGuard::default(),
+            record_delay: Duration::ZERO,
         }
     }
 }
@@ -87,8 +93,8 @@ struct Inner {
     /// Health per webhook, kept in memory and written to the outbox when it
     /// changes state or at most once a second: not on every delivery.
     health: Mutex<HashMap<Uuid, (Health, Instant)>>,
-    /// Finished deliveries per webhook since its log was last pruned.
-    finished: Mutex<HashMap<Uuid, u32>>,
+    /// Writes finished deliveries behind the lanes.
+    recorder: Recorder,
 }
 
 /// What one attempt came to.
@@ -144,6 +150,7 @@ impl Deliverer {
         let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(connector);
         let outbox = Outbox::open(db)?;
         let pending = outbox.webhooks();
+        let recorder = Recorder::start(outbox.clone(), Arc::clone(&registry), options.record_delay)?;
         let deliverer = Self {
             inner: Arc::new(Inner {
                 registry,
@@ -154,7 +161,7 @@ impl Deliverer {
                 options,
                 metrics: Metrics::default(),
                 health: Mutex::default(),
-                finished: Mutex::default(),
+                recorder,
             }),
         };
         for webhook in pending {
@@ -305,19 +312,6 @@ impl Inner {
         Ok(())
     }
 
-    /// Prunes the log of `webhook` every 256 finished deliveries.
-    fn finished(&self, webhook: Uuid) -> Result<(), Error> {
-        let mut finished = self.finished.lock().unwrap_or_else(|e| e.into_inner());
-        let count = finished.entry(webhook).or_insert(0);
-        *count += 1;
-        if *count >= 256 {
-            *count = 0;
-            drop(finished);
-            self.outbox.prune(webhook)?;
-        }
-        Ok(())
-    }
-
     /// Sends `webhook`'s rows, oldest batch first, until the webhook is deleted.
     async fn run_lane(self: Arc<Self>, webhook: Uuid, notify: Arc<Notify>) {
         // A lane also wakes on its own now and then, to notice a deleted or
@@ -335,7 +329,8 @@ impl Inner {
                 let _ = tokio::time::timeout(RECHECK, notify.notified()).await;
                 continue;
             }
-            let head = match self.outbox.head(webhook) {
+            self.recorder.keep_up(webhook).await;
+            let head = match self.outbox.head(webhook, |batch| self.recorder.is_unsettled(webhook, batch)) {
                 Ok(head) => head,
                 Err(e) => {
                     error!(%webhook, error = %e, "reading the outbox failed");
@@ -428,7 +423,8 @@ impl Inner {
                 self.metrics.record(Event::Delivered { latency_ms });
                 delivery.state = State::Delivered;
                 delivery.attempts += 1;
-                self.outbox.finish(&delivery).and_then(|()| self.finished(webhook))
+                self.recorder.finish(delivery);
+                Ok(())
             }
             Outcome::Gone => {
                 warn!(%webhook, batch, "the webhook answered 410 Gone: disabled until re-enabled");
@@ -456,7 +452,8 @@ impl Inner {
                         delivery.state = State::Failed;
                         error!(%webhook, batch, attempts = delivery.attempts, error = %reason, "webhook delivery failed for good; kept for replay");
                         self.metrics.record(Event::Failed);
-                        self.outbox.finish(&delivery).and_then(|()| self.finished(webhook))
+                        self.recorder.finish(delivery);
+                        Ok(())
                     }
                 }
             }

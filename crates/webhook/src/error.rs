@@ -21,12 +21,16 @@ pub enum Error {
     BadBody { code: Code, message: String },
     #[error("cannot set up TLS for webhooks: {0}")]
     Tls(String),
+    #[error("cannot start the delivery recorder: {0}")]
+    Thread(#[from] std::io::Error),
     #[error("no randomness available: {0}")]
     Randomness(String),
     #[error("internal storage error: {0}")]
     Storage(#[from] sled::Error),
     #[error("internal error: corrupted webhook record: {0}")]
     Corrupted(#[from] serde_json::Error),
+    #[error("internal error: corrupted delivery record")]
+    CorruptedRow,
 }
 
 impl Error {
@@ -41,8 +45,8 @@ impl Error {
             Error::Immutable(_) => Code::ImmutableWebhook,
             Error::BadBody { code, .. } => *code,
             Error::Storage(_) => Code::IoError,
-            Error::Tls(_) | Error::Randomness(_) => Code::Internal,
-            Error::Corrupted(_) => Code::Internal,
+            Error::Tls(_) | Error::Randomness(_) | Error::Thread(_) => Code::Internal,
+            Error::Corrupted(_) | Error::CorruptedRow => Code::Internal,
         }
     }
 }

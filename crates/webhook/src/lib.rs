@@ -18,7 +18,9 @@ pub mod guard;
 mod metrics;
 mod outbox;
 pub mod payload;
+mod record;
 mod registry;
+mod row;
 mod sign;
 mod webhook;
 

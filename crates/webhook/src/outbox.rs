@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::row::{self, Delivery, State};
 use crate::Error;
 
 const DELIVERY: u8 = b'd';
@@ -26,29 +27,6 @@ const HEALTH: u8 = b'h';
 /// Finished deliveries kept per webhook.
 pub const LOG_LIMIT: usize = 1_000;
 
-/// Where a delivery is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum State {
-    /// Waiting for its next attempt.
-    Pending,
-    /// The retry schedule is exhausted; kept for replay.
-    Failed,
-    /// A 2xx answer.
-    Delivered,
-}
-
-/// One try at sending a delivery.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Attempt {
-    /// Unix milliseconds.
-    pub at: i64,
-    pub status_code: Option<u16>,
-    pub latency_ms: u64,
-    pub error: Option<String>,
-}
-
 /// How a webhook has been doing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -56,75 +34,6 @@ pub struct Health {
     pub consecutive_failures: u32,
     pub last_success_at: Option<i64>,
     pub last_failure_at: Option<i64>,
-}
-
-/// One batch to deliver to one webhook.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Delivery {
-    /// The receiver's idempotency key (`webhook-id`): the same for every
-    /// attempt, across restarts. Derived from the key, not stored.
-    #[serde(skip)]
-    pub id: String,
-    /// From the key, not stored.
-    #[serde(skip)]
-    pub webhook: Uuid,
-    pub batch: u32,
-    /// `Some(shape)`: the body is the batch's shared body of that payload
-    /// shape (every webhook taking the whole batch in one shape shares it);
-    /// `None`: a body of its own (a filtered subset).
-    #[serde(default)]
-    pub shape: Option<u8>,
-    pub tasks: Vec<u32>,
-    pub attempts: u32,
-    /// Unix milliseconds.
-    pub next_attempt_at: i64,
-    pub state: State,
-    /// Whether the stored body is gzip-compressed (the default) or plain.
-    #[serde(default = "yes")]
-    pub gzip: bool,
-    /// Unix milliseconds.
-    #[serde(default)]
-    pub created_at: i64,
-    #[serde(default)]
-    pub log: Vec<Attempt>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-impl Delivery {
-    /// As `GET /webhooks/{uuid}/deliveries` shows it.
-    pub fn view(&self) -> serde_json::Value {
-        use crate::deliver::rfc3339_ms;
-        let attempts: Vec<serde_json::Value> = self
-            .log
-            .iter()
-            .map(|a| {
-                serde_json::json!({
-                    "at": rfc3339_ms(a.at),
-                    "statusCode": a.status_code,
-                    "latencyMs": a.latency_ms,
-                    "error": a.error,
-                })
-            })
-            .collect();
-        serde_json::json!({
-            "id": self.id,
-            "batchUid": self.batch,
-            "taskUids": self.tasks,
-            "status": self.state,
-            "attempts": attempts,
-            "nextAttemptAt": (self.state == State::Pending).then(|| rfc3339_ms(self.next_attempt_at.max(self.created_at))),
-            "createdAt": rfc3339_ms(self.created_at),
-        })
-    }
-}
-
-/// The id a delivery is known by: `msg_<batch>_<webhook>`.
-pub fn delivery_id(batch: u32, webhook: Uuid) -> String {
-    format!("msg_{batch}_{}", webhook.simple())
 }
 
 fn shared_key(kind: u8, batch: u32, shape: u8) -> Vec<u8> {
@@ -174,14 +83,6 @@ impl Outbox {
         *n = n.saturating_add_signed(change);
     }
 
-    /// A row back from its key and value.
-    fn decode(key: &[u8], value: &[u8]) -> Result<Delivery, Error> {
-        let mut delivery: Delivery = serde_json::from_slice(value)?;
-        delivery.webhook = key.get(1..17).and_then(|b| Uuid::from_slice(b).ok()).unwrap_or_default();
-        delivery.id = delivery_id(delivery.batch, delivery.webhook);
-        Ok(delivery)
-    }
-
     fn body_key(delivery: &Delivery) -> Vec<u8> {
         match delivery.shape {
             Some(shape) => shared_key(SHARED_BODY, delivery.batch, shape),
@@ -208,7 +109,7 @@ impl Outbox {
         } else {
             self.tree.insert(body_key, body)?;
         }
-        self.tree.insert(meta, serde_json::to_vec(delivery)?)?;
+        self.tree.insert(meta, row::encode(delivery)?)?;
         self.count(delivery.webhook, 1);
         Ok(())
     }
@@ -230,11 +131,15 @@ impl Outbox {
         Ok(())
     }
 
-    /// The oldest pending delivery of `webhook`: deliveries go out in batch order.
-    pub fn head(&self, webhook: Uuid) -> Result<Option<Delivery>, Error> {
+    /// The oldest pending delivery of `webhook` but those `skip` names:
+    /// deliveries go out in batch order.
+    pub fn head(&self, webhook: Uuid, skip: impl Fn(u32) -> bool) -> Result<Option<Delivery>, Error> {
         for entry in self.tree.scan_prefix(prefix(DELIVERY, webhook)) {
             let (k, v) = entry?;
-            let delivery = Self::decode(&k, &v)?;
+            if k.get(17..21).and_then(|b| b.try_into().ok()).is_some_and(|b| skip(u32::from_be_bytes(b))) {
+                continue;
+            }
+            let delivery = row::decode(&k, &v)?;
             if delivery.state == State::Pending {
                 return Ok(Some(delivery));
             }
@@ -247,7 +152,7 @@ impl Outbox {
     }
 
     pub fn update(&self, delivery: &Delivery) -> Result<(), Error> {
-        self.tree.insert(key(DELIVERY, delivery.webhook, delivery.batch), serde_json::to_vec(delivery)?)?;
+        self.tree.insert(key(DELIVERY, delivery.webhook, delivery.batch), row::encode(delivery)?)?;
         Ok(())
     }
 
@@ -258,7 +163,7 @@ impl Outbox {
     /// slowest step of a delivery. Log first, so a crash in between leaves the
     /// row in both places and it is sent again: at least once, never lost.
     pub fn finish(&self, delivery: &Delivery) -> Result<(), Error> {
-        self.tree.insert(key(LOG, delivery.webhook, delivery.batch), serde_json::to_vec(delivery)?)?;
+        self.tree.insert(key(LOG, delivery.webhook, delivery.batch), row::encode(delivery)?)?;
         if self.tree.remove(key(DELIVERY, delivery.webhook, delivery.batch))?.is_some() {
             self.count(delivery.webhook, -1);
         }
@@ -270,7 +175,7 @@ impl Outbox {
         let count = self.tree.scan_prefix(prefix(LOG, webhook)).count();
         for entry in self.tree.scan_prefix(prefix(LOG, webhook)).take(count.saturating_sub(LOG_LIMIT)) {
             let (k, v) = entry?;
-            self.release(&Self::decode(&k, &v)?)?;
+            self.release(&row::decode(&k, &v)?)?;
             self.tree.remove(k)?;
         }
         Ok(())
@@ -280,7 +185,7 @@ impl Outbox {
     pub fn requeue(&self, webhook: Uuid, batch: u32) -> Result<Option<Delivery>, Error> {
         let log_key = key(LOG, webhook, batch);
         let Some(bytes) = self.tree.get(&log_key)? else { return Ok(None) };
-        let mut delivery = Self::decode(&log_key, &bytes)?;
+        let mut delivery = row::decode(&log_key, &bytes)?;
         if !self.tree.contains_key(Self::body_key(&delivery))? {
             return Ok(None);
         }
@@ -289,7 +194,7 @@ impl Outbox {
         delivery.next_attempt_at = 0;
         let mut write = sled::Batch::default();
         write.remove(log_key);
-        write.insert(key(DELIVERY, webhook, batch), serde_json::to_vec(&delivery)?);
+        write.insert(key(DELIVERY, webhook, batch), row::encode(&delivery)?);
         self.tree.apply_batch(write)?;
         self.count(webhook, 1);
         Ok(Some(delivery))
@@ -300,7 +205,7 @@ impl Outbox {
         let mut out = Vec::new();
         for entry in self.tree.scan_prefix(prefix(LOG, webhook)) {
             let (k, v) = entry?;
-            let delivery = Self::decode(&k, &v)?;
+            let delivery = row::decode(&k, &v)?;
             if delivery.state == State::Failed && delivery.created_at >= since {
                 out.push(delivery.batch);
             }
@@ -323,7 +228,7 @@ impl Outbox {
             }
         }
         all.sort_by_key(|(batch, _, _)| std::cmp::Reverse(*batch));
-        let page = all.into_iter().take(limit).map(|(_, k, v)| Self::decode(&k, &v)).collect::<Result<_, _>>()?;
+        let page = all.into_iter().take(limit).map(|(_, k, v)| row::decode(&k, &v)).collect::<Result<_, _>>()?;
         Ok((page, total))
     }
 
@@ -348,7 +253,7 @@ impl Outbox {
         for kind in [DELIVERY, LOG] {
             for entry in self.tree.scan_prefix(prefix(kind, webhook)) {
                 let (k, v) = entry?;
-                self.release(&Self::decode(&k, &v)?)?;
+                self.release(&row::decode(&k, &v)?)?;
                 self.tree.remove(k)?;
             }
         }
@@ -375,6 +280,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::row::delivery_id;
 
     fn delivery(webhook: Uuid, batch: u32) -> Delivery {
         Delivery {
@@ -402,11 +308,11 @@ mod tests {
             outbox.record(&d, b"shared").unwrap();
             outbox.record(&d, b"shared").unwrap(); // a replay takes no second claim
         }
-        let first = outbox.head(hooks[0]).unwrap().unwrap();
+        let first = outbox.head(hooks[0], |_| false).unwrap().unwrap();
         assert_eq!(first.id, delivery_id(7, hooks[0]), "the id comes from the key");
         assert_eq!(outbox.body(&first).unwrap().unwrap().as_ref(), b"shared");
         outbox.forget(hooks[0]).unwrap();
-        let second = outbox.head(hooks[1]).unwrap().unwrap();
+        let second = outbox.head(hooks[1], |_| false).unwrap().unwrap();
         assert_eq!(outbox.body(&second).unwrap().unwrap().as_ref(), b"shared", "still claimed");
         outbox.forget(hooks[1]).unwrap();
         assert!(outbox.tree.is_empty(), "nothing left behind");
@@ -425,15 +331,15 @@ mod tests {
         let mut replay = delivery(a, 2);
         replay.attempts = 9;
         outbox.record(&replay, b"changed").unwrap();
-        let head = outbox.head(a).unwrap().unwrap();
+        let head = outbox.head(a, |_| false).unwrap().unwrap();
         assert_eq!((head.batch, head.attempts), (2, 0), "batch order; a replay does not overwrite");
         assert_eq!(outbox.body(&head).unwrap().unwrap().as_ref(), b"body");
         let mut failed = head.clone();
         failed.state = State::Failed;
         outbox.update(&failed).unwrap();
-        assert_eq!(outbox.head(a).unwrap().unwrap().batch, 17, "failed rows are kept but skipped");
-        outbox.finish(&outbox.head(a).unwrap().unwrap()).unwrap();
-        assert_eq!(outbox.head(a).unwrap().unwrap().batch, 300);
+        assert_eq!(outbox.head(a, |_| false).unwrap().unwrap().batch, 17, "failed rows are kept but skipped");
+        outbox.finish(&outbox.head(a, |_| false).unwrap().unwrap()).unwrap();
+        assert_eq!(outbox.head(a, |_| false).unwrap().unwrap().batch, 300);
         let (page, total) = outbox.page(a, None, 10).unwrap();
         assert_eq!(total, 3);
         assert_eq!(
@@ -442,7 +348,7 @@ mod tests {
             "newest first, pending and finished"
         );
         assert_eq!(outbox.requeue(a, 17).unwrap().unwrap().state, State::Pending);
-        assert_eq!(outbox.head(a).unwrap().unwrap().batch, 17, "a redelivery goes first");
+        assert_eq!(outbox.head(a, |_| false).unwrap().unwrap().batch, 17, "a redelivery goes first");
         let hooks = outbox.webhooks();
         let mut expected = vec![a, b];
         expected.sort();
@@ -451,6 +357,6 @@ mod tests {
         assert_eq!(Outbox::open(&db).unwrap().len(a), 3, "counted again on open");
         outbox.forget(a).unwrap();
         assert_eq!(outbox.len(a), 0);
-        assert!(outbox.head(a).unwrap().is_none());
+        assert!(outbox.head(a, |_| false).unwrap().is_none());
     }
 }

@@ -22,6 +22,8 @@ pub struct Server {
     pub addr: SocketAddr,
     pub dir: tempfile::TempDir,
     pub master_key: Option<String>,
+    /// The environment of the next launch (it starts from an empty one).
+    pub env: Vec<(String, String)>,
     extra_args: Vec<String>,
     child: Option<Child>,
 }
@@ -76,7 +78,12 @@ impl Server {
     }
 
     pub fn with_args(args: &[&str]) -> Self {
+        Self::with_env_and_args(&[], args)
+    }
+
+    pub fn with_env_and_args(env: &[(&str, &str)], args: &[&str]) -> Self {
         let mut s = Self::new(args);
+        s.env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         s.launch();
         s
     }
@@ -86,6 +93,7 @@ impl Server {
             addr: "127.0.0.1:0".parse().unwrap(),
             dir: tempfile::tempdir().unwrap(),
             master_key: None,
+            env: Vec::new(),
             extra_args: args.iter().map(|s| s.to_string()).collect(),
             child: None,
         }
@@ -115,7 +123,7 @@ impl Server {
         if let Some(key) = &self.master_key {
             cmd.arg("--master-key").arg(key);
         }
-        cmd.args(&self.extra_args).env_clear().stdout(Stdio::piped()).stderr(log);
+        cmd.args(&self.extra_args).env_clear().envs(self.env.iter().cloned()).stdout(Stdio::piped()).stderr(log);
         let mut child = cmd.spawn().expect("spawning the server");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
