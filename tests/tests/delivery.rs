@@ -143,6 +143,24 @@ fn kill9_between_a_send_and_its_recorded_outcome_gives_a_duplicate_with_the_same
     assert_eq!(rx.received().len(), 6, "a written outcome is not sent again");
 }
 
+/// A clean stop writes the outcomes still held back (2 s here) before its last
+/// flush: nothing already delivered is sent again after the restart.
+#[test]
+fn a_clean_stop_writes_held_back_outcomes_so_nothing_is_sent_twice() {
+    let rx = Receiver::start(200);
+    let mut s = Server::with_env_and_args(
+        &[("MEILI_LITE_FAULT_RECORD_DELAY_MS", "2000")],
+        &["--task-webhook-url", &rx.url("/h")],
+    );
+    let uids: Vec<u64> = (0..3).map(|i| add(&s, i)).collect();
+    rx.wait_for_tasks(&uids);
+    assert!(s.terminate().success());
+    s.env.clear();
+    s.launch();
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(rx.received().len(), 3, "every delivery once");
+}
+
 #[test]
 fn filters_choose_the_tasks_and_payload_options_their_shape() {
     let failures = Receiver::start(200);

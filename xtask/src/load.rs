@@ -122,15 +122,16 @@ type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 async fn connect(addr: SocketAddr, tls: Option<tokio_rustls::TlsConnector>) -> Option<Sender> {
     let stream = TcpStream::connect(addr).await.ok()?;
     let _ = stream.set_nodelay(true);
-    let (sender, connection) = match tls {
-        None => hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.ok()?,
-        Some(tls) => {
-            let stream = tls.connect(rustls::pki_types::ServerName::from(addr.ip()), stream).await.ok()?;
-            let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.ok()?;
-            tokio::spawn(connection);
-            return Some(sender);
-        }
-    };
+    match tls {
+        None => handshake(stream).await,
+        Some(tls) => handshake(tls.connect(rustls::pki_types::ServerName::from(addr.ip()), stream).await.ok()?).await,
+    }
+}
+
+async fn handshake(
+    stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+) -> Option<Sender> {
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.ok()?;
     tokio::spawn(connection);
     Some(sender)
 }

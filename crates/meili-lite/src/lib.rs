@@ -27,8 +27,7 @@ use webhook::{Deliverer, DeliveryOptions, NetworkGuard, Registry, SigningSecret,
 
 /// sled's page cache. Its default (1 GiB) would dominate memory, and sled
 /// holds about 2.5 times what it counts against it: with 128 MiB, 1M pending
-/// webhook deliveries took 311 MiB of RSS, growing with the backlog; with
-/// 32 MiB, 127 MiB and nearly flat. Documents are read back rarely enough
+/// webhook deliveries took 311 MiB of RSS; with 32 MiB, 127 MiB. Documents are read back rarely enough
 /// that the search and import benchmarks did not move (docs/benchmarks.md).
 const CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
@@ -204,7 +203,7 @@ async fn run(opt: Opt, logs: Arc<server::Logs>) -> Result<(), StartError> {
         store,
         search: engine,
         webhooks,
-        deliveries: deliverer,
+        deliveries: deliverer.clone(),
         keys,
         features,
         logs,
@@ -218,7 +217,13 @@ async fn run(opt: Opt, logs: Arc<server::Logs>) -> Result<(), StartError> {
     });
     server::serve(listener, state, tls, shutdown_signal()).await;
     info!("waiting for the batch in progress to finish");
-    let _ = tokio::task::spawn_blocking(move || scheduler.shutdown()).await;
+    // Outcomes the lanes handed over are written first, so that the last
+    // flush covers them (later ones are written as they come).
+    let _ = tokio::task::spawn_blocking(move || {
+        deliverer.shutdown();
+        scheduler.shutdown();
+    })
+    .await;
     info!("meili-lite stopped");
     Ok(())
 }
@@ -329,10 +334,11 @@ fn to_load<'a>(
 /// The crash tests set it to kill the process after a delivery was sent and
 /// before its outcome is written, which otherwise lasts microseconds.
 fn fault_record_delay() -> std::time::Duration {
-    std::env::var("MEILI_LITE_FAULT_RECORD_DELAY_MS")
-        .ok()
-        .and_then(|ms| ms.parse().ok())
-        .map_or(std::time::Duration::ZERO, std::time::Duration::from_millis)
+    let Some(ms) = std::env::var("MEILI_LITE_FAULT_RECORD_DELAY_MS").ok().and_then(|ms| ms.parse().ok()) else {
+        return std::time::Duration::ZERO;
+    };
+    warn!(ms, "MEILI_LITE_FAULT_RECORD_DELAY_MS is set: webhook outcomes are written late, for crash tests only");
+    std::time::Duration::from_millis(ms)
 }
 
 /// The private-network guard: the allow-list, plus loopback in development so

@@ -235,8 +235,11 @@ impl Deliverer {
             .and_then(|b| b.parse::<u32>().ok())
             .filter(|b| delivery_id(*b, webhook) == id)
             .ok_or_else(|| Error::DeliveryNotFound(id.to_owned()))?;
-        let delivery =
-            self.inner.outbox.requeue(webhook, batch)?.ok_or_else(|| Error::DeliveryNotFound(id.to_owned()))?;
+        let delivery = self
+            .inner
+            .recorder
+            .exclusive(|outbox| outbox.requeue(webhook, batch))?
+            .ok_or_else(|| Error::DeliveryNotFound(id.to_owned()))?;
         self.wake(webhook);
         Ok(delivery.view())
     }
@@ -244,10 +247,13 @@ impl Deliverer {
     /// Sends again every delivery of `webhook` that failed for good, created
     /// since `since` (Unix ms). Returns how many.
     pub fn recover(&self, webhook: Uuid, since: i64) -> Result<usize, Error> {
-        let batches = self.inner.outbox.failed_since(webhook, since)?;
-        for batch in &batches {
-            self.inner.outbox.requeue(webhook, *batch)?;
-        }
+        let batches = self.inner.recorder.exclusive(|outbox| {
+            let batches = outbox.failed_since(webhook, since)?;
+            for batch in &batches {
+                outbox.requeue(webhook, *batch)?;
+            }
+            Ok::<_, Error>(batches)
+        })?;
         self.wake(webhook);
         Ok(batches.len())
     }
@@ -269,6 +275,13 @@ impl Deliverer {
         let depths: Vec<(String, usize)> =
             self.inner.registry.all().iter().map(|h| (h.uuid.to_string(), self.inner.outbox.len(h.uuid))).collect();
         self.inner.metrics.render(out, &depths);
+    }
+
+    /// Writes what the lanes have finished and stops writing behind them
+    /// (later outcomes are written as they come): call it at a clean
+    /// shutdown, before the database's last flush.
+    pub fn shutdown(&self) {
+        self.inner.recorder.close();
     }
 
     /// Wakes the lane of `webhook`, starting it if needed.
@@ -319,9 +332,8 @@ impl Inner {
         const RECHECK: Duration = Duration::from_secs(2);
         loop {
             let Some(hook) = self.registry.find(webhook) else {
-                if let Err(e) = self.outbox.forget(webhook) {
-                    error!(%webhook, error = %e, "dropping the deliveries of a deleted webhook failed");
-                }
+                self.recorder.forget(webhook);
+                self.health.lock().unwrap_or_else(|e| e.into_inner()).remove(&webhook);
                 self.lanes.lock().unwrap_or_else(|e| e.into_inner()).remove(&webhook);
                 return;
             };

@@ -134,11 +134,14 @@ impl Outbox {
     /// The oldest pending delivery of `webhook` but those `skip` names:
     /// deliveries go out in batch order.
     pub fn head(&self, webhook: Uuid, skip: impl Fn(u32) -> bool) -> Result<Option<Delivery>, Error> {
-        for entry in self.tree.scan_prefix(prefix(DELIVERY, webhook)) {
-            let (k, v) = entry?;
+        for k in self.tree.scan_prefix(prefix(DELIVERY, webhook)).keys() {
+            let k = k?;
             if k.get(17..21).and_then(|b| b.try_into().ok()).is_some_and(|b| skip(u32::from_be_bytes(b))) {
                 continue;
             }
+            // The scan may read a leaf from before the recorder moved this row
+            // to the log and stopped naming it in `skip`: read it again.
+            let Some(v) = self.tree.get(&k)? else { continue };
             let delivery = row::decode(&k, &v)?;
             if delivery.state == State::Pending {
                 return Ok(Some(delivery));
@@ -282,29 +285,13 @@ mod tests {
     use super::*;
     use crate::row::delivery_id;
 
-    fn delivery(webhook: Uuid, batch: u32) -> Delivery {
-        Delivery {
-            id: delivery_id(batch, webhook),
-            shape: None,
-            webhook,
-            batch,
-            tasks: vec![batch],
-            attempts: 0,
-            next_attempt_at: 0,
-            state: State::Pending,
-            gzip: true,
-            created_at: 0,
-            log: Vec::new(),
-        }
-    }
-
     #[test]
     fn a_shared_body_lives_until_its_last_row_goes() {
         let dir = tempfile::tempdir().unwrap();
         let outbox = Outbox::open(&sled::open(dir.path()).unwrap()).unwrap();
         let hooks = [Uuid::new_v4(), Uuid::new_v4()];
         for hook in hooks {
-            let d = Delivery { shape: Some(0), ..delivery(hook, 7) };
+            let d = Delivery { shape: Some(0), ..Delivery::pending(hook, 7) };
             outbox.record(&d, b"shared").unwrap();
             outbox.record(&d, b"shared").unwrap(); // a replay takes no second claim
         }
@@ -325,10 +312,10 @@ mod tests {
         let outbox = Outbox::open(&db).unwrap();
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
         for batch in [300, 2, 17] {
-            outbox.record(&delivery(a, batch), b"body").unwrap();
+            outbox.record(&Delivery::pending(a, batch), b"body").unwrap();
         }
-        outbox.record(&delivery(b, 1), b"other").unwrap();
-        let mut replay = delivery(a, 2);
+        outbox.record(&Delivery::pending(b, 1), b"other").unwrap();
+        let mut replay = Delivery::pending(a, 2);
         replay.attempts = 9;
         outbox.record(&replay, b"changed").unwrap();
         let head = outbox.head(a, |_| false).unwrap().unwrap();

@@ -15,6 +15,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -23,34 +24,45 @@ use uuid::Uuid;
 
 use crate::outbox::Outbox;
 use crate::row::Delivery;
-use crate::Registry;
+use crate::{Error, Registry};
 
 /// A webhook's log is pruned after this many finished rows.
 const PRUNE_EVERY: u32 = 256;
 /// How far a lane may run ahead of the writing thread. Unbounded, lanes
 /// draining a backlog outran it and memory grew with the rows in flight.
 const MAX_AHEAD: usize = 64;
-/// Rows the thread takes off the channel at a time.
+/// Jobs the thread takes off the channel at a time.
 const GROUP: usize = 256;
 
 type Unsettled = Arc<Mutex<HashMap<Uuid, BTreeSet<u32>>>>;
 
+/// What the thread does, in the order it was asked.
+enum Job {
+    /// A delivered or failed-for-good row, to move to the log.
+    Finish(Delivery),
+    /// A deleted webhook: its rows go, after the rows handed over before.
+    Forget(Uuid),
+}
+
 /// Hands finished rows to the thread that writes them.
 #[derive(Debug)]
 pub(crate) struct Recorder {
-    tx: Sender<Delivery>,
+    /// `None` once closed: jobs are then done on the caller's thread.
+    tx: Mutex<Option<Sender<Job>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
     unsettled: Unsettled,
-    /// Shared with the thread, so that a row can still be written here if
-    /// the thread is gone.
+    /// The thread's, shared so that anything else touching the rows it
+    /// writes (requeues) takes turns with it, and so that jobs can still be
+    /// done here once it is gone.
     writer: Arc<Mutex<Writer>>,
     /// Told each time the thread has written a group.
     written: Arc<Notify>,
 }
 
 impl Recorder {
-    /// Starts the writing thread; it ends once the recorder is dropped and
-    /// everything handed to it is written. `delay` holds each row back before
-    /// writing it: only fault-injection tests set it, to crash in the window.
+    /// Starts the writing thread; [`Recorder::close`] ends it. `delay` holds
+    /// each group of jobs back before doing it: only fault-injection tests set
+    /// it, to crash inside the window.
     pub fn start(outbox: Outbox, registry: Arc<Registry>, delay: Duration) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel();
         let unsettled = Unsettled::default();
@@ -58,29 +70,68 @@ impl Recorder {
         let writer = Arc::new(Mutex::new(writer));
         let written = Arc::new(Notify::new());
         let (shared, told) = (Arc::clone(&writer), Arc::clone(&written));
-        std::thread::Builder::new().name("webhook-recorder".into()).spawn(move || run(&shared, &rx, &told, delay))?;
-        Ok(Self { tx, unsettled, writer, written })
+        let thread = std::thread::Builder::new()
+            .name("webhook-recorder".into())
+            .spawn(move || run(&shared, &rx, &told, delay))?;
+        Ok(Self { tx: Mutex::new(Some(tx)), thread: Mutex::new(Some(thread)), unsettled, writer, written })
+    }
+
+    /// Writes everything handed over so far and stops the thread: at a clean
+    /// shutdown, before the database's last flush, so that nothing already
+    /// delivered is sent again after the restart.
+    pub fn close(&self) {
+        drop(lock(&self.tx).take());
+        if let Some(thread) = lock(&self.thread).take() {
+            if thread.join().is_err() {
+                error!("the webhook recorder thread panicked; unwritten deliveries will be sent again");
+            }
+        }
     }
 
     /// Waits while `webhook` has [`MAX_AHEAD`] rows handed over and not written.
     pub async fn keep_up(&self, webhook: Uuid) {
-        while lock(&self.unsettled).get(&webhook).is_some_and(|batches| batches.len() >= MAX_AHEAD) {
-            // Bounded: a wake-up between the check and the wait is not lost for long.
-            let _ = tokio::time::timeout(Duration::from_millis(5), self.written.notified()).await;
+        loop {
+            let written = self.written.notified();
+            tokio::pin!(written);
+            // Registered before the check, so a group written in between wakes it.
+            written.as_mut().enable();
+            if lock(&self.unsettled).get(&webhook).is_none_or(|batches| batches.len() < MAX_AHEAD) {
+                return;
+            }
+            written.await;
         }
     }
 
     /// Takes a delivered or failed-for-good row; it is written soon after.
     pub fn finish(&self, delivery: Delivery) {
         lock(&self.unsettled).entry(delivery.webhook).or_default().insert(delivery.batch);
-        if let Err(mpsc::SendError(delivery)) = self.tx.send(delivery) {
-            lock(&self.writer).write(&delivery);
-        }
+        self.submit(Job::Finish(delivery));
+    }
+
+    /// Drops a deleted webhook's rows once the rows handed over before are written.
+    pub fn forget(&self, webhook: Uuid) {
+        self.submit(Job::Forget(webhook));
+    }
+
+    /// Runs `f` on the outbox between two of the thread's writes.
+    pub fn exclusive<R>(&self, f: impl FnOnce(&Outbox) -> R) -> R {
+        f(&lock(&self.writer).outbox)
     }
 
     /// Whether `batch` of `webhook` was handed over and is not written yet.
     pub fn is_unsettled(&self, webhook: Uuid, batch: u32) -> bool {
         lock(&self.unsettled).get(&webhook).is_some_and(|batches| batches.contains(&batch))
+    }
+
+    fn submit(&self, job: Job) {
+        let unsent = match lock(&self.tx).as_ref() {
+            Some(tx) => tx.send(job).err().map(|mpsc::SendError(job)| job),
+            None => Some(job),
+        };
+        if let Some(job) = unsent {
+            lock(&self.writer).run(job);
+            self.written.notify_waiters();
+        }
     }
 }
 
@@ -88,15 +139,15 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn run(writer: &Mutex<Writer>, rx: &Receiver<Delivery>, written: &Notify, delay: Duration) {
+fn run(writer: &Mutex<Writer>, rx: &Receiver<Job>, written: &Notify, delay: Duration) {
     while let Ok(first) = rx.recv() {
         if !delay.is_zero() {
             std::thread::sleep(delay);
         }
         let mut writer = lock(writer);
-        writer.write(&first);
-        for delivery in rx.try_iter().take(GROUP - 1) {
-            writer.write(&delivery);
+        writer.run(first);
+        for job in rx.try_iter().take(GROUP - 1) {
+            writer.run(job);
         }
         drop(writer);
         written.notify_waiters();
@@ -113,13 +164,31 @@ struct Writer {
 }
 
 impl Writer {
-    fn write(&mut self, delivery: &Delivery) {
+    fn run(&mut self, job: Job) {
+        match job {
+            Job::Finish(delivery) => self.finish(&delivery),
+            Job::Forget(webhook) => {
+                self.pruned.remove(&webhook);
+                if let Err(e) = self.outbox.forget(webhook) {
+                    error!(%webhook, error = %e, "dropping the deliveries of a deleted webhook failed");
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self, delivery: &Delivery) {
         let webhook = delivery.webhook;
-        // A deleted webhook's rows are gone with it: writing this one would
-        // leave an orphan in the log.
+        // A deleted webhook's rows are gone with it (its Forget comes after):
+        // writing this one would leave an orphan in the log.
         if self.registry.find(webhook).is_some() {
-            if let Err(e) = self.outbox.finish(delivery).and_then(|()| self.count(webhook)) {
-                error!(%webhook, batch = delivery.batch, error = %e, "recording a delivery failed; it will be sent again");
+            if let Err(e) = self.outbox.finish(delivery) {
+                // Left unsettled: the lane must not send it again out of order
+                // now; it is still pending on disk and goes again after a restart.
+                error!(%webhook, batch = delivery.batch, error = %e, "recording a delivery failed; it stays pending");
+                return;
+            }
+            if let Err(e) = self.prune_now_and_then(webhook) {
+                error!(%webhook, error = %e, "pruning the deliveries log failed");
             }
         }
         let mut unsettled = lock(&self.unsettled);
@@ -131,7 +200,7 @@ impl Writer {
         }
     }
 
-    fn count(&mut self, webhook: Uuid) -> Result<(), crate::Error> {
+    fn prune_now_and_then(&mut self, webhook: Uuid) -> Result<(), Error> {
         let count = self.pruned.entry(webhook).or_insert(0);
         *count += 1;
         if *count >= PRUNE_EVERY {
@@ -145,22 +214,29 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::row::{delivery_id, State};
+    use crate::row::State;
 
-    fn delivery(webhook: Uuid, batch: u32) -> Delivery {
-        Delivery {
-            id: delivery_id(batch, webhook),
-            webhook,
-            batch,
-            shape: None,
-            tasks: vec![batch],
-            attempts: 1,
-            next_attempt_at: 0,
-            state: State::Pending,
-            gzip: true,
-            created_at: 0,
-            log: Vec::new(),
+    /// A webhook with pending rows for `batches`, and a recorder holding
+    /// each group back `delay`.
+    struct Setup {
+        _dir: tempfile::TempDir,
+        registry: Arc<Registry>,
+        webhook: Uuid,
+        outbox: Outbox,
+        recorder: Recorder,
+    }
+
+    fn setup(batches: &[u32], delay: Duration) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::open(dir.path()).unwrap();
+        let registry = Arc::new(Registry::open(&db, None).unwrap());
+        let webhook = registry.create(serde_json::json!({"url": "http://a/hook"})).unwrap().uuid;
+        let outbox = Outbox::open(&db).unwrap();
+        for batch in batches {
+            outbox.record(&Delivery::pending(webhook, *batch), b"body").unwrap();
         }
+        let recorder = Recorder::start(outbox.clone(), Arc::clone(&registry), delay).unwrap();
+        Setup { _dir: dir, registry, webhook, outbox, recorder }
     }
 
     fn wait_until(mut done: impl FnMut() -> bool) {
@@ -173,15 +249,7 @@ mod tests {
 
     #[test]
     fn a_handed_over_row_is_passed_over_until_written_then_leaves_the_queue() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = sled::open(dir.path()).unwrap();
-        let registry = Arc::new(Registry::open(&db, None).unwrap());
-        let webhook = registry.create(serde_json::json!({"url": "http://a/hook"})).unwrap().uuid;
-        let outbox = Outbox::open(&db).unwrap();
-        for batch in [1, 2] {
-            outbox.record(&delivery(webhook, batch), b"body").unwrap();
-        }
-        let recorder = Recorder::start(outbox.clone(), registry, Duration::from_millis(300)).unwrap();
+        let Setup { webhook, outbox, recorder, .. } = setup(&[1, 2], Duration::from_millis(300));
         let mut first = outbox.head(webhook, |_| false).unwrap().unwrap();
         first.state = State::Delivered;
         recorder.finish(first);
@@ -196,5 +264,21 @@ mod tests {
         assert_eq!(outbox.head(webhook, |_| false).unwrap().unwrap().batch, 2);
         let (page, _) = outbox.page(webhook, Some(1), 1).unwrap();
         assert_eq!(page[0].state, State::Delivered, "in the log");
+    }
+
+    #[test]
+    fn close_writes_what_was_handed_over_and_a_forget_comes_after_it() {
+        let Setup { registry, webhook, outbox, recorder, .. } = setup(&[1, 2, 3], Duration::from_millis(200));
+        let delivered = |batch| Delivery { state: State::Delivered, ..Delivery::pending(webhook, batch) };
+        recorder.finish(delivered(1));
+        recorder.close();
+        assert!(!recorder.is_unsettled(webhook, 1), "written before close returned");
+        assert_eq!(outbox.len(webhook), 2);
+        recorder.finish(delivered(2));
+        assert_eq!(outbox.len(webhook), 1, "once closed, written on the caller's thread");
+
+        registry.delete(&webhook.to_string()).unwrap();
+        recorder.forget(webhook);
+        assert_eq!(outbox.page(webhook, None, 10).unwrap().1, 0, "pending and logged rows gone");
     }
 }
