@@ -6,7 +6,8 @@
 //! the command-line webhook plus the runtime ones persisted in sled
 //! ([`Registry`]), and delivery ([`Deliverer`]): each finished batch is
 //! recorded in a durable outbox, then sent to each webhook in batch order,
-//! retried on the Standard Webhooks schedule, off the caller's thread.
+//! retried on the Standard Webhooks schedule, off the caller's thread; a
+//! finished delivery is written to the log behind its lane (`record`).
 //!
 //! Must not know: the task queue or the HTTP API. Whoever runs tasks calls
 //! [`Deliverer::batch_finished`]; whoever serves `/webhooks` calls the
