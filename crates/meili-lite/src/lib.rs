@@ -27,9 +27,10 @@ use webhook::{Deliverer, DeliveryOptions, NetworkGuard, Registry, SigningSecret,
 
 /// sled's page cache. Its default (1 GiB) would dominate memory, and sled
 /// holds about 2.5 times what it counts against it: with 128 MiB, 1M pending
-/// webhook deliveries took 311 MiB of RSS; with 32 MiB, 127 MiB. Documents are read back rarely enough
+/// webhook deliveries took 311 MiB of RSS; with 32 MiB, 127 MiB; with 24 MiB,
+/// 108 MiB. Documents are read back rarely enough
 /// that the search and import benchmarks did not move (docs/benchmarks.md).
-const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+const CACHE_BYTES: u64 = 24 * 1024 * 1024;
 
 /// Why meili-lite stopped with an error after its options were valid.
 #[derive(Debug, thiserror::Error)]
