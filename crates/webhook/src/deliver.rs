@@ -4,8 +4,9 @@
 //! Webhooks schedule. The queue never waits on a request; a slow or dead
 //! endpoint only holds up its own lane, and its backlog lives on disk.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -87,7 +88,7 @@ struct Inner {
     outbox: Outbox,
     client: Client<HttpsConnector<HttpConnector<GuardedResolver>>, Full<Bytes>>,
     runtime: Handle,
-    lanes: Mutex<HashMap<Uuid, Arc<Notify>>>,
+    lanes: Mutex<HashMap<Uuid, Arc<Lane>>>,
     options: DeliveryOptions,
     metrics: Metrics,
     /// Health per webhook, kept in memory and written to the outbox when it
@@ -96,6 +97,18 @@ struct Inner {
     /// Writes finished deliveries behind the lanes.
     recorder: Recorder,
 }
+
+/// How the rest of the deliverer reaches a running lane.
+#[derive(Debug, Default)]
+struct Lane {
+    notify: Notify,
+    /// A finished delivery went back to pending: it goes before the rows the
+    /// lane has already read ahead.
+    requeued: AtomicBool,
+}
+
+/// Rows a lane reads per scan of the outbox.
+const READ_AHEAD: usize = 32;
 
 /// What one attempt came to.
 enum Outcome {
@@ -240,7 +253,7 @@ impl Deliverer {
             .recorder
             .exclusive(|outbox| outbox.requeue(webhook, batch))?
             .ok_or_else(|| Error::DeliveryNotFound(id.to_owned()))?;
-        self.wake(webhook);
+        self.requeued(webhook);
         Ok(delivery.view())
     }
 
@@ -254,7 +267,7 @@ impl Deliverer {
             }
             Ok::<_, Error>(batches)
         })?;
-        self.wake(webhook);
+        self.requeued(webhook);
         Ok(batches.len())
     }
 
@@ -286,16 +299,24 @@ impl Deliverer {
 
     /// Wakes the lane of `webhook`, starting it if needed.
     fn wake(&self, webhook: Uuid) {
+        self.lane(webhook).notify.notify_one();
+    }
+
+    /// Tells the lane of `webhook` that rows went back to pending, and wakes it.
+    fn requeued(&self, webhook: Uuid) {
+        let lane = self.lane(webhook);
+        lane.requeued.store(true, Ordering::Release);
+        lane.notify.notify_one();
+    }
+
+    fn lane(&self, webhook: Uuid) -> Arc<Lane> {
         let mut lanes = self.inner.lanes.lock().unwrap_or_else(|e| e.into_inner());
-        let notify = lanes
-            .entry(webhook)
-            .or_insert_with(|| {
-                let notify = Arc::new(Notify::new());
-                self.inner.runtime.spawn(Arc::clone(&self.inner).run_lane(webhook, Arc::clone(&notify)));
-                notify
-            })
-            .clone();
-        notify.notify_one();
+        let lane = lanes.entry(webhook).or_insert_with(|| {
+            let lane = Arc::new(Lane::default());
+            self.inner.runtime.spawn(Arc::clone(&self.inner).run_lane(webhook, Arc::clone(&lane)));
+            lane
+        });
+        Arc::clone(lane)
     }
 }
 
@@ -326,10 +347,13 @@ impl Inner {
     }
 
     /// Sends `webhook`'s rows, oldest batch first, until the webhook is deleted.
-    async fn run_lane(self: Arc<Self>, webhook: Uuid, notify: Arc<Notify>) {
+    async fn run_lane(self: Arc<Self>, webhook: Uuid, lane: Arc<Lane>) {
         // A lane also wakes on its own now and then, to notice a deleted or
         // re-enabled webhook without the API having to know about lanes.
         const RECHECK: Duration = Duration::from_secs(2);
+        let notify = &lane.notify;
+        // Rows read ahead, oldest first: one scan of the outbox serves many sends.
+        let mut ahead: VecDeque<Delivery> = VecDeque::new();
         loop {
             let Some(hook) = self.registry.find(webhook) else {
                 self.recorder.forget(webhook);
@@ -341,25 +365,41 @@ impl Inner {
                 let _ = tokio::time::timeout(RECHECK, notify.notified()).await;
                 continue;
             }
+            if lane.requeued.swap(false, Ordering::AcqRel) {
+                ahead.clear();
+            }
             self.recorder.keep_up(webhook).await;
-            let head = match self.outbox.head(webhook, |batch| self.recorder.is_unsettled(webhook, batch)) {
-                Ok(head) => head,
-                Err(e) => {
-                    error!(%webhook, error = %e, "reading the outbox failed");
-                    tokio::time::sleep(RECHECK).await;
-                    continue;
+            if ahead.is_empty() {
+                match self.outbox.pending(webhook, |batch| self.recorder.is_unsettled(webhook, batch), READ_AHEAD) {
+                    Ok(rows) => ahead.extend(rows),
+                    Err(e) => {
+                        error!(%webhook, error = %e, "reading the outbox failed");
+                        tokio::time::sleep(RECHECK).await;
+                        continue;
+                    }
                 }
-            };
-            let Some(delivery) = head else {
+            }
+            let Some(next) = ahead.front() else {
                 let _ = tokio::time::timeout(RECHECK, notify.notified()).await;
                 continue;
             };
-            let wait = delivery.next_attempt_at - unix_ms();
+            let wait = next.next_attempt_at - unix_ms();
             if wait > 0 {
                 let wait = Duration::from_millis(wait as u64).min(RECHECK);
                 let _ = tokio::time::timeout(wait, notify.notified()).await;
                 continue;
             }
+            let Some(next) = ahead.pop_front() else { continue };
+            let delivery = match self.outbox.reread(&next) {
+                Ok(Some(delivery)) => delivery,
+                // Written to the log since it was read ahead.
+                Ok(None) => continue,
+                Err(e) => {
+                    error!(%webhook, error = %e, "reading the outbox failed");
+                    ahead.clear();
+                    continue;
+                }
+            };
             let body = match self.outbox.body(&delivery) {
                 Ok(Some(body)) => Bytes::from_owner(body),
                 Ok(None) | Err(_) => Bytes::new(),
@@ -367,6 +407,10 @@ impl Inner {
             let started = Instant::now();
             let outcome = self.attempt(&hook, &delivery, body).await;
             let sent = started.elapsed();
+            if !matches!(outcome, Outcome::Delivered(_)) {
+                // The row stays first (a retry), or its webhook stops: read afresh.
+                ahead.clear();
+            }
             self.settle(&hook, delivery, outcome, sent);
             tracing::debug!(
                 send_us = sent.as_micros() as u64,

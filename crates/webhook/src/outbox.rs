@@ -131,23 +131,43 @@ impl Outbox {
         Ok(())
     }
 
-    /// The oldest pending delivery of `webhook` but those `skip` names:
-    /// deliveries go out in batch order.
-    pub fn head(&self, webhook: Uuid, skip: impl Fn(u32) -> bool) -> Result<Option<Delivery>, Error> {
-        for k in self.tree.scan_prefix(prefix(DELIVERY, webhook)).keys() {
-            let k = k?;
+    /// The oldest `limit` pending deliveries of `webhook` but those `skip`
+    /// names, in batch order: the order they go out in.
+    ///
+    /// A scan may read a leaf from before the recorder moved a row to the log
+    /// and stopped naming it in `skip`: [`Outbox::reread`] each before sending.
+    pub fn pending(&self, webhook: Uuid, skip: impl Fn(u32) -> bool, limit: usize) -> Result<Vec<Delivery>, Error> {
+        let mut out = Vec::new();
+        for entry in self.tree.scan_prefix(prefix(DELIVERY, webhook)) {
+            let (k, v) = entry?;
             if k.get(17..21).and_then(|b| b.try_into().ok()).is_some_and(|b| skip(u32::from_be_bytes(b))) {
                 continue;
             }
-            // The scan may read a leaf from before the recorder moved this row
-            // to the log and stopped naming it in `skip`: read it again.
-            let Some(v) = self.tree.get(&k)? else { continue };
             let delivery = row::decode(&k, &v)?;
             if delivery.state == State::Pending {
-                return Ok(Some(delivery));
+                out.push(delivery);
+                if out.len() >= limit {
+                    break;
+                }
             }
         }
-        Ok(None)
+        Ok(out)
+    }
+
+    /// `delivery` as it is now, if it is still to deliver.
+    pub fn reread(&self, delivery: &Delivery) -> Result<Option<Delivery>, Error> {
+        let k = key(DELIVERY, delivery.webhook, delivery.batch);
+        let Some(v) = self.tree.get(&k)? else { return Ok(None) };
+        Ok(Some(row::decode(&k, &v)?).filter(|d| d.state == State::Pending))
+    }
+
+    /// The first of [`Outbox::pending`], as it is now.
+    #[cfg(test)]
+    pub fn head(&self, webhook: Uuid, skip: impl Fn(u32) -> bool) -> Result<Option<Delivery>, Error> {
+        match self.pending(webhook, skip, 1)?.first() {
+            Some(first) => self.reread(first),
+            None => Ok(None),
+        }
     }
 
     pub fn body(&self, delivery: &Delivery) -> Result<Option<sled::IVec>, Error> {
