@@ -352,8 +352,8 @@ impl Inner {
         // re-enabled webhook without the API having to know about lanes.
         const RECHECK: Duration = Duration::from_secs(2);
         let notify = &lane.notify;
-        // Rows read ahead, oldest first: one scan of the outbox serves many sends.
-        let mut ahead: VecDeque<Delivery> = VecDeque::new();
+        // Batches read ahead, oldest first: one scan of the outbox serves many sends.
+        let mut ahead: VecDeque<u32> = VecDeque::new();
         loop {
             let Some(hook) = self.registry.find(webhook) else {
                 self.recorder.forget(webhook);
@@ -370,8 +370,8 @@ impl Inner {
             }
             self.recorder.keep_up(webhook).await;
             if ahead.is_empty() {
-                match self.outbox.pending(webhook, |batch| self.recorder.is_unsettled(webhook, batch), READ_AHEAD) {
-                    Ok(rows) => ahead.extend(rows),
+                match self.outbox.pending(webhook, &self.recorder.unsettled(webhook), READ_AHEAD) {
+                    Ok(batches) => ahead.extend(batches),
                     Err(e) => {
                         error!(%webhook, error = %e, "reading the outbox failed");
                         tokio::time::sleep(RECHECK).await;
@@ -379,27 +379,31 @@ impl Inner {
                     }
                 }
             }
-            let Some(next) = ahead.front() else {
+            let Some(&batch) = ahead.front() else {
                 let _ = tokio::time::timeout(RECHECK, notify.notified()).await;
                 continue;
             };
-            let wait = next.next_attempt_at - unix_ms();
+            let delivery = match self.outbox.pending_row(webhook, batch) {
+                Ok(Some(delivery)) => delivery,
+                // Written to the log since it was read ahead.
+                Ok(None) => {
+                    ahead.pop_front();
+                    continue;
+                }
+                Err(e) => {
+                    error!(%webhook, error = %e, "reading the outbox failed");
+                    ahead.clear();
+                    tokio::time::sleep(RECHECK).await;
+                    continue;
+                }
+            };
+            let wait = delivery.next_attempt_at - unix_ms();
             if wait > 0 {
                 let wait = Duration::from_millis(wait as u64).min(RECHECK);
                 let _ = tokio::time::timeout(wait, notify.notified()).await;
                 continue;
             }
-            let Some(next) = ahead.pop_front() else { continue };
-            let delivery = match self.outbox.reread(&next) {
-                Ok(Some(delivery)) => delivery,
-                // Written to the log since it was read ahead.
-                Ok(None) => continue,
-                Err(e) => {
-                    error!(%webhook, error = %e, "reading the outbox failed");
-                    ahead.clear();
-                    continue;
-                }
-            };
+            ahead.pop_front();
             let body = match self.outbox.body(&delivery) {
                 Ok(Some(body)) => Bytes::from_owner(body),
                 Ok(None) | Err(_) => Bytes::new(),

@@ -8,7 +8,7 @@
 //! kept, with their bodies, for redelivery). Bodies are under `p`, health
 //! under `h`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -131,21 +131,17 @@ impl Outbox {
         Ok(())
     }
 
-    /// The oldest `limit` pending deliveries of `webhook` but those `skip`
-    /// names, in batch order: the order they go out in.
-    ///
-    /// A scan may read a leaf from before the recorder moved a row to the log
-    /// and stopped naming it in `skip`: [`Outbox::reread`] each before sending.
-    pub fn pending(&self, webhook: Uuid, skip: impl Fn(u32) -> bool, limit: usize) -> Result<Vec<Delivery>, Error> {
+    /// The batches of the oldest `limit` rows of `webhook` still to deliver,
+    /// but those in `skip`, in batch order: the order they go out in. Keys
+    /// only: each row is read with [`Outbox::pending_row`] when its turn
+    /// comes, since a scan may see a leaf from before the recorder moved a row
+    /// to the log and took it out of `skip`.
+    pub fn pending(&self, webhook: Uuid, skip: &BTreeSet<u32>, limit: usize) -> Result<Vec<u32>, Error> {
         let mut out = Vec::new();
-        for entry in self.tree.scan_prefix(prefix(DELIVERY, webhook)) {
-            let (k, v) = entry?;
-            if k.get(17..21).and_then(|b| b.try_into().ok()).is_some_and(|b| skip(u32::from_be_bytes(b))) {
-                continue;
-            }
-            let delivery = row::decode(&k, &v)?;
-            if delivery.state == State::Pending {
-                out.push(delivery);
+        for k in self.tree.scan_prefix(prefix(DELIVERY, webhook)).keys() {
+            let Some(batch) = k?.get(17..21).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes) else { continue };
+            if !skip.contains(&batch) {
+                out.push(batch);
                 if out.len() >= limit {
                     break;
                 }
@@ -154,20 +150,22 @@ impl Outbox {
         Ok(out)
     }
 
-    /// `delivery` as it is now, if it is still to deliver.
-    pub fn reread(&self, delivery: &Delivery) -> Result<Option<Delivery>, Error> {
-        let k = key(DELIVERY, delivery.webhook, delivery.batch);
+    /// The row of `batch` for `webhook` as it is now, if it is still to deliver.
+    pub fn pending_row(&self, webhook: Uuid, batch: u32) -> Result<Option<Delivery>, Error> {
+        let k = key(DELIVERY, webhook, batch);
         let Some(v) = self.tree.get(&k)? else { return Ok(None) };
         Ok(Some(row::decode(&k, &v)?).filter(|d| d.state == State::Pending))
     }
 
-    /// The first of [`Outbox::pending`], as it is now.
+    /// The first row still to deliver but those in `skip`.
     #[cfg(test)]
-    pub fn head(&self, webhook: Uuid, skip: impl Fn(u32) -> bool) -> Result<Option<Delivery>, Error> {
-        match self.pending(webhook, skip, 1)?.first() {
-            Some(first) => self.reread(first),
-            None => Ok(None),
+    pub fn head(&self, webhook: Uuid, skip: &BTreeSet<u32>) -> Result<Option<Delivery>, Error> {
+        for batch in self.pending(webhook, skip, usize::MAX)? {
+            if let Some(row) = self.pending_row(webhook, batch)? {
+                return Ok(Some(row));
+            }
         }
+        Ok(None)
     }
 
     pub fn body(&self, delivery: &Delivery) -> Result<Option<sled::IVec>, Error> {
@@ -315,11 +313,11 @@ mod tests {
             outbox.record(&d, b"shared").unwrap();
             outbox.record(&d, b"shared").unwrap(); // a replay takes no second claim
         }
-        let first = outbox.head(hooks[0], |_| false).unwrap().unwrap();
+        let first = outbox.head(hooks[0], &BTreeSet::new()).unwrap().unwrap();
         assert_eq!(first.id, delivery_id(7, hooks[0]), "the id comes from the key");
         assert_eq!(outbox.body(&first).unwrap().unwrap().as_ref(), b"shared");
         outbox.forget(hooks[0]).unwrap();
-        let second = outbox.head(hooks[1], |_| false).unwrap().unwrap();
+        let second = outbox.head(hooks[1], &BTreeSet::new()).unwrap().unwrap();
         assert_eq!(outbox.body(&second).unwrap().unwrap().as_ref(), b"shared", "still claimed");
         outbox.forget(hooks[1]).unwrap();
         assert!(outbox.tree.is_empty(), "nothing left behind");
@@ -338,15 +336,15 @@ mod tests {
         let mut replay = Delivery::pending(a, 2);
         replay.attempts = 9;
         outbox.record(&replay, b"changed").unwrap();
-        let head = outbox.head(a, |_| false).unwrap().unwrap();
+        let head = outbox.head(a, &BTreeSet::new()).unwrap().unwrap();
         assert_eq!((head.batch, head.attempts), (2, 0), "batch order; a replay does not overwrite");
         assert_eq!(outbox.body(&head).unwrap().unwrap().as_ref(), b"body");
         let mut failed = head.clone();
         failed.state = State::Failed;
         outbox.update(&failed).unwrap();
-        assert_eq!(outbox.head(a, |_| false).unwrap().unwrap().batch, 17, "failed rows are kept but skipped");
-        outbox.finish(&outbox.head(a, |_| false).unwrap().unwrap()).unwrap();
-        assert_eq!(outbox.head(a, |_| false).unwrap().unwrap().batch, 300);
+        assert_eq!(outbox.head(a, &BTreeSet::new()).unwrap().unwrap().batch, 17, "failed rows are kept but skipped");
+        outbox.finish(&outbox.head(a, &BTreeSet::new()).unwrap().unwrap()).unwrap();
+        assert_eq!(outbox.head(a, &BTreeSet::new()).unwrap().unwrap().batch, 300);
         let (page, total) = outbox.page(a, None, 10).unwrap();
         assert_eq!(total, 3);
         assert_eq!(
@@ -355,7 +353,7 @@ mod tests {
             "newest first, pending and finished"
         );
         assert_eq!(outbox.requeue(a, 17).unwrap().unwrap().state, State::Pending);
-        assert_eq!(outbox.head(a, |_| false).unwrap().unwrap().batch, 17, "a redelivery goes first");
+        assert_eq!(outbox.head(a, &BTreeSet::new()).unwrap().unwrap().batch, 17, "a redelivery goes first");
         let hooks = outbox.webhooks();
         let mut expected = vec![a, b];
         expected.sort();
@@ -364,6 +362,6 @@ mod tests {
         assert_eq!(Outbox::open(&db).unwrap().len(a), 3, "counted again on open");
         outbox.forget(a).unwrap();
         assert_eq!(outbox.len(a), 0);
-        assert!(outbox.head(a, |_| false).unwrap().is_none());
+        assert!(outbox.head(a, &BTreeSet::new()).unwrap().is_none());
     }
 }

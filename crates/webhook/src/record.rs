@@ -9,7 +9,7 @@
 //! Until it is written the row is still pending on disk, so a crash in
 //! between sends it again with the same `webhook-id`: a duplicate, never a
 //! loss. Meanwhile the lane must not send it twice: rows handed over and not
-//! yet written are *unsettled*, and [`Recorder::is_unsettled`] tells the lane
+//! yet written are *unsettled*, and [`Recorder::unsettled`] tells the lane
 //! to pass over them.
 
 use std::collections::{BTreeSet, HashMap};
@@ -118,9 +118,9 @@ impl Recorder {
         f(&lock(&self.writer).outbox)
     }
 
-    /// Whether `batch` of `webhook` was handed over and is not written yet.
-    pub fn is_unsettled(&self, webhook: Uuid, batch: u32) -> bool {
-        lock(&self.unsettled).get(&webhook).is_some_and(|batches| batches.contains(&batch))
+    /// The batches of `webhook` handed over and not written yet.
+    pub fn unsettled(&self, webhook: Uuid) -> BTreeSet<u32> {
+        lock(&self.unsettled).get(&webhook).cloned().unwrap_or_default()
     }
 
     fn submit(&self, job: Job) {
@@ -180,7 +180,7 @@ impl Writer {
         let webhook = delivery.webhook;
         // A deleted webhook's rows are gone with it (its Forget comes after):
         // writing this one would leave an orphan in the log.
-        if self.registry.find(webhook).is_some() {
+        if self.registry.contains(webhook) {
             if let Err(e) = self.outbox.finish(delivery) {
                 // Left unsettled: the lane must not send it again out of order
                 // now; it is still pending on disk and goes again after a restart.
@@ -250,18 +250,18 @@ mod tests {
     #[test]
     fn a_handed_over_row_is_passed_over_until_written_then_leaves_the_queue() {
         let Setup { webhook, outbox, recorder, .. } = setup(&[1, 2], Duration::from_millis(300));
-        let mut first = outbox.head(webhook, |_| false).unwrap().unwrap();
+        let mut first = outbox.head(webhook, &BTreeSet::new()).unwrap().unwrap();
         first.state = State::Delivered;
         recorder.finish(first);
 
-        assert!(recorder.is_unsettled(webhook, 1));
+        assert!(recorder.unsettled(webhook).contains(&1));
         assert_eq!(outbox.len(webhook), 2, "not written yet: still pending on disk");
-        let next = outbox.head(webhook, |b| recorder.is_unsettled(webhook, b)).unwrap().unwrap();
+        let next = outbox.head(webhook, &recorder.unsettled(webhook)).unwrap().unwrap();
         assert_eq!(next.batch, 2, "the lane goes on with the next row");
 
-        wait_until(|| !recorder.is_unsettled(webhook, 1));
+        wait_until(|| !recorder.unsettled(webhook).contains(&1));
         assert_eq!(outbox.len(webhook), 1);
-        assert_eq!(outbox.head(webhook, |_| false).unwrap().unwrap().batch, 2);
+        assert_eq!(outbox.head(webhook, &BTreeSet::new()).unwrap().unwrap().batch, 2);
         let (page, _) = outbox.page(webhook, Some(1), 1).unwrap();
         assert_eq!(page[0].state, State::Delivered, "in the log");
     }
@@ -272,7 +272,7 @@ mod tests {
         let delivered = |batch| Delivery { state: State::Delivered, ..Delivery::pending(webhook, batch) };
         recorder.finish(delivered(1));
         recorder.close();
-        assert!(!recorder.is_unsettled(webhook, 1), "written before close returned");
+        assert!(!recorder.unsettled(webhook).contains(&1), "written before close returned");
         assert_eq!(outbox.len(webhook), 2);
         recorder.finish(delivered(2));
         assert_eq!(outbox.len(webhook), 1, "once closed, written on the caller's thread");

@@ -57,6 +57,14 @@ impl Registry {
         self.runtime.read().unwrap_or_else(|e| e.into_inner()).get(&uuid).cloned()
     }
 
+    /// Whether the webhook with this uuid (still) exists, without copying it.
+    pub fn contains(&self, uuid: Uuid) -> bool {
+        if uuid.is_nil() {
+            return self.cli.read().unwrap_or_else(|e| e.into_inner()).is_some();
+        }
+        self.runtime.read().unwrap_or_else(|e| e.into_inner()).contains_key(&uuid)
+    }
+
     /// Disables (after a `410 Gone`) or re-enables a webhook, the command-line
     /// one included.
     pub fn set_disabled(&self, uuid: Uuid, disabled: bool) -> Result<(), Error> {
