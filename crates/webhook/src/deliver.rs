@@ -194,22 +194,21 @@ impl Deliverer {
         // Webhooks that take the whole batch in the same shape share one body,
         // encoded and stored once; a filtered subset gets a body of its own.
         let mut shared: HashMap<u8, Vec<u8>> = HashMap::new();
-        let mut recorded = Vec::new();
+        let mut recorded: Vec<(Delivery, Option<Vec<u8>>)> = Vec::new();
         for hook in hooks {
             let matching: Vec<&Task> = tasks.iter().filter(|t| hook.wants(t)).collect();
             if matching.is_empty() {
                 continue;
             }
             let shape = (matching.len() == tasks.len()).then_some((hook.format as u8) << 1 | hook.compression as u8);
-            let owned;
-            let body: &[u8] = match shape {
+            let own = match shape {
                 Some(shape) => {
-                    shared.entry(shape).or_insert_with(|| payload::encode_as(tasks, hook.format, hook.compression))
+                    shared.entry(shape).or_insert_with(|| payload::encode_as(tasks, hook.format, hook.compression));
+                    None
                 }
                 None => {
                     let subset: Vec<Task> = matching.iter().map(|t| (*t).clone()).collect();
-                    owned = payload::encode_as(&subset, hook.format, hook.compression);
-                    &owned
+                    Some(payload::encode_as(&subset, hook.format, hook.compression))
                 }
             };
             let delivery = Delivery {
@@ -225,11 +224,21 @@ impl Deliverer {
                 created_at: unix_ms(),
                 log: Vec::new(),
             };
-            self.inner.outbox.record(&delivery, body)?;
-            recorded.push(hook.uuid);
+            recorded.push((delivery, own));
         }
-        for webhook in recorded {
-            self.wake(webhook);
+        let rows: Vec<(Delivery, &[u8])> = recorded
+            .iter()
+            .map(|(delivery, own)| {
+                let body = match own {
+                    Some(body) => body.as_slice(),
+                    None => delivery.shape.and_then(|s| shared.get(&s)).map_or(&[][..], Vec::as_slice),
+                };
+                (delivery.clone(), body)
+            })
+            .collect();
+        self.inner.outbox.record(batch.uid.0, &rows)?;
+        for (delivery, _) in &rows {
+            self.wake(delivery.webhook);
         }
         Ok(())
     }

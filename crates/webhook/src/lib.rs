@@ -15,6 +15,7 @@
 
 mod deliver;
 mod error;
+mod fan;
 pub mod guard;
 mod metrics;
 mod outbox;

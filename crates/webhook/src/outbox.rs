@@ -1,22 +1,29 @@
-//! The durable outbox: one row per (webhook, batch), in sled.
+//! The durable outbox, in sled.
 //!
-//! Keys are a kind byte + webhook uuid + batch uid (big-endian), so a
-//! webhook's rows are in batch order and recording the same batch twice (a
-//! replay after a crash) finds the row already there. Rows still to deliver
-//! are under `d`, so the next one is always the first; delivered and failed
-//! ones move to the log under `l` (the newest [`LOG_LIMIT`] per webhook are
-//! kept, with their bodies, for redelivery). Bodies are under `p`, health
-//! under `h`.
+//! A finished batch is one row under `f` + batch uid ([`crate::fan`]) holding
+//! every webhook's delivery of it; each webhook has a cursor under `c`, the
+//! first batch it has not passed, so what it still has to deliver is the
+//! batch rows from its cursor on that name it. A delivery gets a row of its
+//! own under `d` + webhook uuid + batch uid (big-endian, so in batch order)
+//! once it has an attempt to remember or is sent again on request, and
+//! delivered and failed ones go to the log under `l` (the newest
+//! [`LOG_LIMIT`] per webhook are kept, with their bodies, for redelivery). A
+//! batch row goes once every webhook it names has passed it. Bodies are under
+//! `p` (a webhook's own) and `q` (shared per batch and payload shape, with a
+//! count of claims under `r`), health under `h`.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::fan;
 use crate::row::{self, Delivery, State};
 use crate::Error;
 
+const FAN: u8 = b'f';
+const CURSOR: u8 = b'c';
 const DELIVERY: u8 = b'd';
 const LOG: u8 = b'l';
 const BODY: u8 = b'p';
@@ -57,30 +64,90 @@ fn prefix(kind: u8, webhook: Uuid) -> Vec<u8> {
     k
 }
 
+fn fan_key(batch: u32) -> [u8; 5] {
+    let b = batch.to_be_bytes();
+    [FAN, b[0], b[1], b[2], b[3]]
+}
+
+fn batch_of(key: &[u8], at: usize) -> Option<u32> {
+    key.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes)
+}
+
+/// Where each webhook is in the batch rows.
+#[derive(Debug, Default)]
+struct Cursors {
+    /// The first batch each webhook has not passed (absent: 0).
+    passed: HashMap<Uuid, u32>,
+    /// Moved since last saved.
+    dirty: HashSet<Uuid>,
+    /// A batch whose finish could not be written: the cursor stays before it,
+    /// so it is sent again after a restart rather than lost.
+    held: HashMap<Uuid, u32>,
+}
+
+impl Cursors {
+    fn of(&self, webhook: Uuid) -> u32 {
+        self.passed.get(&webhook).copied().unwrap_or(0)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Outbox {
     tree: sled::Tree,
-    /// Rows still to deliver per webhook, counted once at open and kept up
+    /// Deliveries still to make per webhook, counted once at open and kept up
     /// to date, so that health and metrics do not scan a large backlog.
     depth: Arc<Mutex<HashMap<Uuid, usize>>>,
+    cursors: Arc<Mutex<Cursors>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Outbox {
     pub fn open(db: &sled::Db) -> Result<Self, Error> {
         let tree = db.open_tree("outbox")?;
-        let mut depth: HashMap<Uuid, usize> = HashMap::new();
-        for k in tree.scan_prefix([DELIVERY]).keys() {
-            if let Some(uuid) = k?.get(1..17).and_then(|b| Uuid::from_slice(b).ok()) {
-                *depth.entry(uuid).or_default() += 1;
+        let mut cursors = Cursors::default();
+        for entry in tree.scan_prefix([CURSOR]) {
+            let (k, v) = entry?;
+            if let (Some(uuid), Some(batch)) = (k.get(1..17).and_then(|b| Uuid::from_slice(b).ok()), batch_of(&v, 0)) {
+                cursors.passed.insert(uuid, batch);
             }
         }
-        Ok(Self { tree, depth: Arc::new(Mutex::new(depth)) })
+        let mut depth: HashMap<Uuid, usize> = HashMap::new();
+        let mut own: HashSet<(Uuid, u32)> = HashSet::new();
+        for k in tree.scan_prefix([DELIVERY]).keys() {
+            let k = k?;
+            if let (Some(uuid), Some(batch)) = (k.get(1..17).and_then(|b| Uuid::from_slice(b).ok()), batch_of(&k, 17)) {
+                *depth.entry(uuid).or_default() += 1;
+                own.insert((uuid, batch));
+            }
+        }
+        for entry in tree.scan_prefix([FAN]) {
+            let (k, v) = entry?;
+            let batch = batch_of(&k, 1).ok_or(Error::CorruptedRow)?;
+            for uuid in fan::webhooks(&v)? {
+                if batch >= cursors.of(uuid) && !own.contains(&(uuid, batch)) {
+                    *depth.entry(uuid).or_default() += 1;
+                }
+            }
+        }
+        Ok(Self { tree, depth: Arc::new(Mutex::new(depth)), cursors: Arc::new(Mutex::new(cursors)) })
     }
 
     fn count(&self, webhook: Uuid, change: isize) {
-        let mut depth = self.depth.lock().unwrap_or_else(|e| e.into_inner());
+        let mut depth = lock(&self.depth);
         let n = depth.entry(webhook).or_default();
         *n = n.saturating_add_signed(change);
+    }
+
+    fn passed(&self, webhook: Uuid) -> u32 {
+        lock(&self.cursors).of(webhook)
+    }
+
+    /// The batch rows from `batch` on.
+    fn fans_from(&self, batch: u32) -> sled::Iter {
+        self.tree.range(fan_key(batch)..[FAN + 1, 0, 0, 0, 0])
     }
 
     fn body_key(delivery: &Delivery) -> Vec<u8> {
@@ -90,27 +157,53 @@ impl Outbox {
         }
     }
 
-    /// Records a delivery unless this batch is already recorded for this webhook.
-    pub fn record(&self, delivery: &Delivery, body: &[u8]) -> Result<(), Error> {
-        let meta = key(DELIVERY, delivery.webhook, delivery.batch);
-        if self.tree.contains_key(&meta)? || self.tree.contains_key(key(LOG, delivery.webhook, delivery.batch))? {
+    /// Records one batch's deliveries (fresh, of one batch), with their
+    /// bodies, unless the batch is already recorded: a replay after a crash
+    /// finds its row, or each webhook's row or log entry of it.
+    pub fn record(&self, batch: u32, deliveries: &[(Delivery, &[u8])]) -> Result<(), Error> {
+        if self.tree.contains_key(fan_key(batch))? {
             return Ok(());
         }
-        // Body first: a delivery row never exists without its body.
-        let body_key = Self::body_key(delivery);
-        if let Some(shape) = delivery.shape {
-            if !self.tree.contains_key(&body_key)? {
-                self.tree.insert(&body_key, body)?;
+        let mut kept = Vec::with_capacity(deliveries.len());
+        for (delivery, body) in deliveries {
+            let (webhook, batch) = (delivery.webhook, delivery.batch);
+            if !self.tree.contains_key(key(DELIVERY, webhook, batch))?
+                && !self.tree.contains_key(key(LOG, webhook, batch))?
+            {
+                kept.push((delivery, *body));
             }
-            self.tree.update_and_fetch(shared_key(SHARED_REFS, delivery.batch, shape), |old| {
-                let count = old.and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
-                Some((count + 1).to_be_bytes().to_vec())
-            })?;
-        } else {
-            self.tree.insert(body_key, body)?;
         }
-        self.tree.insert(meta, row::encode(delivery)?)?;
-        self.count(delivery.webhook, 1);
+        if kept.is_empty() {
+            return Ok(());
+        }
+        // Bodies first: a delivery never exists without its body.
+        let mut claims: HashMap<u8, u64> = HashMap::new();
+        for (delivery, body) in &kept {
+            let body_key = Self::body_key(delivery);
+            match delivery.shape {
+                Some(shape) => {
+                    let n = claims.entry(shape).or_default();
+                    if *n == 0 && !self.tree.contains_key(&body_key)? {
+                        self.tree.insert(&body_key, *body)?;
+                    }
+                    *n += 1;
+                }
+                None => {
+                    self.tree.insert(body_key, *body)?;
+                }
+            }
+        }
+        for (shape, n) in claims {
+            self.tree.update_and_fetch(shared_key(SHARED_REFS, batch, shape), |old| {
+                let count = old.and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
+                Some((count + n).to_be_bytes().to_vec())
+            })?;
+        }
+        let rows: Vec<Delivery> = kept.iter().map(|(d, _)| (*d).clone()).collect();
+        self.tree.insert(fan_key(batch), fan::encode(&rows))?;
+        for delivery in &rows {
+            self.count(delivery.webhook, 1);
+        }
         Ok(())
     }
 
@@ -131,30 +224,53 @@ impl Outbox {
         Ok(())
     }
 
-    /// The batches of the oldest `limit` rows of `webhook` still to deliver,
-    /// but those in `skip`, in batch order: the order they go out in. Keys
-    /// only: each row is read with [`Outbox::pending_row`] when its turn
-    /// comes, since a scan may see a leaf from before the recorder moved a row
-    /// to the log and took it out of `skip`.
+    /// The oldest `limit` batches `webhook` still has to deliver, but those
+    /// in `skip`, in batch order: the order they go out in. Batches only:
+    /// each delivery is read with [`Outbox::pending_row`] when its turn comes,
+    /// since a scan may see a leaf from before the recorder wrote a finished
+    /// one and took it out of `skip`.
     pub fn pending(&self, webhook: Uuid, skip: &BTreeSet<u32>, limit: usize) -> Result<Vec<u32>, Error> {
-        let mut out = Vec::new();
+        // No more to find than the count says: a webhook that filters out
+        // most batches does not scan the whole backlog for nothing.
+        let limit = limit.min(self.len(webhook));
+        let mut out = BTreeSet::new();
         for k in self.tree.scan_prefix(prefix(DELIVERY, webhook)).keys() {
-            let Some(batch) = k?.get(17..21).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes) else { continue };
+            let Some(batch) = batch_of(&k?, 17) else { continue };
             if !skip.contains(&batch) {
-                out.push(batch);
+                out.insert(batch);
                 if out.len() >= limit {
                     break;
                 }
             }
         }
-        Ok(out)
+        let mut found = 0;
+        for entry in self.fans_from(self.passed(webhook)) {
+            if found >= limit {
+                break;
+            }
+            let (k, v) = entry?;
+            let Some(batch) = batch_of(&k, 1) else { continue };
+            if !skip.contains(&batch) && fan::has(&v, webhook)? {
+                out.insert(batch);
+                found += 1;
+            }
+        }
+        Ok(out.into_iter().take(limit).collect())
     }
 
-    /// The row of `batch` for `webhook` as it is now, if it is still to deliver.
+    /// `webhook`'s delivery of `batch` as it is now, if it is still to make.
     pub fn pending_row(&self, webhook: Uuid, batch: u32) -> Result<Option<Delivery>, Error> {
         let k = key(DELIVERY, webhook, batch);
-        let Some(v) = self.tree.get(&k)? else { return Ok(None) };
-        Ok(Some(row::decode(&k, &v)?).filter(|d| d.state == State::Pending))
+        if let Some(v) = self.tree.get(&k)? {
+            return Ok(Some(row::decode(&k, &v)?).filter(|d| d.state == State::Pending));
+        }
+        if batch < self.passed(webhook) {
+            return Ok(None);
+        }
+        match self.tree.get(fan_key(batch))? {
+            Some(v) => fan::find(batch, &v, webhook),
+            None => Ok(None),
+        }
     }
 
     /// The first row still to deliver but those in `skip`.
@@ -177,18 +293,75 @@ impl Outbox {
         Ok(())
     }
 
-    /// Delivered or failed for good: the row moves to the log.
+    /// Delivered or failed for good: the delivery goes to the log and its
+    /// webhook's cursor past it (written by [`Outbox::save_cursors`]).
     ///
-    /// Two plain writes rather than one atomic batch: sled's batches take a
+    /// Plain writes rather than one atomic batch: sled's batches take a
     /// global lock that every other writer waits on, which made this the
-    /// slowest step of a delivery. Log first, so a crash in between leaves the
-    /// row in both places and it is sent again: at least once, never lost.
+    /// slowest step of a delivery. Log first, so a crash before the rest
+    /// leaves the delivery still to make as well, and it is sent again: at
+    /// least once, never lost.
     pub fn finish(&self, delivery: &Delivery) -> Result<(), Error> {
-        self.tree.insert(key(LOG, delivery.webhook, delivery.batch), row::encode(delivery)?)?;
-        if self.tree.remove(key(DELIVERY, delivery.webhook, delivery.batch))?.is_some() {
-            self.count(delivery.webhook, -1);
+        let (webhook, batch) = (delivery.webhook, delivery.batch);
+        self.tree.insert(key(LOG, webhook, batch), row::encode(delivery)?)?;
+        let own = self.tree.remove(key(DELIVERY, webhook, batch))?.is_some();
+        let mut cursors = lock(&self.cursors);
+        let passed = cursors.of(webhook);
+        if own || batch >= passed {
+            self.count(webhook, -1);
+        }
+        let next = batch.saturating_add(1).min(cursors.held.get(&webhook).copied().unwrap_or(u32::MAX));
+        if next > passed {
+            cursors.passed.insert(webhook, next);
+            cursors.dirty.insert(webhook);
         }
         Ok(())
+    }
+
+    /// A delivery whose finish could not be written: its webhook's cursor
+    /// stays before it for as long as this process runs.
+    pub fn hold(&self, webhook: Uuid, batch: u32) {
+        let mut cursors = lock(&self.cursors);
+        let held = cursors.held.entry(webhook).or_insert(batch);
+        *held = (*held).min(batch);
+    }
+
+    /// Writes the cursors moved since last time: once per group of finished
+    /// deliveries rather than once per delivery. Until then a crash sends
+    /// them again, never loses them: their log entries are written first.
+    pub fn save_cursors(&self) -> Result<(), Error> {
+        let moved: Vec<(Uuid, u32)> = {
+            let mut cursors = lock(&self.cursors);
+            let dirty = std::mem::take(&mut cursors.dirty);
+            dirty.into_iter().map(|w| (w, cursors.of(w))).collect()
+        };
+        for (webhook, passed) in moved {
+            let k = prefix(CURSOR, webhook);
+            self.tree.update_and_fetch(k, |old| {
+                let old = old.and_then(|v| batch_of(v, 0)).unwrap_or(0);
+                Some(old.max(passed).to_be_bytes().to_vec())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Drops the oldest batch rows that every webhook they name (`live`) has
+    /// passed; returns how many went.
+    pub fn collect(&self, live: impl Fn(Uuid) -> bool) -> Result<usize, Error> {
+        const AT_ONCE: usize = 1_024;
+        let mut gone = 0;
+        for entry in self.tree.scan_prefix([FAN]).take(AT_ONCE) {
+            let (k, v) = entry?;
+            let batch = batch_of(&k, 1).ok_or(Error::CorruptedRow)?;
+            let cursors = lock(&self.cursors);
+            if !fan::webhooks(&v)?.into_iter().all(|w| !live(w) || cursors.of(w) > batch) {
+                break;
+            }
+            drop(cursors);
+            self.tree.remove(k)?;
+            gone += 1;
+        }
+        Ok(gone)
     }
 
     /// Keeps the newest [`LOG_LIMIT`] finished rows of `webhook`.
@@ -217,7 +390,10 @@ impl Outbox {
         write.remove(log_key);
         write.insert(key(DELIVERY, webhook, batch), row::encode(&delivery)?);
         self.tree.apply_batch(write)?;
-        self.count(webhook, 1);
+        // Not passed yet (its finish was lost to a crash): already counted.
+        if batch < self.passed(webhook) {
+            self.count(webhook, 1);
+        }
         Ok(Some(delivery))
     }
 
@@ -236,20 +412,45 @@ impl Outbox {
 
     /// A page of `webhook`'s deliveries, newest first: pending and finished.
     pub fn page(&self, webhook: Uuid, from: Option<u32>, limit: usize) -> Result<(Vec<Delivery>, usize), Error> {
-        let mut all: Vec<(u32, sled::IVec, sled::IVec)> = Vec::new();
+        // Rows are decoded only once they are on the page.
+        enum Stored {
+            Own(sled::IVec, sled::IVec),
+            Fan(sled::IVec),
+        }
+        let mut all: Vec<(u32, Stored)> = Vec::new();
+        let mut own = HashSet::new();
         let mut total = 0;
         for kind in [DELIVERY, LOG] {
             for entry in self.tree.scan_prefix(prefix(kind, webhook)) {
                 let (k, v) = entry?;
+                let batch = batch_of(&k, 17).unwrap_or(0);
                 total += 1;
-                let batch = k.get(17..21).and_then(|b| b.try_into().ok()).map_or(0, u32::from_be_bytes);
+                if kind == DELIVERY {
+                    own.insert(batch);
+                }
                 if from.is_none_or(|f| batch <= f) {
-                    all.push((batch, k, v));
+                    all.push((batch, Stored::Own(k, v)));
                 }
             }
         }
-        all.sort_by_key(|(batch, _, _)| std::cmp::Reverse(*batch));
-        let page = all.into_iter().take(limit).map(|(_, k, v)| row::decode(&k, &v)).collect::<Result<_, _>>()?;
+        for entry in self.fans_from(self.passed(webhook)) {
+            let (k, v) = entry?;
+            let batch = batch_of(&k, 1).ok_or(Error::CorruptedRow)?;
+            if !own.contains(&batch) && fan::has(&v, webhook)? {
+                total += 1;
+                if from.is_none_or(|f| batch <= f) {
+                    all.push((batch, Stored::Fan(v)));
+                }
+            }
+        }
+        all.sort_by_key(|(batch, _)| std::cmp::Reverse(*batch));
+        let mut page = Vec::with_capacity(limit.min(all.len()));
+        for (batch, stored) in all.into_iter().take(limit) {
+            page.push(match stored {
+                Stored::Own(k, v) => row::decode(&k, &v)?,
+                Stored::Fan(v) => fan::find(batch, &v, webhook)?.ok_or(Error::CorruptedRow)?,
+            });
+        }
         Ok((page, total))
     }
 
@@ -267,17 +468,38 @@ impl Outbox {
         Ok(())
     }
 
-    /// Every row of a deleted webhook, and its claims on bodies.
+    /// Every row of a deleted webhook, and its claims on bodies. Batch rows
+    /// naming it stay until the others have passed them.
     pub fn forget(&self, webhook: Uuid) -> Result<(), Error> {
-        self.depth.lock().unwrap_or_else(|e| e.into_inner()).remove(&webhook);
+        lock(&self.depth).remove(&webhook);
         self.tree.remove([&[HEALTH], webhook.as_bytes().as_slice()].concat())?;
+        let mut own = HashSet::new();
         for kind in [DELIVERY, LOG] {
             for entry in self.tree.scan_prefix(prefix(kind, webhook)) {
                 let (k, v) = entry?;
+                if kind == DELIVERY {
+                    own.insert(batch_of(&k, 17));
+                }
                 self.release(&row::decode(&k, &v)?)?;
                 self.tree.remove(k)?;
             }
         }
+        let passed = self.passed(webhook);
+        for entry in self.fans_from(passed) {
+            let (k, v) = entry?;
+            let batch = batch_of(&k, 1).ok_or(Error::CorruptedRow)?;
+            if !own.contains(&Some(batch)) {
+                if let Some(delivery) = fan::find(batch, &v, webhook)? {
+                    self.release(&delivery)?;
+                }
+            }
+        }
+        let mut cursors = lock(&self.cursors);
+        cursors.passed.remove(&webhook);
+        cursors.dirty.remove(&webhook);
+        cursors.held.remove(&webhook);
+        drop(cursors);
+        self.tree.remove(prefix(CURSOR, webhook))?;
         for k in self.tree.scan_prefix(prefix(BODY, webhook)).keys() {
             self.tree.remove(k?)?;
         }
@@ -286,7 +508,7 @@ impl Outbox {
 
     /// Webhooks with at least one row to deliver, for resuming after a restart.
     pub fn webhooks(&self) -> Vec<Uuid> {
-        let depth = self.depth.lock().unwrap_or_else(|e| e.into_inner());
+        let depth = lock(&self.depth);
         let mut out: Vec<Uuid> = depth.iter().filter(|(_, n)| **n > 0).map(|(uuid, _)| *uuid).collect();
         out.sort();
         out
@@ -294,7 +516,7 @@ impl Outbox {
 
     /// Rows of `webhook` still to deliver (pending, or waiting for a retry).
     pub fn len(&self, webhook: Uuid) -> usize {
-        self.depth.lock().unwrap_or_else(|e| e.into_inner()).get(&webhook).copied().unwrap_or(0)
+        lock(&self.depth).get(&webhook).copied().unwrap_or(0)
     }
 }
 
@@ -308,11 +530,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let outbox = Outbox::open(&sled::open(dir.path()).unwrap()).unwrap();
         let hooks = [Uuid::new_v4(), Uuid::new_v4()];
-        for hook in hooks {
-            let d = Delivery { shape: Some(0), ..Delivery::pending(hook, 7) };
-            outbox.record(&d, b"shared").unwrap();
-            outbox.record(&d, b"shared").unwrap(); // a replay takes no second claim
-        }
+        let rows: Vec<_> =
+            hooks.iter().map(|h| (Delivery { shape: Some(0), ..Delivery::pending(*h, 7) }, &b"shared"[..])).collect();
+        outbox.record(7, &rows).unwrap();
+        outbox.record(7, &rows).unwrap(); // a replay takes no second claim
         let first = outbox.head(hooks[0], &BTreeSet::new()).unwrap().unwrap();
         assert_eq!(first.id, delivery_id(7, hooks[0]), "the id comes from the key");
         assert_eq!(outbox.body(&first).unwrap().unwrap().as_ref(), b"shared");
@@ -320,7 +541,53 @@ mod tests {
         let second = outbox.head(hooks[1], &BTreeSet::new()).unwrap().unwrap();
         assert_eq!(outbox.body(&second).unwrap().unwrap().as_ref(), b"shared", "still claimed");
         outbox.forget(hooks[1]).unwrap();
+        assert_eq!(outbox.collect(|_| false).unwrap(), 1, "the batch row goes once nobody needs it");
         assert!(outbox.tree.is_empty(), "nothing left behind");
+    }
+
+    #[test]
+    fn cursors_pass_batch_rows_and_the_rows_go_once_every_webhook_has_passed() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::open(dir.path()).unwrap();
+        let outbox = Outbox::open(&db).unwrap();
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        for batch in 1..=3 {
+            let both = [(Delivery::pending(a, batch), &b"x"[..]), (Delivery::pending(b, batch), &b"y"[..])];
+            outbox.record(batch, &both).unwrap();
+        }
+        assert_eq!((outbox.len(a), outbox.len(b)), (3, 3));
+        assert_eq!(outbox.pending(a, &BTreeSet::from([1]), 10).unwrap(), [2, 3], "skipped as asked");
+        let first = outbox.pending_row(a, 1).unwrap().unwrap();
+        assert_eq!(outbox.body(&first).unwrap().unwrap().as_ref(), b"x", "its own body");
+        outbox.finish(&Delivery { state: State::Delivered, ..first }).unwrap();
+        assert!(outbox.pending_row(a, 1).unwrap().is_none(), "passed");
+        assert_eq!(outbox.pending(a, &BTreeSet::new(), 10).unwrap(), [2, 3]);
+        assert_eq!(outbox.collect(|_| true).unwrap(), 0, "b has not passed batch 1");
+        let mut retried = outbox.pending_row(b, 1).unwrap().unwrap();
+        retried.attempts = 1;
+        outbox.update(&retried).unwrap();
+        assert_eq!(outbox.pending_row(b, 1).unwrap().unwrap().attempts, 1, "its own row wins over the batch row");
+        assert_eq!(outbox.pending(b, &BTreeSet::new(), 10).unwrap(), [1, 2, 3], "once");
+        outbox.hold(b, 2);
+        for batch in 1..=3 {
+            let delivery = outbox.pending_row(b, batch).unwrap().unwrap();
+            outbox.finish(&Delivery { state: State::Delivered, ..delivery }).unwrap();
+        }
+        assert!(outbox.pending(b, &BTreeSet::new(), 10).unwrap().is_empty(), "finished in this run");
+        outbox.save_cursors().unwrap();
+        assert_eq!(outbox.collect(|_| true).unwrap(), 1, "only batch 1 is passed by both");
+        let reopened = Outbox::open(&db).unwrap();
+        assert_eq!(reopened.len(a), 2);
+        assert_eq!(reopened.pending(b, &BTreeSet::new(), 10).unwrap(), [2, 3], "held back: sent again, not lost");
+        assert_eq!(reopened.len(b), 2);
+        let (page, total) = reopened.page(b, None, 10).unwrap();
+        assert_eq!(total, 5, "three in the log, two still to make (sent again after the restart)");
+        let newest: HashSet<_> = page[..2].iter().map(|d| (d.batch, d.state)).collect();
+        assert_eq!(newest, HashSet::from([(3, State::Pending), (3, State::Delivered)]));
+        reopened.forget(b).unwrap();
+        reopened.forget(a).unwrap();
+        assert_eq!(reopened.collect(|_| false).unwrap(), 2);
+        assert!(reopened.tree.is_empty(), "nothing left behind");
     }
 
     #[test]
@@ -330,12 +597,12 @@ mod tests {
         let outbox = Outbox::open(&db).unwrap();
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
         for batch in [300, 2, 17] {
-            outbox.record(&Delivery::pending(a, batch), b"body").unwrap();
+            outbox.record(batch, &[(Delivery::pending(a, batch), b"body")]).unwrap();
         }
-        outbox.record(&Delivery::pending(b, 1), b"other").unwrap();
+        outbox.record(1, &[(Delivery::pending(b, 1), b"other")]).unwrap();
         let mut replay = Delivery::pending(a, 2);
         replay.attempts = 9;
-        outbox.record(&replay, b"changed").unwrap();
+        outbox.record(2, &[(replay, b"changed")]).unwrap();
         let head = outbox.head(a, &BTreeSet::new()).unwrap().unwrap();
         assert_eq!((head.batch, head.attempts), (2, 0), "batch order; a replay does not overwrite");
         assert_eq!(outbox.body(&head).unwrap().unwrap().as_ref(), b"body");

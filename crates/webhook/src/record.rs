@@ -129,7 +129,10 @@ impl Recorder {
             None => Some(job),
         };
         if let Some(job) = unsent {
-            lock(&self.writer).run(job);
+            let mut writer = lock(&self.writer);
+            writer.run(job);
+            writer.flush();
+            drop(writer);
             self.written.notify_waiters();
         }
     }
@@ -149,6 +152,7 @@ fn run(writer: &Mutex<Writer>, rx: &Receiver<Job>, written: &Notify, delay: Dura
         for job in rx.try_iter().take(GROUP - 1) {
             writer.run(job);
         }
+        writer.flush();
         drop(writer);
         written.notify_waiters();
     }
@@ -185,6 +189,7 @@ impl Writer {
                 // Left unsettled: the lane must not send it again out of order
                 // now; it is still pending on disk and goes again after a restart.
                 error!(%webhook, batch = delivery.batch, error = %e, "recording a delivery failed; it stays pending");
+                self.outbox.hold(webhook, delivery.batch);
                 return;
             }
             if let Err(e) = self.prune_now_and_then(webhook) {
@@ -197,6 +202,18 @@ impl Writer {
             if batches.is_empty() {
                 unsettled.remove(&webhook);
             }
+        }
+    }
+
+    /// After each group: the cursors it moved, then the batch rows every
+    /// webhook has passed.
+    fn flush(&mut self) {
+        if let Err(e) = self.outbox.save_cursors() {
+            error!(error = %e, "saving the webhook cursors failed; finished deliveries may be sent again");
+            return;
+        }
+        if let Err(e) = self.outbox.collect(|webhook| self.registry.contains(webhook)) {
+            error!(error = %e, "dropping delivered batch rows failed");
         }
     }
 
@@ -233,7 +250,7 @@ mod tests {
         let webhook = registry.create(serde_json::json!({"url": "http://a/hook"})).unwrap().uuid;
         let outbox = Outbox::open(&db).unwrap();
         for batch in batches {
-            outbox.record(&Delivery::pending(webhook, *batch), b"body").unwrap();
+            outbox.record(*batch, &[(Delivery::pending(webhook, *batch), b"body")]).unwrap();
         }
         let recorder = Recorder::start(outbox.clone(), Arc::clone(&registry), delay).unwrap();
         Setup { _dir: dir, registry, webhook, outbox, recorder }
