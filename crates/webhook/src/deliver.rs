@@ -26,6 +26,7 @@ use tracing::{debug, error, warn};
 use uuid::Uuid;
 
 use crate::guard::GuardedResolver;
+use crate::inflated::Inflated;
 use crate::metrics::{Event, Metrics};
 use crate::outbox::{Health, Outbox};
 use crate::payload::Compression;
@@ -96,6 +97,7 @@ struct Inner {
     health: Mutex<HashMap<Uuid, (Health, Instant)>>,
     /// Writes finished deliveries behind the lanes.
     recorder: Recorder,
+    inflated: Inflated,
 }
 
 /// How the rest of the deliverer reaches a running lane.
@@ -175,6 +177,7 @@ impl Deliverer {
                 metrics: Metrics::default(),
                 health: Mutex::default(),
                 recorder,
+                inflated: Inflated::default(),
             }),
         };
         for webhook in pending {
@@ -437,7 +440,7 @@ impl Inner {
         if let Err(e) = self.options.guard.check_url(&hook.url) {
             return Outcome::Failed { reason: e.to_string(), retry_after: None };
         }
-        let request = match build_request(hook, delivery, body) {
+        let request = match build_request(hook, delivery, body, |stored| self.inflated.of(delivery, stored)) {
             Ok(request) => request,
             Err(e) => return Outcome::Failed { reason: format!("invalid request: {e}"), retry_after: None },
         };
@@ -546,7 +549,13 @@ fn causes(e: &dyn std::error::Error) -> String {
     out
 }
 
-fn build_request(hook: &Webhook, delivery: &Delivery, body: Bytes) -> Result<Request<Full<Bytes>>, hyper::http::Error> {
+/// `plain` gives the body as signed (inflated) from the stored one.
+fn build_request(
+    hook: &Webhook,
+    delivery: &Delivery,
+    body: Bytes,
+    plain: impl FnOnce(&Bytes) -> Bytes,
+) -> Result<Request<Full<Bytes>>, hyper::http::Error> {
     let timestamp = unix_ms() / 1000;
     let mut request = Request::post(hook.url.as_str())
         .header(CONTENT_TYPE, "application/x-ndjson")
@@ -559,7 +568,7 @@ fn build_request(hook: &Webhook, delivery: &Delivery, body: Bytes) -> Result<Req
     if !secrets.is_empty() {
         // Signed over the uncompressed body: what the receiver holds once its
         // HTTP stack has undone the gzip.
-        let plain = if delivery.gzip { payload::gunzip(&body).unwrap_or_default() } else { body.to_vec() };
+        let plain = plain(&body);
         let signatures: Vec<String> = secrets.iter().map(|s| s.sign(&delivery.id, timestamp, &plain)).collect();
         request = request.header("webhook-signature", signatures.join(" "));
     }

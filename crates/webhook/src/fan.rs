@@ -58,80 +58,113 @@ fn put_tasks(out: &mut Vec<u8>, tasks: &[u32]) {
 
 /// The webhooks a batch row holds a delivery for.
 pub fn webhooks(row: &[u8]) -> Result<Vec<Uuid>, Error> {
-    Ok(parse(row)?.1.into_iter().map(|e| e.webhook).collect())
+    Row::read(row)?.map(|e| e.map(|e| e.webhook)).collect()
 }
 
 /// Whether a batch row holds a delivery for `webhook`.
 pub fn has(row: &[u8], webhook: Uuid) -> Result<bool, Error> {
-    Ok(parse(row)?.1.iter().any(|e| e.webhook == webhook))
+    for entry in Row::read(row)? {
+        if entry?.webhook == webhook {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// `webhook`'s delivery of `batch`, fresh, if the row holds one.
 pub fn find(batch: u32, row: &[u8], webhook: Uuid) -> Result<Option<Delivery>, Error> {
-    Ok(deliveries(batch, row)?.into_iter().find(|d| d.webhook == webhook))
+    let mut read = Row::read(row)?;
+    while let Some(entry) = read.next() {
+        let entry = entry?;
+        if entry.webhook == webhook {
+            return Ok(Some(read.delivery(batch, &entry)));
+        }
+    }
+    Ok(None)
 }
 
 /// Every delivery a batch row holds, fresh.
+#[cfg(test)]
 pub fn deliveries(batch: u32, row: &[u8]) -> Result<Vec<Delivery>, Error> {
-    let (head, entries) = parse(row)?;
-    entries
-        .into_iter()
-        .map(|e| {
-            let tasks = match e.own_tasks {
-                Some(bytes) => tasks(bytes),
-                None => tasks(head.tasks),
-            };
-            Ok(Delivery {
-                id: delivery_id(batch, e.webhook),
-                webhook: e.webhook,
-                batch,
-                shape: e.shape,
-                tasks,
-                attempts: 0,
-                next_attempt_at: 0,
-                state: State::Pending,
-                gzip: e.gzip,
-                created_at: head.created_at,
-                log: Vec::new(),
-            })
-        })
-        .collect()
+    let mut read = Row::read(row)?;
+    let mut out = Vec::new();
+    while let Some(entry) = read.next() {
+        out.push(read.delivery(batch, &entry?));
+    }
+    Ok(out)
 }
 
-struct Head<'a> {
+/// A batch row being read: its head, then its entries one by one, without
+/// copying: a lane looks through many rows for its own entry.
+struct Row<'a> {
     created_at: i64,
     tasks: &'a [u8],
+    rest: &'a [u8],
 }
 
-fn parse(row: &[u8]) -> Result<(Head<'_>, Vec<Entry<'_>>), Error> {
-    parse_opt(row).ok_or(Error::CorruptedRow)
+fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+    let (head, rest) = bytes.split_at_checked(n)?;
+    *bytes = rest;
+    Some(head)
 }
 
-fn parse_opt(row: &[u8]) -> Option<(Head<'_>, Vec<Entry<'_>>)> {
-    fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
-        let (head, rest) = bytes.split_at_checked(n)?;
-        *bytes = rest;
-        Some(head)
+fn task_list<'a>(bytes: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let count = u32::from_be_bytes(take(bytes, 4)?.try_into().ok()?) as usize;
+    take(bytes, count.checked_mul(4)?)
+}
+
+impl<'a> Row<'a> {
+    fn read(row: &'a [u8]) -> Result<Self, Error> {
+        let mut bytes = row;
+        let head = (|| {
+            if take(&mut bytes, 1)? != [VERSION] {
+                return None;
+            }
+            let created_at = i64::from_be_bytes(take(&mut bytes, 8)?.try_into().ok()?);
+            Some((created_at, task_list(&mut bytes)?))
+        })();
+        let (created_at, tasks) = head.ok_or(Error::CorruptedRow)?;
+        Ok(Self { created_at, tasks, rest: bytes })
     }
-    fn task_list<'a>(bytes: &mut &'a [u8]) -> Option<&'a [u8]> {
-        let count = u32::from_be_bytes(take(bytes, 4)?.try_into().ok()?) as usize;
-        take(bytes, count.checked_mul(4)?)
+
+    fn entry(&mut self) -> Option<Entry<'a>> {
+        let webhook = Uuid::from_slice(take(&mut self.rest, 16)?).ok()?;
+        let shape = Some(take(&mut self.rest, 1)?[0]).filter(|s| *s != NO_SHAPE);
+        let gzip = take(&mut self.rest, 1)?[0] != 0;
+        let own_tasks = if shape.is_none() { Some(task_list(&mut self.rest)?) } else { None };
+        Some(Entry { webhook, shape, gzip, own_tasks })
     }
-    let mut bytes = row;
-    if take(&mut bytes, 1)? != [VERSION] {
-        return None;
+
+    fn delivery(&self, batch: u32, entry: &Entry<'_>) -> Delivery {
+        Delivery {
+            id: delivery_id(batch, entry.webhook),
+            webhook: entry.webhook,
+            batch,
+            shape: entry.shape,
+            tasks: tasks(entry.own_tasks.unwrap_or(self.tasks)),
+            attempts: 0,
+            next_attempt_at: 0,
+            state: State::Pending,
+            gzip: entry.gzip,
+            created_at: self.created_at,
+            log: Vec::new(),
+        }
     }
-    let created_at = i64::from_be_bytes(take(&mut bytes, 8)?.try_into().ok()?);
-    let head = Head { created_at, tasks: task_list(&mut bytes)? };
-    let mut entries = Vec::new();
-    while !bytes.is_empty() {
-        let webhook = Uuid::from_slice(take(&mut bytes, 16)?).ok()?;
-        let shape = Some(take(&mut bytes, 1)?[0]).filter(|s| *s != NO_SHAPE);
-        let gzip = take(&mut bytes, 1)?[0] != 0;
-        let own_tasks = if shape.is_none() { Some(task_list(&mut bytes)?) } else { None };
-        entries.push(Entry { webhook, shape, gzip, own_tasks });
+}
+
+impl<'a> Iterator for Row<'a> {
+    type Item = Result<Entry<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let entry = self.entry().ok_or(Error::CorruptedRow);
+        if entry.is_err() {
+            self.rest = &[];
+        }
+        Some(entry)
     }
-    Some((head, entries))
 }
 
 fn tasks(bytes: &[u8]) -> Vec<u32> {

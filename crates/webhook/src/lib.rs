@@ -17,6 +17,8 @@ mod deliver;
 mod error;
 mod fan;
 pub mod guard;
+mod inflated;
+mod log;
 mod metrics;
 mod outbox;
 pub mod payload;

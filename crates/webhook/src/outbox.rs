@@ -6,9 +6,9 @@
 //! batch rows from its cursor on that name it. A delivery gets a row of its
 //! own under `d` + webhook uuid + batch uid (big-endian, so in batch order)
 //! once it has an attempt to remember or is sent again on request, and
-//! delivered and failed ones go to the log under `l` (the newest
-//! [`LOG_LIMIT`] per webhook are kept, with their bodies, for redelivery). A
-//! batch row goes once every webhook it names has passed it. Bodies are under
+//! delivered and failed ones go to the log ([`crate::log`]: the newest
+//! thousand or so per webhook are kept, with their bodies, for redelivery).
+//! A batch row goes once every webhook it names has passed it. Bodies are under
 //! `p` (a webhook's own) and `q` (shared per batch and payload shape, with a
 //! count of claims under `r`), health under `h`.
 
@@ -19,20 +19,17 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::fan;
+use crate::log::Log;
 use crate::row::{self, Delivery, State};
 use crate::Error;
 
 const FAN: u8 = b'f';
 const CURSOR: u8 = b'c';
 const DELIVERY: u8 = b'd';
-const LOG: u8 = b'l';
 const BODY: u8 = b'p';
 const SHARED_BODY: u8 = b'q';
 const SHARED_REFS: u8 = b'r';
 const HEALTH: u8 = b'h';
-
-/// Finished deliveries kept per webhook.
-pub const LOG_LIMIT: usize = 1_000;
 
 /// How a webhook has been doing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +95,10 @@ pub(crate) struct Outbox {
     /// to date, so that health and metrics do not scan a large backlog.
     depth: Arc<Mutex<HashMap<Uuid, usize>>>,
     cursors: Arc<Mutex<Cursors>>,
+    /// Rows of their own per webhook: with none, a delivery is looked for
+    /// in the batch rows alone.
+    own: Arc<Mutex<HashMap<Uuid, usize>>>,
+    log: Log,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -116,10 +117,12 @@ impl Outbox {
         }
         let mut depth: HashMap<Uuid, usize> = HashMap::new();
         let mut own: HashSet<(Uuid, u32)> = HashSet::new();
+        let mut own_rows: HashMap<Uuid, usize> = HashMap::new();
         for k in tree.scan_prefix([DELIVERY]).keys() {
             let k = k?;
             if let (Some(uuid), Some(batch)) = (k.get(1..17).and_then(|b| Uuid::from_slice(b).ok()), batch_of(&k, 17)) {
                 *depth.entry(uuid).or_default() += 1;
+                *own_rows.entry(uuid).or_default() += 1;
                 own.insert((uuid, batch));
             }
         }
@@ -132,13 +135,29 @@ impl Outbox {
                 }
             }
         }
-        Ok(Self { tree, depth: Arc::new(Mutex::new(depth)), cursors: Arc::new(Mutex::new(cursors)) })
+        Ok(Self {
+            depth: Arc::new(Mutex::new(depth)),
+            cursors: Arc::new(Mutex::new(cursors)),
+            own: Arc::new(Mutex::new(own_rows)),
+            log: Log::open(&tree)?,
+            tree,
+        })
     }
 
     fn count(&self, webhook: Uuid, change: isize) {
         let mut depth = lock(&self.depth);
         let n = depth.entry(webhook).or_default();
         *n = n.saturating_add_signed(change);
+    }
+
+    fn own_rows(&self, webhook: Uuid, change: isize) {
+        let mut own = lock(&self.own);
+        let n = own.entry(webhook).or_default();
+        *n = n.saturating_add_signed(change);
+    }
+
+    fn has_own_rows(&self, webhook: Uuid) -> bool {
+        lock(&self.own).get(&webhook).is_some_and(|n| *n > 0)
     }
 
     fn passed(&self, webhook: Uuid) -> u32 {
@@ -159,17 +178,15 @@ impl Outbox {
 
     /// Records one batch's deliveries (fresh, of one batch), with their
     /// bodies, unless the batch is already recorded: a replay after a crash
-    /// finds its row, or each webhook's row or log entry of it.
+    /// finds its row, or each webhook past it or holding its own row of it.
     pub fn record(&self, batch: u32, deliveries: &[(Delivery, &[u8])]) -> Result<(), Error> {
         if self.tree.contains_key(fan_key(batch))? {
             return Ok(());
         }
         let mut kept = Vec::with_capacity(deliveries.len());
         for (delivery, body) in deliveries {
-            let (webhook, batch) = (delivery.webhook, delivery.batch);
-            if !self.tree.contains_key(key(DELIVERY, webhook, batch))?
-                && !self.tree.contains_key(key(LOG, webhook, batch))?
-            {
+            let webhook = delivery.webhook;
+            if batch >= self.passed(webhook) && !self.tree.contains_key(key(DELIVERY, webhook, batch))? {
                 kept.push((delivery, *body));
             }
         }
@@ -209,17 +226,20 @@ impl Outbox {
 
     /// Drops a row's claim on its body; a shared body goes with its last row.
     fn release(&self, delivery: &Delivery) -> Result<(), Error> {
-        let Some(shape) = delivery.shape else {
-            self.tree.remove(Self::body_key(delivery))?;
-            return Ok(());
-        };
-        let refs = shared_key(SHARED_REFS, delivery.batch, shape);
-        let left = self.tree.update_and_fetch(&refs, |old| {
+        match delivery.shape {
+            Some(shape) => self.release_shared(delivery.batch, shape, 1),
+            None => self.tree.remove(Self::body_key(delivery)).map(drop).map_err(Error::from),
+        }
+    }
+
+    /// Drops `n` claims on a shared body.
+    fn release_shared(&self, batch: u32, shape: u8, n: u64) -> Result<(), Error> {
+        let left = self.tree.update_and_fetch(shared_key(SHARED_REFS, batch, shape), |old| {
             let count = old.and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
-            (count > 1).then(|| (count - 1).to_be_bytes().to_vec())
+            (count > n).then(|| (count - n).to_be_bytes().to_vec())
         })?;
         if left.is_none() {
-            self.tree.remove(Self::body_key(delivery))?;
+            self.tree.remove(shared_key(SHARED_BODY, batch, shape))?;
         }
         Ok(())
     }
@@ -234,7 +254,8 @@ impl Outbox {
         // most batches does not scan the whole backlog for nothing.
         let limit = limit.min(self.len(webhook));
         let mut out = BTreeSet::new();
-        for k in self.tree.scan_prefix(prefix(DELIVERY, webhook)).keys() {
+        let own = self.has_own_rows(webhook).then(|| self.tree.scan_prefix(prefix(DELIVERY, webhook)));
+        for k in own.into_iter().flat_map(sled::Iter::keys) {
             let Some(batch) = batch_of(&k?, 17) else { continue };
             if !skip.contains(&batch) {
                 out.insert(batch);
@@ -261,7 +282,7 @@ impl Outbox {
     /// `webhook`'s delivery of `batch` as it is now, if it is still to make.
     pub fn pending_row(&self, webhook: Uuid, batch: u32) -> Result<Option<Delivery>, Error> {
         let k = key(DELIVERY, webhook, batch);
-        if let Some(v) = self.tree.get(&k)? {
+        if let Some(v) = self.has_own_rows(webhook).then(|| self.tree.get(&k)).transpose()?.flatten() {
             return Ok(Some(row::decode(&k, &v)?).filter(|d| d.state == State::Pending));
         }
         if batch < self.passed(webhook) {
@@ -289,31 +310,38 @@ impl Outbox {
     }
 
     pub fn update(&self, delivery: &Delivery) -> Result<(), Error> {
-        self.tree.insert(key(DELIVERY, delivery.webhook, delivery.batch), row::encode(delivery)?)?;
+        if self.tree.insert(key(DELIVERY, delivery.webhook, delivery.batch), row::encode(delivery)?)?.is_none() {
+            self.own_rows(delivery.webhook, 1);
+        }
         Ok(())
     }
 
-    /// Delivered or failed for good: the delivery goes to the log and its
-    /// webhook's cursor past it (written by [`Outbox::save_cursors`]).
+    /// Delivered or failed for good, of one webhook, in the order they were
+    /// sent: they go to the log in one chunk, and the webhook's cursor past
+    /// them (written by [`Outbox::save_cursors`]).
     ///
     /// Plain writes rather than one atomic batch: sled's batches take a
-    /// global lock that every other writer waits on, which made this the
-    /// slowest step of a delivery. Log first, so a crash before the rest
-    /// leaves the delivery still to make as well, and it is sent again: at
-    /// least once, never lost.
-    pub fn finish(&self, delivery: &Delivery) -> Result<(), Error> {
-        let (webhook, batch) = (delivery.webhook, delivery.batch);
-        self.tree.insert(key(LOG, webhook, batch), row::encode(delivery)?)?;
-        let own = self.tree.remove(key(DELIVERY, webhook, batch))?.is_some();
-        let mut cursors = lock(&self.cursors);
-        let passed = cursors.of(webhook);
-        if own || batch >= passed {
-            self.count(webhook, -1);
-        }
-        let next = batch.saturating_add(1).min(cursors.held.get(&webhook).copied().unwrap_or(u32::MAX));
-        if next > passed {
-            cursors.passed.insert(webhook, next);
-            cursors.dirty.insert(webhook);
+    /// global lock that every other writer waits on. Log first, so a crash
+    /// before the rest leaves a delivery still to make as well, and it is
+    /// sent again: at least once, never lost.
+    pub fn finish(&self, webhook: Uuid, deliveries: &[&Delivery]) -> Result<(), Error> {
+        self.log.append(webhook, deliveries)?;
+        for delivery in deliveries {
+            let batch = delivery.batch;
+            let own = self.has_own_rows(webhook) && self.tree.remove(key(DELIVERY, webhook, batch))?.is_some();
+            if own {
+                self.own_rows(webhook, -1);
+            }
+            let mut cursors = lock(&self.cursors);
+            let passed = cursors.of(webhook);
+            if own || batch >= passed {
+                self.count(webhook, -1);
+            }
+            let next = batch.saturating_add(1).min(cursors.held.get(&webhook).copied().unwrap_or(u32::MAX));
+            if next > passed {
+                cursors.passed.insert(webhook, next);
+                cursors.dirty.insert(webhook);
+            }
         }
         Ok(())
     }
@@ -364,32 +392,44 @@ impl Outbox {
         Ok(gone)
     }
 
-    /// Keeps the newest [`LOG_LIMIT`] finished rows of `webhook`.
-    pub fn prune(&self, webhook: Uuid) -> Result<(), Error> {
-        let count = self.tree.scan_prefix(prefix(LOG, webhook)).count();
-        for entry in self.tree.scan_prefix(prefix(LOG, webhook)).take(count.saturating_sub(LOG_LIMIT)) {
-            let (k, v) = entry?;
-            self.release(&row::decode(&k, &v)?)?;
-            self.tree.remove(k)?;
+    /// Keeps the newest thousand or so finished deliveries of each of `webhooks`.
+    ///
+    /// Webhooks are pruned together: those fed by the same batches release
+    /// their claims on a shared body in one write instead of one each. The
+    /// claims go after the entries, so a crash in between leaves a body
+    /// behind rather than a claim on one that is gone.
+    pub fn prune(&self, webhooks: impl IntoIterator<Item = Uuid>) -> Result<(), Error> {
+        let mut claims: HashMap<(u32, u8), u64> = HashMap::new();
+        for webhook in webhooks {
+            for delivery in self.log.prune(webhook)? {
+                match delivery.shape {
+                    Some(shape) => *claims.entry((delivery.batch, shape)).or_default() += 1,
+                    None => self.release(&delivery)?,
+                }
+            }
+        }
+        for ((batch, shape), n) in claims {
+            self.release_shared(batch, shape, n)?;
         }
         Ok(())
     }
 
     /// A finished delivery back to pending (manual redelivery), attempted next.
     pub fn requeue(&self, webhook: Uuid, batch: u32) -> Result<Option<Delivery>, Error> {
-        let log_key = key(LOG, webhook, batch);
-        let Some(bytes) = self.tree.get(&log_key)? else { return Ok(None) };
-        let mut delivery = row::decode(&log_key, &bytes)?;
+        let Some(mut delivery) = self.log.all(webhook)?.into_iter().find(|d| d.batch == batch) else {
+            return Ok(None);
+        };
         if !self.tree.contains_key(Self::body_key(&delivery))? {
             return Ok(None);
         }
         delivery.state = State::Pending;
         delivery.attempts = 0;
         delivery.next_attempt_at = 0;
-        let mut write = sled::Batch::default();
-        write.remove(log_key);
-        write.insert(key(DELIVERY, webhook, batch), row::encode(&delivery)?);
-        self.tree.apply_batch(write)?;
+        // Pending first: a crash in between leaves it in both places, not in neither.
+        if self.tree.insert(key(DELIVERY, webhook, batch), row::encode(&delivery)?)?.is_none() {
+            self.own_rows(webhook, 1);
+        }
+        self.log.take(webhook, batch)?;
         // Not passed yet (its finish was lost to a crash): already counted.
         if batch < self.passed(webhook) {
             self.count(webhook, 1);
@@ -399,38 +439,34 @@ impl Outbox {
 
     /// Failed deliveries of `webhook` created at or after `since` (Unix ms).
     pub fn failed_since(&self, webhook: Uuid, since: i64) -> Result<Vec<u32>, Error> {
-        let mut out = Vec::new();
-        for entry in self.tree.scan_prefix(prefix(LOG, webhook)) {
-            let (k, v) = entry?;
-            let delivery = row::decode(&k, &v)?;
-            if delivery.state == State::Failed && delivery.created_at >= since {
-                out.push(delivery.batch);
-            }
-        }
-        Ok(out)
+        let failed = self.log.all(webhook)?.into_iter().filter(|d| d.state == State::Failed && d.created_at >= since);
+        Ok(failed.map(|d| d.batch).collect())
     }
 
     /// A page of `webhook`'s deliveries, newest first: pending and finished.
     pub fn page(&self, webhook: Uuid, from: Option<u32>, limit: usize) -> Result<(Vec<Delivery>, usize), Error> {
-        // Rows are decoded only once they are on the page.
+        // Pending rows are decoded only once they are on the page.
         enum Stored {
+            Logged(Delivery),
             Own(sled::IVec, sled::IVec),
             Fan(sled::IVec),
         }
+        let logged = self.log.all(webhook)?;
+        let mut total = logged.len();
         let mut all: Vec<(u32, Stored)> = Vec::new();
+        for delivery in logged {
+            if from.is_none_or(|f| delivery.batch <= f) {
+                all.push((delivery.batch, Stored::Logged(delivery)));
+            }
+        }
         let mut own = HashSet::new();
-        let mut total = 0;
-        for kind in [DELIVERY, LOG] {
-            for entry in self.tree.scan_prefix(prefix(kind, webhook)) {
-                let (k, v) = entry?;
-                let batch = batch_of(&k, 17).unwrap_or(0);
-                total += 1;
-                if kind == DELIVERY {
-                    own.insert(batch);
-                }
-                if from.is_none_or(|f| batch <= f) {
-                    all.push((batch, Stored::Own(k, v)));
-                }
+        for entry in self.tree.scan_prefix(prefix(DELIVERY, webhook)) {
+            let (k, v) = entry?;
+            let batch = batch_of(&k, 17).unwrap_or(0);
+            total += 1;
+            own.insert(batch);
+            if from.is_none_or(|f| batch <= f) {
+                all.push((batch, Stored::Own(k, v)));
             }
         }
         for entry in self.fans_from(self.passed(webhook)) {
@@ -447,6 +483,7 @@ impl Outbox {
         let mut page = Vec::with_capacity(limit.min(all.len()));
         for (batch, stored) in all.into_iter().take(limit) {
             page.push(match stored {
+                Stored::Logged(delivery) => delivery,
                 Stored::Own(k, v) => row::decode(&k, &v)?,
                 Stored::Fan(v) => fan::find(batch, &v, webhook)?.ok_or(Error::CorruptedRow)?,
             });
@@ -472,17 +509,17 @@ impl Outbox {
     /// naming it stay until the others have passed them.
     pub fn forget(&self, webhook: Uuid) -> Result<(), Error> {
         lock(&self.depth).remove(&webhook);
+        lock(&self.own).remove(&webhook);
         self.tree.remove([&[HEALTH], webhook.as_bytes().as_slice()].concat())?;
+        for delivery in self.log.forget(webhook)? {
+            self.release(&delivery)?;
+        }
         let mut own = HashSet::new();
-        for kind in [DELIVERY, LOG] {
-            for entry in self.tree.scan_prefix(prefix(kind, webhook)) {
-                let (k, v) = entry?;
-                if kind == DELIVERY {
-                    own.insert(batch_of(&k, 17));
-                }
-                self.release(&row::decode(&k, &v)?)?;
-                self.tree.remove(k)?;
-            }
+        for entry in self.tree.scan_prefix(prefix(DELIVERY, webhook)) {
+            let (k, v) = entry?;
+            own.insert(batch_of(&k, 17));
+            self.release(&row::decode(&k, &v)?)?;
+            self.tree.remove(k)?;
         }
         let passed = self.passed(webhook);
         for entry in self.fans_from(passed) {
@@ -559,7 +596,7 @@ mod tests {
         assert_eq!(outbox.pending(a, &BTreeSet::from([1]), 10).unwrap(), [2, 3], "skipped as asked");
         let first = outbox.pending_row(a, 1).unwrap().unwrap();
         assert_eq!(outbox.body(&first).unwrap().unwrap().as_ref(), b"x", "its own body");
-        outbox.finish(&Delivery { state: State::Delivered, ..first }).unwrap();
+        outbox.finish(a, &[&Delivery { state: State::Delivered, ..first }]).unwrap();
         assert!(outbox.pending_row(a, 1).unwrap().is_none(), "passed");
         assert_eq!(outbox.pending(a, &BTreeSet::new(), 10).unwrap(), [2, 3]);
         assert_eq!(outbox.collect(|_| true).unwrap(), 0, "b has not passed batch 1");
@@ -571,7 +608,7 @@ mod tests {
         outbox.hold(b, 2);
         for batch in 1..=3 {
             let delivery = outbox.pending_row(b, batch).unwrap().unwrap();
-            outbox.finish(&Delivery { state: State::Delivered, ..delivery }).unwrap();
+            outbox.finish(b, &[&Delivery { state: State::Delivered, ..delivery }]).unwrap();
         }
         assert!(outbox.pending(b, &BTreeSet::new(), 10).unwrap().is_empty(), "finished in this run");
         outbox.save_cursors().unwrap();
@@ -610,7 +647,7 @@ mod tests {
         failed.state = State::Failed;
         outbox.update(&failed).unwrap();
         assert_eq!(outbox.head(a, &BTreeSet::new()).unwrap().unwrap().batch, 17, "failed rows are kept but skipped");
-        outbox.finish(&outbox.head(a, &BTreeSet::new()).unwrap().unwrap()).unwrap();
+        outbox.finish(a, &[&outbox.head(a, &BTreeSet::new()).unwrap().unwrap()]).unwrap();
         assert_eq!(outbox.head(a, &BTreeSet::new()).unwrap().unwrap().batch, 300);
         let (page, total) = outbox.page(a, None, 10).unwrap();
         assert_eq!(total, 3);

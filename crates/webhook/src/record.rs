@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use crate::outbox::Outbox;
 use crate::row::Delivery;
-use crate::{Error, Registry};
+use crate::Registry;
 
 /// A webhook's log is pruned after this many finished rows.
 const PRUNE_EVERY: u32 = 256;
@@ -66,7 +66,14 @@ impl Recorder {
     pub fn start(outbox: Outbox, registry: Arc<Registry>, delay: Duration) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel();
         let unsettled = Unsettled::default();
-        let writer = Writer { outbox, registry, unsettled: Arc::clone(&unsettled), pruned: HashMap::new() };
+        let writer = Writer {
+            outbox,
+            registry,
+            unsettled: Arc::clone(&unsettled),
+            pruned: HashMap::new(),
+            prune_due: false,
+            finished: Vec::new(),
+        };
         let writer = Arc::new(Mutex::new(writer));
         let written = Arc::new(Notify::new());
         let (shared, told) = (Arc::clone(&writer), Arc::clone(&written));
@@ -163,15 +170,20 @@ struct Writer {
     outbox: Outbox,
     registry: Arc<Registry>,
     unsettled: Unsettled,
-    /// Rows finished per webhook since its log was last pruned.
+    /// Rows finished per webhook since the logs were last pruned.
     pruned: HashMap<Uuid, u32>,
+    /// Whether a webhook has reached [`PRUNE_EVERY`] since.
+    prune_due: bool,
+    /// This group's finished rows, in the order they came: written together.
+    finished: Vec<Delivery>,
 }
 
 impl Writer {
     fn run(&mut self, job: Job) {
         match job {
-            Job::Finish(delivery) => self.finish(&delivery),
+            Job::Finish(delivery) => self.finished.push(delivery),
             Job::Forget(webhook) => {
+                self.write_finished();
                 self.pruned.remove(&webhook);
                 if let Err(e) = self.outbox.forget(webhook) {
                     error!(%webhook, error = %e, "dropping the deliveries of a deleted webhook failed");
@@ -180,34 +192,54 @@ impl Writer {
         }
     }
 
-    fn finish(&mut self, delivery: &Delivery) {
-        let webhook = delivery.webhook;
-        // A deleted webhook's rows are gone with it (its Forget comes after):
-        // writing this one would leave an orphan in the log.
-        if self.registry.contains(webhook) {
-            if let Err(e) = self.outbox.finish(delivery) {
-                // Left unsettled: the lane must not send it again out of order
-                // now; it is still pending on disk and goes again after a restart.
-                error!(%webhook, batch = delivery.batch, error = %e, "recording a delivery failed; it stays pending");
-                self.outbox.hold(webhook, delivery.batch);
-                return;
-            }
-            if let Err(e) = self.prune_now_and_then(webhook) {
-                error!(%webhook, error = %e, "pruning the deliveries log failed");
-            }
+    /// The group's finished rows, one log chunk per webhook.
+    fn write_finished(&mut self) {
+        let finished = std::mem::take(&mut self.finished);
+        let mut by_webhook: HashMap<Uuid, Vec<&Delivery>> = HashMap::new();
+        for delivery in &finished {
+            by_webhook.entry(delivery.webhook).or_default().push(delivery);
         }
-        let mut unsettled = lock(&self.unsettled);
-        if let Some(batches) = unsettled.get_mut(&webhook) {
-            batches.remove(&delivery.batch);
-            if batches.is_empty() {
-                unsettled.remove(&webhook);
+        for (webhook, rows) in by_webhook {
+            // A deleted webhook's rows are gone with it (its Forget comes
+            // after): writing these would leave orphans in the log.
+            if self.registry.contains(webhook) {
+                if let Err(e) = self.outbox.finish(webhook, &rows) {
+                    // Left unsettled: the lane must not send them again out of
+                    // order now; they are still pending on disk and go again
+                    // after a restart.
+                    let first = rows.iter().map(|d| d.batch).min().unwrap_or(0);
+                    error!(%webhook, batch = first, error = %e, "recording deliveries failed; they stay pending");
+                    self.outbox.hold(webhook, first);
+                    continue;
+                }
+                let count = self.pruned.entry(webhook).or_insert(0);
+                *count += rows.len() as u32;
+                self.prune_due |= *count >= PRUNE_EVERY;
+            }
+            let mut unsettled = lock(&self.unsettled);
+            if let Some(batches) = unsettled.get_mut(&webhook) {
+                for delivery in &rows {
+                    batches.remove(&delivery.batch);
+                }
+                if batches.is_empty() {
+                    unsettled.remove(&webhook);
+                }
             }
         }
     }
 
-    /// After each group: the cursors it moved, then the batch rows every
-    /// webhook has passed.
+    /// After each group: the cursors it moved, the batch rows every webhook
+    /// has passed, and the logs once one is due for pruning (all of them at
+    /// once: webhooks fed the same batches share their bodies' claims).
     fn flush(&mut self) {
+        self.write_finished();
+        if self.prune_due {
+            self.prune_due = false;
+            let webhooks: Vec<Uuid> = self.pruned.drain().map(|(webhook, _)| webhook).collect();
+            if let Err(e) = self.outbox.prune(webhooks) {
+                error!(error = %e, "pruning the deliveries log failed");
+            }
+        }
         if let Err(e) = self.outbox.save_cursors() {
             error!(error = %e, "saving the webhook cursors failed; finished deliveries may be sent again");
             return;
@@ -215,16 +247,6 @@ impl Writer {
         if let Err(e) = self.outbox.collect(|webhook| self.registry.contains(webhook)) {
             error!(error = %e, "dropping delivered batch rows failed");
         }
-    }
-
-    fn prune_now_and_then(&mut self, webhook: Uuid) -> Result<(), Error> {
-        let count = self.pruned.entry(webhook).or_insert(0);
-        *count += 1;
-        if *count >= PRUNE_EVERY {
-            *count = 0;
-            self.outbox.prune(webhook)?;
-        }
-        Ok(())
     }
 }
 

@@ -163,12 +163,18 @@ pub fn encode(delivery: &Delivery) -> Result<Vec<u8>, Error> {
 
 /// A row back from its key (`kind`, webhook uuid, batch) and stored bytes.
 pub fn decode(key: &[u8], value: &[u8]) -> Result<Delivery, Error> {
+    let webhook = key.get(1..17).and_then(|b| Uuid::from_slice(b).ok()).ok_or(Error::CorruptedRow)?;
+    decode_as(webhook, value)
+}
+
+/// A row of `webhook` back from its stored bytes.
+pub fn decode_as(webhook: Uuid, value: &[u8]) -> Result<Delivery, Error> {
     let mut delivery = match value.first() {
         Some(&BINARY) => decode_binary(&value[1..]).ok_or(Error::CorruptedRow)?,
         _ => serde_json::from_slice(value)?,
     };
-    delivery.webhook = key.get(1..17).and_then(|b| Uuid::from_slice(b).ok()).ok_or(Error::CorruptedRow)?;
-    delivery.id = delivery_id(delivery.batch, delivery.webhook);
+    delivery.webhook = webhook;
+    delivery.id = delivery_id(delivery.batch, webhook);
     Ok(delivery)
 }
 
