@@ -13,10 +13,9 @@
 //! to pass over them.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 use tracing::error;
@@ -31,12 +30,18 @@ const PRUNE_EVERY: u32 = 256;
 /// How far a lane may run ahead of the writing thread. Unbounded, lanes
 /// draining a backlog outran it and memory grew with the rows in flight.
 const MAX_AHEAD: usize = 64;
-/// Jobs the thread takes off the channel at a time.
-const GROUP: usize = 256;
+/// Jobs the thread takes off the channel at a time, and how long it waits
+/// for a group to fill: each webhook's part of a group is one log chunk, and
+/// a thread quicker than the lanes wrote chunks of one delivery, a sled
+/// insert (and later a remove) each. Deliveries are already sent by then;
+/// only a crash inside the wait sends them again.
+const GROUP: usize = 1_024;
+const GATHER: Duration = Duration::from_millis(10);
 
 type Unsettled = Arc<Mutex<HashMap<Uuid, BTreeSet<u32>>>>;
 
 /// What the thread does, in the order it was asked.
+#[derive(Debug)]
 enum Job {
     /// A delivered or failed-for-good row, to move to the log.
     Finish(Delivery),
@@ -44,11 +49,22 @@ enum Job {
     Forget(Uuid),
 }
 
+/// Jobs waiting for the thread. Not a channel: a channel's send wakes a
+/// waiting receiver each time, a futex call per delivery; here the thread is
+/// woken by a group's first job and by a full group only.
+#[derive(Debug, Default)]
+struct Queue {
+    jobs: Vec<Job>,
+    /// Jobs are then done on the caller's thread.
+    closed: bool,
+}
+
+type Shared = Arc<(Mutex<Queue>, Condvar)>;
+
 /// Hands finished rows to the thread that writes them.
 #[derive(Debug)]
 pub(crate) struct Recorder {
-    /// `None` once closed: jobs are then done on the caller's thread.
-    tx: Mutex<Option<Sender<Job>>>,
+    queue: Shared,
     thread: Mutex<Option<JoinHandle<()>>>,
     unsettled: Unsettled,
     /// The thread's, shared so that anything else touching the rows it
@@ -64,7 +80,7 @@ impl Recorder {
     /// each group of jobs back before doing it: only fault-injection tests set
     /// it, to crash inside the window.
     pub fn start(outbox: Outbox, registry: Arc<Registry>, delay: Duration) -> std::io::Result<Self> {
-        let (tx, rx) = mpsc::channel();
+        let queue = Shared::default();
         let unsettled = Unsettled::default();
         let writer = Writer {
             outbox,
@@ -76,18 +92,19 @@ impl Recorder {
         };
         let writer = Arc::new(Mutex::new(writer));
         let written = Arc::new(Notify::new());
-        let (shared, told) = (Arc::clone(&writer), Arc::clone(&written));
+        let (shared, told, jobs) = (Arc::clone(&writer), Arc::clone(&written), Arc::clone(&queue));
         let thread = std::thread::Builder::new()
             .name("webhook-recorder".into())
-            .spawn(move || run(&shared, &rx, &told, delay))?;
-        Ok(Self { tx: Mutex::new(Some(tx)), thread: Mutex::new(Some(thread)), unsettled, writer, written })
+            .spawn(move || run(&shared, &jobs, &told, delay))?;
+        Ok(Self { queue, thread: Mutex::new(Some(thread)), unsettled, writer, written })
     }
 
     /// Writes everything handed over so far and stops the thread: at a clean
     /// shutdown, before the database's last flush, so that nothing already
     /// delivered is sent again after the restart.
     pub fn close(&self) {
-        drop(lock(&self.tx).take());
+        lock(&self.queue.0).closed = true;
+        self.queue.1.notify_one();
         if let Some(thread) = lock(&self.thread).take() {
             if thread.join().is_err() {
                 error!("the webhook recorder thread panicked; unwritten deliveries will be sent again");
@@ -131,9 +148,17 @@ impl Recorder {
     }
 
     fn submit(&self, job: Job) {
-        let unsent = match lock(&self.tx).as_ref() {
-            Some(tx) => tx.send(job).err().map(|mpsc::SendError(job)| job),
-            None => Some(job),
+        let unsent = {
+            let mut queue = lock(&self.queue.0);
+            if queue.closed {
+                Some(job)
+            } else {
+                queue.jobs.push(job);
+                if matches!(queue.jobs.len(), 1 | GROUP) {
+                    self.queue.1.notify_one();
+                }
+                None
+            }
         };
         if let Some(job) = unsent {
             let mut writer = lock(&self.writer);
@@ -149,14 +174,32 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn run(writer: &Mutex<Writer>, rx: &Receiver<Job>, written: &Notify, delay: Duration) {
-    while let Ok(first) = rx.recv() {
+fn run(writer: &Mutex<Writer>, queue: &(Mutex<Queue>, Condvar), written: &Notify, delay: Duration) {
+    let (jobs, wake) = queue;
+    loop {
+        let mut waiting = lock(jobs);
+        while waiting.jobs.is_empty() && !waiting.closed {
+            waiting = wake.wait(waiting).unwrap_or_else(|e| e.into_inner());
+        }
+        // A group's first job: give the group time to fill.
+        let until = Instant::now() + GATHER;
+        while waiting.jobs.len() < GROUP && !waiting.closed {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            waiting = wake.wait_timeout(waiting, left).unwrap_or_else(|e| e.into_inner()).0;
+        }
+        let (group, closed) = (std::mem::take(&mut waiting.jobs), waiting.closed);
+        drop(waiting);
+        if group.is_empty() && closed {
+            return;
+        }
         if !delay.is_zero() {
             std::thread::sleep(delay);
         }
         let mut writer = lock(writer);
-        writer.run(first);
-        for job in rx.try_iter().take(GROUP - 1) {
+        for job in group {
             writer.run(job);
         }
         writer.flush();
