@@ -5,9 +5,11 @@
 //! webhooks themselves and their validation ([`Webhook`]), the registry of
 //! the command-line webhook plus the runtime ones persisted in sled
 //! ([`Registry`]), and delivery ([`Deliverer`]): each finished batch is
-//! recorded in a durable outbox, then sent to each webhook in batch order,
-//! retried on the Standard Webhooks schedule, off the caller's thread; a
-//! finished delivery is written to the log behind its lane (`record`).
+//! recorded in a durable outbox (`outbox`: one row per batch for every
+//! webhook, `fan`, and a cursor per webhook), then sent to each webhook in
+//! batch order, retried on the Standard Webhooks schedule, off the caller's
+//! thread; finished deliveries are written to the log (`log`) behind their
+//! lane, a group at a time (`record`).
 //!
 //! Must not know: the task queue or the HTTP API. Whoever runs tasks calls
 //! [`Deliverer::batch_finished`]; whoever serves `/webhooks` calls the
