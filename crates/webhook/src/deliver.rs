@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
-use hyper::{Request, StatusCode};
+use hyper::header::RETRY_AFTER;
+use hyper::StatusCode;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -31,6 +31,7 @@ use crate::metrics::{Event, Metrics};
 use crate::outbox::{Health, Outbox};
 use crate::payload::Compression;
 use crate::record::Recorder;
+use crate::request;
 use crate::row::{delivery_id, Attempt, Delivery, State};
 use crate::{payload, Error, NetworkGuard, Registry, Webhook};
 
@@ -440,7 +441,7 @@ impl Inner {
         if let Err(e) = self.options.guard.check_url(&hook.url) {
             return Outcome::Failed { reason: e.to_string(), retry_after: None };
         }
-        let request = match build_request(hook, delivery, body, |stored| self.inflated.of(delivery, stored)) {
+        let request = match request::build(hook, delivery, body, |stored| self.inflated.of(delivery, stored)) {
             Ok(request) => request,
             Err(e) => return Outcome::Failed { reason: format!("invalid request: {e}"), retry_after: None },
         };
@@ -465,7 +466,7 @@ impl Inner {
                 retry_after: retry_after
                     .filter(|_| matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE)),
             },
-            Ok(Err(e)) => Outcome::Failed { reason: causes(&e), retry_after: None },
+            Ok(Err(e)) => Outcome::Failed { reason: request::causes(&e), retry_after: None },
             Err(_) => Outcome::Failed { reason: "timed out".into(), retry_after: None },
         }
     }
@@ -534,50 +535,4 @@ impl Inner {
             error!(%webhook, batch, error = %e, "updating the outbox failed");
         }
     }
-}
-
-/// An error and its sources, `a: b: c`: hyper's own message alone ("client
-/// error (Connect)") hides why.
-fn causes(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
-/// `plain` gives the body as signed (inflated) from the stored one.
-fn build_request(
-    hook: &Webhook,
-    delivery: &Delivery,
-    body: Bytes,
-    plain: impl FnOnce(&Bytes) -> Bytes,
-) -> Result<Request<Full<Bytes>>, hyper::http::Error> {
-    let timestamp = unix_ms() / 1000;
-    let mut request = Request::post(hook.url.as_str())
-        .header(CONTENT_TYPE, "application/x-ndjson")
-        .header("webhook-id", delivery.id.as_str())
-        .header("webhook-timestamp", timestamp.to_string());
-    if delivery.gzip {
-        request = request.header(CONTENT_ENCODING, "gzip");
-    }
-    let secrets = hook.signing_secrets(timestamp);
-    if !secrets.is_empty() {
-        // Signed over the uncompressed body: what the receiver holds once its
-        // HTTP stack has undone the gzip.
-        let plain = plain(&body);
-        let signatures: Vec<String> = secrets.iter().map(|s| s.sign(&delivery.id, timestamp, &plain)).collect();
-        request = request.header("webhook-signature", signatures.join(" "));
-    }
-    if let Some(headers) = request.headers_mut() {
-        for (name, value) in &hook.headers {
-            if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
-                headers.insert(name, value);
-            }
-        }
-    }
-    request.body(Full::new(body))
 }

@@ -15,6 +15,8 @@
 //! [`Deliverer::batch_finished`]; whoever serves `/webhooks` calls the
 //! [`Registry`] with the JSON bodies it received.
 
+mod bodies;
+mod cursor;
 mod deliver;
 mod error;
 mod fan;
@@ -26,6 +28,7 @@ mod outbox;
 pub mod payload;
 mod record;
 mod registry;
+mod request;
 mod row;
 mod sign;
 mod webhook;

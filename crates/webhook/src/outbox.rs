@@ -8,9 +8,8 @@
 //! once it has an attempt to remember or is sent again on request, and
 //! delivered and failed ones go to the log ([`crate::log`]: the newest
 //! thousand or so per webhook are kept, with their bodies, for redelivery).
-//! A batch row goes once every webhook it names has passed it. Bodies are under
-//! `p` (a webhook's own) and `q` (shared per batch and payload shape, with a
-//! count of claims under `r`), health under `h`.
+//! A batch row goes once every webhook it names has passed it. Bodies are
+//! kept by [`crate::bodies`], health under `h`.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,17 +17,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::bodies::Bodies;
+use crate::cursor::Cursors;
 use crate::fan;
 use crate::log::Log;
 use crate::row::{self, Delivery, State};
 use crate::Error;
 
 const FAN: u8 = b'f';
-const CURSOR: u8 = b'c';
 const DELIVERY: u8 = b'd';
-const BODY: u8 = b'p';
-const SHARED_BODY: u8 = b'q';
-const SHARED_REFS: u8 = b'r';
 const HEALTH: u8 = b'h';
 
 /// How a webhook has been doing.
@@ -38,13 +35,6 @@ pub struct Health {
     pub consecutive_failures: u32,
     pub last_success_at: Option<i64>,
     pub last_failure_at: Option<i64>,
-}
-
-fn shared_key(kind: u8, batch: u32, shape: u8) -> Vec<u8> {
-    let mut k = vec![kind];
-    k.extend_from_slice(&batch.to_be_bytes());
-    k.push(shape);
-    k
 }
 
 fn key(kind: u8, webhook: Uuid, batch: u32) -> Vec<u8> {
@@ -70,35 +60,18 @@ fn batch_of(key: &[u8], at: usize) -> Option<u32> {
     key.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes)
 }
 
-/// Where each webhook is in the batch rows.
-#[derive(Debug, Default)]
-struct Cursors {
-    /// The first batch each webhook has not passed (absent: 0).
-    passed: HashMap<Uuid, u32>,
-    /// Moved since last saved.
-    dirty: HashSet<Uuid>,
-    /// A batch whose finish could not be written: the cursor stays before it,
-    /// so it is sent again after a restart rather than lost.
-    held: HashMap<Uuid, u32>,
-}
-
-impl Cursors {
-    fn of(&self, webhook: Uuid) -> u32 {
-        self.passed.get(&webhook).copied().unwrap_or(0)
-    }
-}
-
 #[derive(Debug, Clone)]
 pub(crate) struct Outbox {
     tree: sled::Tree,
     /// Deliveries still to make per webhook, counted once at open and kept up
     /// to date, so that health and metrics do not scan a large backlog.
     depth: Arc<Mutex<HashMap<Uuid, usize>>>,
-    cursors: Arc<Mutex<Cursors>>,
+    cursors: Cursors,
     /// Rows of their own per webhook: with none, a delivery is looked for
     /// in the batch rows alone.
     own: Arc<Mutex<HashMap<Uuid, usize>>>,
     log: Log,
+    bodies: Bodies,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -108,13 +81,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Outbox {
     pub fn open(db: &sled::Db) -> Result<Self, Error> {
         let tree = db.open_tree("outbox")?;
-        let mut cursors = Cursors::default();
-        for entry in tree.scan_prefix([CURSOR]) {
-            let (k, v) = entry?;
-            if let (Some(uuid), Some(batch)) = (k.get(1..17).and_then(|b| Uuid::from_slice(b).ok()), batch_of(&v, 0)) {
-                cursors.passed.insert(uuid, batch);
-            }
-        }
+        let cursors = Cursors::open(&tree)?;
         let mut depth: HashMap<Uuid, usize> = HashMap::new();
         let mut own: HashSet<(Uuid, u32)> = HashSet::new();
         let mut own_rows: HashMap<Uuid, usize> = HashMap::new();
@@ -137,9 +104,10 @@ impl Outbox {
         }
         Ok(Self {
             depth: Arc::new(Mutex::new(depth)),
-            cursors: Arc::new(Mutex::new(cursors)),
+            cursors,
             own: Arc::new(Mutex::new(own_rows)),
             log: Log::open(&tree)?,
+            bodies: Bodies::new(&tree),
             tree,
         })
     }
@@ -161,19 +129,12 @@ impl Outbox {
     }
 
     fn passed(&self, webhook: Uuid) -> u32 {
-        lock(&self.cursors).of(webhook)
+        self.cursors.of(webhook)
     }
 
     /// The batch rows from `batch` on.
     fn fans_from(&self, batch: u32) -> sled::Iter {
         self.tree.range(fan_key(batch)..[FAN + 1, 0, 0, 0, 0])
-    }
-
-    fn body_key(delivery: &Delivery) -> Vec<u8> {
-        match delivery.shape {
-            Some(shape) => shared_key(SHARED_BODY, delivery.batch, shape),
-            None => key(BODY, delivery.webhook, delivery.batch),
-        }
     }
 
     /// Records one batch's deliveries (fresh, of one batch), with their
@@ -194,52 +155,11 @@ impl Outbox {
             return Ok(());
         }
         // Bodies first: a delivery never exists without its body.
-        let mut claims: HashMap<u8, u64> = HashMap::new();
-        for (delivery, body) in &kept {
-            let body_key = Self::body_key(delivery);
-            match delivery.shape {
-                Some(shape) => {
-                    let n = claims.entry(shape).or_default();
-                    if *n == 0 && !self.tree.contains_key(&body_key)? {
-                        self.tree.insert(&body_key, *body)?;
-                    }
-                    *n += 1;
-                }
-                None => {
-                    self.tree.insert(body_key, *body)?;
-                }
-            }
-        }
-        for (shape, n) in claims {
-            self.tree.update_and_fetch(shared_key(SHARED_REFS, batch, shape), |old| {
-                let count = old.and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
-                Some((count + n).to_be_bytes().to_vec())
-            })?;
-        }
+        self.bodies.store(batch, &kept)?;
         let rows: Vec<Delivery> = kept.iter().map(|(d, _)| (*d).clone()).collect();
         self.tree.insert(fan_key(batch), fan::encode(&rows))?;
         for delivery in &rows {
             self.count(delivery.webhook, 1);
-        }
-        Ok(())
-    }
-
-    /// Drops a row's claim on its body; a shared body goes with its last row.
-    fn release(&self, delivery: &Delivery) -> Result<(), Error> {
-        match delivery.shape {
-            Some(shape) => self.release_shared(delivery.batch, shape, 1),
-            None => self.tree.remove(Self::body_key(delivery)).map(drop).map_err(Error::from),
-        }
-    }
-
-    /// Drops `n` claims on a shared body.
-    fn release_shared(&self, batch: u32, shape: u8, n: u64) -> Result<(), Error> {
-        let left = self.tree.update_and_fetch(shared_key(SHARED_REFS, batch, shape), |old| {
-            let count = old.and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes);
-            (count > n).then(|| (count - n).to_be_bytes().to_vec())
-        })?;
-        if left.is_none() {
-            self.tree.remove(shared_key(SHARED_BODY, batch, shape))?;
         }
         Ok(())
     }
@@ -306,7 +226,7 @@ impl Outbox {
     }
 
     pub fn body(&self, delivery: &Delivery) -> Result<Option<sled::IVec>, Error> {
-        Ok(self.tree.get(Self::body_key(delivery))?)
+        self.bodies.get(delivery)
     }
 
     pub fn update(&self, delivery: &Delivery) -> Result<(), Error> {
@@ -332,15 +252,8 @@ impl Outbox {
             if own {
                 self.own_rows(webhook, -1);
             }
-            let mut cursors = lock(&self.cursors);
-            let passed = cursors.of(webhook);
-            if own || batch >= passed {
+            if self.cursors.pass(webhook, batch) || own {
                 self.count(webhook, -1);
-            }
-            let next = batch.saturating_add(1).min(cursors.held.get(&webhook).copied().unwrap_or(u32::MAX));
-            if next > passed {
-                cursors.passed.insert(webhook, next);
-                cursors.dirty.insert(webhook);
             }
         }
         Ok(())
@@ -349,28 +262,14 @@ impl Outbox {
     /// A delivery whose finish could not be written: its webhook's cursor
     /// stays before it for as long as this process runs.
     pub fn hold(&self, webhook: Uuid, batch: u32) {
-        let mut cursors = lock(&self.cursors);
-        let held = cursors.held.entry(webhook).or_insert(batch);
-        *held = (*held).min(batch);
+        self.cursors.hold(webhook, batch);
     }
 
     /// Writes the cursors moved since last time: once per group of finished
     /// deliveries rather than once per delivery. Until then a crash sends
     /// them again, never loses them: their log entries are written first.
     pub fn save_cursors(&self) -> Result<(), Error> {
-        let moved: Vec<(Uuid, u32)> = {
-            let mut cursors = lock(&self.cursors);
-            let dirty = std::mem::take(&mut cursors.dirty);
-            dirty.into_iter().map(|w| (w, cursors.of(w))).collect()
-        };
-        for (webhook, passed) in moved {
-            let k = prefix(CURSOR, webhook);
-            self.tree.update_and_fetch(k, |old| {
-                let old = old.and_then(|v| batch_of(v, 0)).unwrap_or(0);
-                Some(old.max(passed).to_be_bytes().to_vec())
-            })?;
-        }
-        Ok(())
+        self.cursors.save()
     }
 
     /// Drops the oldest batch rows that every webhook they name (`live`) has
@@ -381,11 +280,9 @@ impl Outbox {
         for entry in self.tree.scan_prefix([FAN]).take(AT_ONCE) {
             let (k, v) = entry?;
             let batch = batch_of(&k, 1).ok_or(Error::CorruptedRow)?;
-            let cursors = lock(&self.cursors);
-            if !fan::webhooks(&v)?.into_iter().all(|w| !live(w) || cursors.of(w) > batch) {
+            if !self.cursors.all_passed(&fan::webhooks(&v)?, batch, &live) {
                 break;
             }
-            drop(cursors);
             self.tree.remove(k)?;
             gone += 1;
         }
@@ -399,19 +296,11 @@ impl Outbox {
     /// claims go after the entries, so a crash in between leaves a body
     /// behind rather than a claim on one that is gone.
     pub fn prune(&self, webhooks: impl IntoIterator<Item = Uuid>) -> Result<(), Error> {
-        let mut claims: HashMap<(u32, u8), u64> = HashMap::new();
+        let mut gone = Vec::new();
         for webhook in webhooks {
-            for delivery in self.log.prune(webhook)? {
-                match delivery.shape {
-                    Some(shape) => *claims.entry((delivery.batch, shape)).or_default() += 1,
-                    None => self.release(&delivery)?,
-                }
-            }
+            gone.extend(self.log.prune(webhook)?);
         }
-        for ((batch, shape), n) in claims {
-            self.release_shared(batch, shape, n)?;
-        }
-        Ok(())
+        self.bodies.release_all(&gone)
     }
 
     /// A finished delivery back to pending (manual redelivery), attempted next.
@@ -419,7 +308,7 @@ impl Outbox {
         let Some(mut delivery) = self.log.all(webhook)?.into_iter().find(|d| d.batch == batch) else {
             return Ok(None);
         };
-        if !self.tree.contains_key(Self::body_key(&delivery))? {
+        if !self.bodies.contains(&delivery)? {
             return Ok(None);
         }
         delivery.state = State::Pending;
@@ -511,15 +400,13 @@ impl Outbox {
         lock(&self.depth).remove(&webhook);
         lock(&self.own).remove(&webhook);
         self.tree.remove([&[HEALTH], webhook.as_bytes().as_slice()].concat())?;
-        for delivery in self.log.forget(webhook)? {
-            self.release(&delivery)?;
-        }
+        self.bodies.release_all(&self.log.forget(webhook)?)?;
         let mut own = HashSet::new();
         for entry in self.tree.scan_prefix(prefix(DELIVERY, webhook)) {
             let (k, v) = entry?;
             own.insert(batch_of(&k, 17));
-            self.release(&row::decode(&k, &v)?)?;
-            self.tree.remove(k)?;
+            self.tree.remove(&k)?;
+            self.bodies.release(&row::decode(&k, &v)?)?;
         }
         let passed = self.passed(webhook);
         for entry in self.fans_from(passed) {
@@ -527,20 +414,12 @@ impl Outbox {
             let batch = batch_of(&k, 1).ok_or(Error::CorruptedRow)?;
             if !own.contains(&Some(batch)) {
                 if let Some(delivery) = fan::find(batch, &v, webhook)? {
-                    self.release(&delivery)?;
+                    self.bodies.release(&delivery)?;
                 }
             }
         }
-        let mut cursors = lock(&self.cursors);
-        cursors.passed.remove(&webhook);
-        cursors.dirty.remove(&webhook);
-        cursors.held.remove(&webhook);
-        drop(cursors);
-        self.tree.remove(prefix(CURSOR, webhook))?;
-        for k in self.tree.scan_prefix(prefix(BODY, webhook)).keys() {
-            self.tree.remove(k?)?;
-        }
-        Ok(())
+        self.cursors.forget(webhook)?;
+        self.bodies.forget(webhook)
     }
 
     /// Webhooks with at least one row to deliver, for resuming after a restart.

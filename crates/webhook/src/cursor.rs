@@ -1,0 +1,115 @@
+//! Each webhook's cursor into the batch rows: the first batch it has not
+//! passed, under `c` + webhook uuid.
+//!
+//! A cursor moves in memory as the recorder writes finished deliveries and
+//! is saved once per group, after their log entries: a crash before the
+//! save sends those deliveries again, never loses them.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use uuid::Uuid;
+
+use crate::Error;
+
+const CURSOR: u8 = b'c';
+
+#[derive(Debug, Default)]
+struct State {
+    /// The first batch each webhook has not passed (absent: 0).
+    passed: HashMap<Uuid, u32>,
+    /// Moved since last saved.
+    dirty: HashSet<Uuid>,
+    /// A batch whose finish could not be written: the cursor stays before it,
+    /// so it is sent again after a restart rather than lost.
+    held: HashMap<Uuid, u32>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Cursors {
+    tree: sled::Tree,
+    state: Arc<Mutex<State>>,
+}
+
+fn key(webhook: Uuid) -> Vec<u8> {
+    [&[CURSOR], webhook.as_bytes().as_slice()].concat()
+}
+
+fn batch(value: &[u8]) -> Option<u32> {
+    value.try_into().ok().map(u32::from_be_bytes)
+}
+
+impl Cursors {
+    pub fn open(tree: &sled::Tree) -> Result<Self, Error> {
+        let mut state = State::default();
+        for entry in tree.scan_prefix([CURSOR]) {
+            let (k, v) = entry?;
+            if let (Some(uuid), Some(batch)) = (k.get(1..17).and_then(|b| Uuid::from_slice(b).ok()), batch(&v)) {
+                state.passed.insert(uuid, batch);
+            }
+        }
+        Ok(Self { tree: tree.clone(), state: Arc::new(Mutex::new(state)) })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The first batch `webhook` has not passed.
+    pub fn of(&self, webhook: Uuid) -> u32 {
+        self.lock().passed.get(&webhook).copied().unwrap_or(0)
+    }
+
+    /// Whether every one of `webhooks` that is `live` has passed `batch`.
+    pub fn all_passed(&self, webhooks: &[Uuid], batch: u32, live: impl Fn(Uuid) -> bool) -> bool {
+        let state = self.lock();
+        webhooks.iter().all(|w| !live(*w) || state.passed.get(w).is_some_and(|p| *p > batch))
+    }
+
+    /// Moves `webhook` past `batch` (unless held before it); returns whether
+    /// `batch` was still ahead of it.
+    pub fn pass(&self, webhook: Uuid, batch: u32) -> bool {
+        let mut state = self.lock();
+        let passed = state.passed.get(&webhook).copied().unwrap_or(0);
+        let next = batch.saturating_add(1).min(state.held.get(&webhook).copied().unwrap_or(u32::MAX));
+        if next > passed {
+            state.passed.insert(webhook, next);
+            state.dirty.insert(webhook);
+        }
+        batch >= passed
+    }
+
+    /// A delivery whose finish could not be written: `webhook`'s cursor stays
+    /// before it for as long as this process runs.
+    pub fn hold(&self, webhook: Uuid, batch: u32) {
+        let mut state = self.lock();
+        let held = state.held.entry(webhook).or_insert(batch);
+        *held = (*held).min(batch);
+    }
+
+    /// Writes the cursors moved since last time.
+    pub fn save(&self) -> Result<(), Error> {
+        let moved: Vec<(Uuid, u32)> = {
+            let mut state = self.lock();
+            let dirty = std::mem::take(&mut state.dirty);
+            dirty.into_iter().map(|w| (w, state.passed.get(&w).copied().unwrap_or(0))).collect()
+        };
+        for (webhook, passed) in moved {
+            self.tree.update_and_fetch(key(webhook), |old| {
+                Some(old.and_then(batch).unwrap_or(0).max(passed).to_be_bytes().to_vec())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A deleted webhook's cursor.
+    pub fn forget(&self, webhook: Uuid) -> Result<(), Error> {
+        let mut state = self.lock();
+        state.passed.remove(&webhook);
+        state.dirty.remove(&webhook);
+        state.held.remove(&webhook);
+        drop(state);
+        self.tree.remove(key(webhook))?;
+        Ok(())
+    }
+}
