@@ -507,6 +507,34 @@ mod tests {
     }
 
     #[test]
+    fn a_crash_before_the_cursor_is_saved_sends_again_and_logs_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::open(dir.path()).unwrap();
+        let outbox = Outbox::open(&db).unwrap();
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let shared = |webhook| (Delivery { shape: Some(0), ..Delivery::pending(webhook, 7) }, &b"body"[..]);
+        outbox.record(7, &[shared(a), shared(b)]).unwrap();
+        let sent = outbox.pending_row(a, 7).unwrap().unwrap();
+        outbox.finish(a, &[&Delivery { state: State::Delivered, ..sent }]).unwrap();
+        // The crash: the log chunk is written, the cursor is not.
+        let after = Outbox::open(&db).unwrap();
+        let again = after.pending_row(a, 7).unwrap().expect("sent again, never lost");
+        assert_eq!(again.id, delivery_id(7, a), "with the same webhook-id");
+        after.finish(a, &[&Delivery { state: State::Delivered, ..again }]).unwrap();
+        assert_eq!(after.page(a, None, 10).unwrap().1, 1, "logged once");
+        let other = after.pending_row(b, 7).unwrap().unwrap();
+        after.finish(b, &[&Delivery { state: State::Delivered, ..other.clone() }]).unwrap();
+        after.save_cursors().unwrap();
+        assert_eq!(after.collect(|_| true).unwrap(), 1);
+        after.record(7, &[shared(a), shared(b)]).unwrap();
+        assert_eq!((after.len(a), after.len(b)), (0, 0), "a replay after the batch row went finds both past it");
+        after.forget(a).unwrap();
+        assert!(after.body(&other).unwrap().is_some(), "still claimed by b's log entry");
+        after.forget(b).unwrap();
+        assert!(after.tree.is_empty(), "one claim each, none left");
+    }
+
+    #[test]
     fn rows_are_idempotent_ordered_and_removable() {
         let dir = tempfile::tempdir().unwrap();
         let db = sled::open(dir.path()).unwrap();
