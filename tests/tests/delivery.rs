@@ -297,10 +297,12 @@ fn metrics_in_prometheus_text_format() {
     let uid = add(&s, 1);
     s.wait_task(s.delete("/indexes/nope").json()["taskUid"].as_u64().unwrap());
     rx.wait_for_tasks(&[uid]);
-    wait_until("the delivery to be counted", || {
-        String::from_utf8(s.get("/metrics").body)
-            .unwrap()
-            .contains("meili_lite_webhook_deliveries_total{outcome=\"delivered\"} 2")
+    // The outbox depth follows the recorder, which writes finished
+    // deliveries a few milliseconds after they are sent.
+    wait_until("the delivery to be counted and written", || {
+        let text = String::from_utf8(s.get("/metrics").body).unwrap();
+        text.contains("meili_lite_webhook_deliveries_total{outcome=\"delivered\"} 2")
+            && text.contains("meili_lite_webhook_outbox_depth{webhook=\"00000000-0000-0000-0000-000000000000\"} 0")
     });
     let resp = s.get("/metrics");
     assert!(resp.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));

@@ -28,7 +28,7 @@ use uuid::Uuid;
 use crate::guard::GuardedResolver;
 use crate::inflated::Inflated;
 use crate::metrics::{Event, Metrics};
-use crate::outbox::{Health, Outbox};
+use crate::outbox::{Health, Next, Outbox};
 use crate::payload::Compression;
 use crate::record::Recorder;
 use crate::request;
@@ -365,8 +365,8 @@ impl Inner {
         // re-enabled webhook without the API having to know about lanes.
         const RECHECK: Duration = Duration::from_secs(2);
         let notify = &lane.notify;
-        // Batches read ahead, oldest first: one scan of the outbox serves many sends.
-        let mut ahead: VecDeque<u32> = VecDeque::new();
+        // Deliveries read ahead, oldest first: one scan of the outbox serves many sends.
+        let mut ahead: VecDeque<Next> = VecDeque::new();
         loop {
             let Some(hook) = self.registry.find(webhook) else {
                 self.recorder.forget(webhook);
@@ -384,7 +384,7 @@ impl Inner {
             self.recorder.keep_up(webhook).await;
             if ahead.is_empty() {
                 match self.outbox.pending(webhook, &self.recorder.unsettled(webhook), READ_AHEAD) {
-                    Ok(batches) => ahead.extend(batches),
+                    Ok(next) => ahead.extend(next),
                     Err(e) => {
                         error!(%webhook, error = %e, "reading the outbox failed");
                         tokio::time::sleep(RECHECK).await;
@@ -392,11 +392,15 @@ impl Inner {
                     }
                 }
             }
-            let Some(&batch) = ahead.front() else {
+            let Some(next) = ahead.front() else {
                 let _ = tokio::time::timeout(RECHECK, notify.notified()).await;
                 continue;
             };
-            let delivery = match self.outbox.pending_row(webhook, batch) {
+            let now = match next {
+                Next::Fan(delivery) => Ok(Some(delivery.clone())),
+                Next::Own(batch) => self.outbox.pending_row(webhook, *batch),
+            };
+            let delivery = match now {
                 Ok(Some(delivery)) => delivery,
                 // Written to the log since it was read ahead.
                 Ok(None) => {
@@ -417,10 +421,8 @@ impl Inner {
                 continue;
             }
             ahead.pop_front();
-            let body = match self.outbox.body(&delivery) {
-                Ok(Some(body)) => Bytes::from_owner(body),
-                Ok(None) | Err(_) => Bytes::new(),
-            };
+            let body =
+                self.inflated.stored(&delivery, || self.outbox.body(&delivery).ok().flatten().map(Bytes::from_owner));
             let started = Instant::now();
             let outcome = self.attempt(&hook, &delivery, body).await;
             let sent = started.elapsed();
@@ -441,7 +443,7 @@ impl Inner {
         if let Err(e) = self.options.guard.check_url(&hook.url) {
             return Outcome::Failed { reason: e.to_string(), retry_after: None };
         }
-        let request = match request::build(hook, delivery, body, |stored| self.inflated.of(delivery, stored)) {
+        let request = match request::build(hook, delivery, body, |stored| self.inflated.plain(delivery, stored)) {
             Ok(request) => request,
             Err(e) => return Outcome::Failed { reason: format!("invalid request: {e}"), retry_after: None },
         };

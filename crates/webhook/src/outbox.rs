@@ -11,7 +11,7 @@
 //! A batch row goes once every webhook it names has passed it. Bodies are
 //! kept by [`crate::bodies`], health under `h`.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,25 @@ fn fan_key(batch: u32) -> [u8; 5] {
 
 fn batch_of(key: &[u8], at: usize) -> Option<u32> {
     key.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes)
+}
+
+/// A delivery still to make, as a lane reads it ahead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// In a batch row: as it will be sent.
+    Fan(Delivery),
+    /// With a row of its own, of this batch: read again when its turn comes.
+    Own(u32),
+}
+
+#[cfg(test)]
+impl Next {
+    pub fn batch(&self) -> u32 {
+        match self {
+            Next::Fan(delivery) => delivery.batch,
+            Next::Own(batch) => *batch,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -164,21 +183,25 @@ impl Outbox {
         Ok(())
     }
 
-    /// The oldest `limit` batches `webhook` still has to deliver, but those
-    /// in `skip`, in batch order: the order they go out in. Batches only:
-    /// each delivery is read with [`Outbox::pending_row`] when its turn comes,
-    /// since a scan may see a leaf from before the recorder wrote a finished
-    /// one and took it out of `skip`.
-    pub fn pending(&self, webhook: Uuid, skip: &BTreeSet<u32>, limit: usize) -> Result<Vec<u32>, Error> {
+    /// The oldest `limit` deliveries `webhook` still has to make, but those
+    /// of batches in `skip` (handed to the recorder, not written yet), in
+    /// batch order: the order they go out in.
+    ///
+    /// `skip` must be taken before this call: a delivery the recorder writes
+    /// meanwhile is then either in it or behind the cursor read here, so a
+    /// delivery read from a batch row stays to make until its lane sends it.
+    /// A row of its own changes under the lane (retries, redeliveries) and is
+    /// read again with [`Outbox::pending_row`] when its turn comes.
+    pub fn pending(&self, webhook: Uuid, skip: &BTreeSet<u32>, limit: usize) -> Result<Vec<Next>, Error> {
         // No more to find than the count says: a webhook that filters out
         // most batches does not scan the whole backlog for nothing.
         let limit = limit.min(self.len(webhook));
-        let mut out = BTreeSet::new();
+        let mut out = BTreeMap::new();
         let own = self.has_own_rows(webhook).then(|| self.tree.scan_prefix(prefix(DELIVERY, webhook)));
         for k in own.into_iter().flat_map(sled::Iter::keys) {
             let Some(batch) = batch_of(&k?, 17) else { continue };
             if !skip.contains(&batch) {
-                out.insert(batch);
+                out.insert(batch, Next::Own(batch));
                 if out.len() >= limit {
                     break;
                 }
@@ -191,12 +214,15 @@ impl Outbox {
             }
             let (k, v) = entry?;
             let Some(batch) = batch_of(&k, 1) else { continue };
-            if !skip.contains(&batch) && fan::has(&v, webhook)? {
-                out.insert(batch);
+            if skip.contains(&batch) {
+                continue;
+            }
+            if let Some(delivery) = fan::find(batch, &v, webhook)? {
+                out.entry(batch).or_insert(Next::Fan(delivery));
                 found += 1;
             }
         }
-        Ok(out.into_iter().take(limit).collect())
+        Ok(out.into_values().take(limit).collect())
     }
 
     /// `webhook`'s delivery of `batch` as it is now, if it is still to make.
@@ -214,12 +240,16 @@ impl Outbox {
         }
     }
 
-    /// The first row still to deliver but those in `skip`.
+    /// The first delivery still to make but those in `skip`.
     #[cfg(test)]
     pub fn head(&self, webhook: Uuid, skip: &BTreeSet<u32>) -> Result<Option<Delivery>, Error> {
-        for batch in self.pending(webhook, skip, usize::MAX)? {
-            if let Some(row) = self.pending_row(webhook, batch)? {
-                return Ok(Some(row));
+        for next in self.pending(webhook, skip, usize::MAX)? {
+            let row = match next {
+                Next::Fan(delivery) => Some(delivery),
+                Next::Own(batch) => self.pending_row(webhook, batch)?,
+            };
+            if row.is_some() {
+                return Ok(row);
             }
         }
         Ok(None)
@@ -441,6 +471,10 @@ mod tests {
     use super::*;
     use crate::row::delivery_id;
 
+    fn batches(next: Result<Vec<Next>, Error>) -> Vec<u32> {
+        next.unwrap().iter().map(Next::batch).collect()
+    }
+
     #[test]
     fn a_shared_body_lives_until_its_last_row_goes() {
         let dir = tempfile::tempdir().unwrap();
@@ -472,18 +506,20 @@ mod tests {
             outbox.record(batch, &both).unwrap();
         }
         assert_eq!((outbox.len(a), outbox.len(b)), (3, 3));
-        assert_eq!(outbox.pending(a, &BTreeSet::from([1]), 10).unwrap(), [2, 3], "skipped as asked");
+        assert_eq!(batches(outbox.pending(a, &BTreeSet::from([1]), 10)), [2, 3], "skipped as asked");
         let first = outbox.pending_row(a, 1).unwrap().unwrap();
         assert_eq!(outbox.body(&first).unwrap().unwrap().as_ref(), b"x", "its own body");
         outbox.finish(a, &[&Delivery { state: State::Delivered, ..first }]).unwrap();
         assert!(outbox.pending_row(a, 1).unwrap().is_none(), "passed");
-        assert_eq!(outbox.pending(a, &BTreeSet::new(), 10).unwrap(), [2, 3]);
+        assert_eq!(batches(outbox.pending(a, &BTreeSet::new(), 10)), [2, 3]);
         assert_eq!(outbox.collect(|_| true).unwrap(), 0, "b has not passed batch 1");
         let mut retried = outbox.pending_row(b, 1).unwrap().unwrap();
         retried.attempts = 1;
         outbox.update(&retried).unwrap();
         assert_eq!(outbox.pending_row(b, 1).unwrap().unwrap().attempts, 1, "its own row wins over the batch row");
-        assert_eq!(outbox.pending(b, &BTreeSet::new(), 10).unwrap(), [1, 2, 3], "once");
+        let next = outbox.pending(b, &BTreeSet::new(), 10).unwrap();
+        assert_eq!(next[0], Next::Own(1), "read again when its turn comes");
+        assert_eq!(batches(Ok(next)), [1, 2, 3], "once");
         outbox.hold(b, 2);
         for batch in 1..=3 {
             let delivery = outbox.pending_row(b, batch).unwrap().unwrap();
@@ -494,7 +530,7 @@ mod tests {
         assert_eq!(outbox.collect(|_| true).unwrap(), 1, "only batch 1 is passed by both");
         let reopened = Outbox::open(&db).unwrap();
         assert_eq!(reopened.len(a), 2);
-        assert_eq!(reopened.pending(b, &BTreeSet::new(), 10).unwrap(), [2, 3], "held back: sent again, not lost");
+        assert_eq!(batches(reopened.pending(b, &BTreeSet::new(), 10)), [2, 3], "held back: sent again, not lost");
         assert_eq!(reopened.len(b), 2);
         let (page, total) = reopened.page(b, None, 10).unwrap();
         assert_eq!(total, 5, "three in the log, two still to make (sent again after the restart)");
