@@ -26,9 +26,10 @@ use tracing::{debug, error, warn};
 use uuid::Uuid;
 
 use crate::guard::GuardedResolver;
+use crate::health::Health;
 use crate::inflated::Inflated;
 use crate::metrics::{Event, Metrics};
-use crate::outbox::{Health, Next, Outbox};
+use crate::outbox::{Next, Outbox};
 use crate::payload::Compression;
 use crate::record::Recorder;
 use crate::request;

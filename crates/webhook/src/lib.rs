@@ -21,6 +21,7 @@ mod deliver;
 mod error;
 mod fan;
 pub mod guard;
+mod health;
 mod inflated;
 mod log;
 mod metrics;
