@@ -1,16 +1,18 @@
 //! Finished deliveries written behind the lanes.
 //!
-//! Moving a finished row to the log (and pruning the log) took about as long
-//! as sending it, and a lane sends one request at a time, so it was half of
-//! every lane step. A lane now hands the finished row to the [`Recorder`]'s
-//! thread and goes on with its next row at once; the thread writes what has
-//! piled up, in arrival order.
+//! Writing a finished delivery to the log (and pruning the log) took about
+//! as long as sending it, and a lane sends one request at a time, so it was
+//! half of every lane step. A lane now hands the finished delivery to the
+//! [`Recorder`]'s thread and goes on with its next one at once. The thread
+//! gathers a group, then writes each webhook's part of it as one log chunk,
+//! in arrival order, then the cursors it moved; then it drops the batch rows
+//! every webhook has passed and, now and then, prunes the logs.
 //!
-//! Until it is written the row is still pending on disk, so a crash in
+//! Until it is written the delivery is still to make on disk, so a crash in
 //! between sends it again with the same `webhook-id`: a duplicate, never a
-//! loss. Meanwhile the lane must not send it twice: rows handed over and not
-//! yet written are *unsettled*, and [`Recorder::unsettled`] tells the lane
-//! to pass over them.
+//! loss. Meanwhile the lane must not send it twice: deliveries handed over
+//! and not yet written are *unsettled*, and [`Recorder::unsettled`] tells
+//! the lane to pass over them.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Condvar, Mutex};
@@ -30,7 +32,7 @@ const PRUNE_EVERY: u32 = 256;
 /// How far a lane may run ahead of the writing thread. Unbounded, lanes
 /// draining a backlog outran it and memory grew with the rows in flight.
 const MAX_AHEAD: usize = 64;
-/// Jobs the thread takes off the channel at a time, and how long it waits
+/// Jobs the thread takes off the queue at a time, and how long it waits
 /// for a group to fill: each webhook's part of a group is one log chunk, and
 /// a thread quicker than the lanes wrote chunks of one delivery, a sled
 /// insert (and later a remove) each. Deliveries are already sent by then;
@@ -43,7 +45,7 @@ type Unsettled = Arc<Mutex<HashMap<Uuid, BTreeSet<u32>>>>;
 /// What the thread does, in the order it was asked.
 #[derive(Debug)]
 enum Job {
-    /// A delivered or failed-for-good row, to move to the log.
+    /// A delivered or failed-for-good delivery, to write to the log.
     Finish(Delivery),
     /// A deleted webhook: its rows go, after the rows handed over before.
     Forget(Uuid),
