@@ -333,7 +333,8 @@ fn to_load<'a>(
 
 /// `MEILI_LITE_FAULT_RECORD_DELAY_MS`: a fault-injection seam, not an option.
 /// The crash tests set it to kill the process after a delivery was sent and
-/// before its outcome is written, which otherwise lasts microseconds.
+/// before its outcome is written, which otherwise lasts at most a group's
+/// gathering time (10 ms).
 fn fault_record_delay() -> std::time::Duration {
     let Some(ms) = std::env::var("MEILI_LITE_FAULT_RECORD_DELAY_MS").ok().and_then(|ms| ms.parse().ok()) else {
         return std::time::Duration::ZERO;

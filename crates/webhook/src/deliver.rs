@@ -1,6 +1,6 @@
-//! Delivery: every finished batch is recorded in the durable [`Outbox`], one
-//! row per webhook, before [`Deliverer::batch_finished`] returns; then one
-//! lane per webhook sends its rows in batch order, retrying on the Standard
+//! Delivery: every finished batch is recorded in the durable [`Outbox`] (one
+//! row naming each webhook it goes to) before [`Deliverer::batch_finished`]
+//! returns; then one lane per webhook sends its deliveries in batch order, retrying on the Standard
 //! Webhooks schedule. The queue never waits on a request; a slow or dead
 //! endpoint only holds up its own lane, and its backlog lives on disk.
 
@@ -62,7 +62,7 @@ pub struct DeliveryOptions {
     pub retry_schedule: Vec<Duration>,
     /// Which private networks webhooks may reach.
     pub guard: NetworkGuard,
-    /// Holds each finished delivery back this long before recording it.
+    /// Holds each group of finished deliveries back this long before recording it.
     /// Zero but in fault-injection tests, which crash inside that window.
     pub record_delay: Duration,
 }
@@ -200,6 +200,7 @@ impl Deliverer {
         // encoded and stored once; a filtered subset gets a body of its own.
         let mut shared: HashMap<u8, Vec<u8>> = HashMap::new();
         let mut recorded: Vec<(Delivery, Option<Vec<u8>>)> = Vec::new();
+        let created_at = unix_ms();
         for hook in hooks {
             let matching: Vec<&Task> = tasks.iter().filter(|t| hook.wants(t)).collect();
             if matching.is_empty() {
@@ -226,7 +227,7 @@ impl Deliverer {
                 next_attempt_at: 0,
                 state: State::Pending,
                 gzip: hook.compression == Compression::Gzip,
-                created_at: unix_ms(),
+                created_at,
                 log: Vec::new(),
             };
             recorded.push((delivery, own));
@@ -393,21 +394,18 @@ impl Inner {
                     }
                 }
             }
-            let Some(next) = ahead.front() else {
+            let Some(next) = ahead.pop_front() else {
                 let _ = tokio::time::timeout(RECHECK, notify.notified()).await;
                 continue;
             };
             let now = match next {
-                Next::Fan(delivery) => Ok(Some(delivery.clone())),
-                Next::Own(batch) => self.outbox.pending_row(webhook, *batch),
+                Next::Fan(delivery) => Ok(Some(delivery)),
+                Next::Own(batch) => self.outbox.pending_row(webhook, batch),
             };
             let delivery = match now {
                 Ok(Some(delivery)) => delivery,
                 // Written to the log since it was read ahead.
-                Ok(None) => {
-                    ahead.pop_front();
-                    continue;
-                }
+                Ok(None) => continue,
                 Err(e) => {
                     error!(%webhook, error = %e, "reading the outbox failed");
                     ahead.clear();
@@ -417,11 +415,12 @@ impl Inner {
             };
             let wait = delivery.next_attempt_at - unix_ms();
             if wait > 0 {
+                // Only a row of its own waits for a retry: first again, read afresh.
+                ahead.push_front(Next::Own(delivery.batch));
                 let wait = Duration::from_millis(wait as u64).min(RECHECK);
                 let _ = tokio::time::timeout(wait, notify.notified()).await;
                 continue;
             }
-            ahead.pop_front();
             let body =
                 self.inflated.stored(&delivery, || self.outbox.body(&delivery).ok().flatten().map(Bytes::from_owner));
             let started = Instant::now();

@@ -6,8 +6,8 @@
 //! deliveries differ only by webhook, payload shape and (for a webhook that
 //! filters tasks) their tasks, so they share one row here, and each webhook
 //! keeps a cursor in the outbox: the first batch it has not passed. A
-//! delivery gets a row of its own ([`crate::row`]) only once it has an
-//! attempt to remember or is finished.
+//! delivery gets a row of its own ([`crate::row`]) only for a retry's
+//! attempts or a redelivery; finished ones go to the log ([`crate::log`]).
 //!
 //! Layout: version, `created_at`, the batch's tasks, then per webhook its
 //! uuid, shape (or none: a body of its own), gzip flag and, without a shape,

@@ -5,8 +5,8 @@
 //! half of every lane step. A lane now hands the finished delivery to the
 //! [`Recorder`]'s thread and goes on with its next one at once. The thread
 //! gathers a group, then writes each webhook's part of it as one log chunk,
-//! in arrival order, then the cursors it moved; then it drops the batch rows
-//! every webhook has passed and, now and then, prunes the logs.
+//! in arrival order; now and then prunes the logs; saves the cursors it
+//! moved; then drops the batch rows every webhook has passed.
 //!
 //! Until it is written the delivery is still to make on disk, so a crash in
 //! between sends it again with the same `webhook-id`: a duplicate, never a
@@ -30,7 +30,7 @@ use crate::Registry;
 /// A webhook's log is pruned after this many finished rows.
 const PRUNE_EVERY: u32 = 256;
 /// How far a lane may run ahead of the writing thread. Unbounded, lanes
-/// draining a backlog outran it and memory grew with the rows in flight.
+/// draining a backlog outran it and memory grew with the deliveries in flight.
 const MAX_AHEAD: usize = 64;
 /// Jobs the thread takes off the queue at a time, and how long it waits
 /// for a group to fill: each webhook's part of a group is one log chunk, and
@@ -47,7 +47,7 @@ type Unsettled = Arc<Mutex<HashMap<Uuid, BTreeSet<u32>>>>;
 enum Job {
     /// A delivered or failed-for-good delivery, to write to the log.
     Finish(Delivery),
-    /// A deleted webhook: its rows go, after the rows handed over before.
+    /// A deleted webhook: its deliveries go, after those handed over before.
     Forget(Uuid),
 }
 
@@ -114,7 +114,7 @@ impl Recorder {
         }
     }
 
-    /// Waits while `webhook` has [`MAX_AHEAD`] rows handed over and not written.
+    /// Waits while `webhook` has [`MAX_AHEAD`] deliveries handed over and not written.
     pub async fn keep_up(&self, webhook: Uuid) {
         loop {
             let written = self.written.notified();
@@ -128,13 +128,13 @@ impl Recorder {
         }
     }
 
-    /// Takes a delivered or failed-for-good row; it is written soon after.
+    /// Takes a delivered or failed-for-good delivery; it is written soon after.
     pub fn finish(&self, delivery: Delivery) {
         lock(&self.unsettled).entry(delivery.webhook).or_default().insert(delivery.batch);
         self.submit(Job::Finish(delivery));
     }
 
-    /// Drops a deleted webhook's rows once the rows handed over before are written.
+    /// Drops a deleted webhook's deliveries once those handed over before are written.
     pub fn forget(&self, webhook: Uuid) {
         self.submit(Job::Forget(webhook));
     }
@@ -237,7 +237,7 @@ impl Writer {
         }
     }
 
-    /// The group's finished rows, one log chunk per webhook.
+    /// The group's finished deliveries, one log chunk per webhook.
     fn write_finished(&mut self) {
         let finished = std::mem::take(&mut self.finished);
         let mut by_webhook: HashMap<Uuid, Vec<&Delivery>> = HashMap::new();
@@ -248,18 +248,19 @@ impl Writer {
             // A deleted webhook's rows are gone with it (its Forget comes
             // after): writing these would leave orphans in the log.
             if self.registry.contains(webhook) {
-                if let Err(e) = self.outbox.finish(webhook, &rows) {
-                    // Left unsettled: the lane must not send them again out of
-                    // order now; they are still pending on disk and go again
-                    // after a restart.
-                    let first = rows.iter().map(|d| d.batch).min().unwrap_or(0);
-                    error!(%webhook, batch = first, error = %e, "recording deliveries failed; they stay pending");
-                    self.outbox.hold(webhook, first);
-                    continue;
+                match self.outbox.finish(webhook, &rows) {
+                    Ok(()) => {
+                        let count = self.pruned.entry(webhook).or_insert(0);
+                        *count += rows.len() as u32;
+                        self.prune_due |= *count >= PRUNE_EVERY;
+                    }
+                    // Passed in this run all the same (the outbox keeps them
+                    // pending on disk, so a restart sends them again).
+                    Err(e) => {
+                        let first = rows.iter().map(|d| d.batch).min().unwrap_or(0);
+                        error!(%webhook, batch = first, error = %e, "recording deliveries failed; a restart sends them again");
+                    }
                 }
-                let count = self.pruned.entry(webhook).or_insert(0);
-                *count += rows.len() as u32;
-                self.prune_due |= *count >= PRUNE_EVERY;
             }
             let mut unsettled = lock(&self.unsettled);
             if let Some(batches) = unsettled.get_mut(&webhook) {
@@ -289,7 +290,7 @@ impl Writer {
             error!(error = %e, "saving the webhook cursors failed; finished deliveries may be sent again");
             return;
         }
-        if let Err(e) = self.outbox.collect(|webhook| self.registry.contains(webhook)) {
+        if let Err(e) = self.outbox.collect() {
             error!(error = %e, "dropping delivered batch rows failed");
         }
     }

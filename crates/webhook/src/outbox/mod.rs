@@ -183,9 +183,6 @@ impl Outbox {
     /// A row of its own changes under the lane (retries, redeliveries) and is
     /// read again with [`Outbox::pending_row`] when its turn comes.
     pub fn pending(&self, webhook: Uuid, skip: &BTreeSet<u32>, limit: usize) -> Result<Vec<Next>, Error> {
-        // No more to find than the count says: a webhook that filters out
-        // most batches does not scan the whole backlog for nothing.
-        let limit = limit.min(self.len(webhook));
         let mut out = BTreeMap::new();
         let own = self.has_own_rows(webhook).then(|| self.tree.scan_prefix(prefix(DELIVERY, webhook)));
         for k in own.into_iter().flat_map(sled::Iter::keys) {
@@ -197,9 +194,12 @@ impl Outbox {
                 }
             }
         }
+        // No more to find in batch rows than the count says: a webhook that
+        // filters out most batches does not scan the whole backlog for nothing.
+        let from_rows = limit.min(self.len(webhook));
         let mut found = 0;
         for entry in self.fans_from(self.passed(webhook)) {
-            if found >= limit {
+            if found >= from_rows {
                 break;
             }
             let (k, v) = entry?;
@@ -264,11 +264,21 @@ impl Outbox {
     /// global lock that every other writer waits on. Log first, so a crash
     /// before the rest leaves a delivery still to make as well, and it is
     /// sent again: at least once, never lost.
+    ///
+    /// If the log cannot be written, the cursor moves on in memory all the
+    /// same (the lane must not send them again now) but is saved before
+    /// them, so that a restart sends them again; the error is returned.
     pub fn finish(&self, webhook: Uuid, deliveries: &[&Delivery]) -> Result<(), Error> {
-        self.log.append(webhook, deliveries)?;
+        let logged = self.log.append(webhook, deliveries);
+        if logged.is_err() {
+            self.cursors.hold(webhook, deliveries.iter().map(|d| d.batch).min().unwrap_or(0));
+        }
         for delivery in deliveries {
             let batch = delivery.batch;
-            let own = self.has_own_rows(webhook) && self.tree.remove(key(DELIVERY, webhook, batch))?.is_some();
+            // Not logged, a row of its own stays: sent again rather than lost.
+            let own = logged.is_ok()
+                && self.has_own_rows(webhook)
+                && self.tree.remove(key(DELIVERY, webhook, batch))?.is_some();
             if own {
                 self.own_rows(webhook, -1);
             }
@@ -276,13 +286,7 @@ impl Outbox {
                 self.count(webhook, -1);
             }
         }
-        Ok(())
-    }
-
-    /// A delivery whose finish could not be written: its webhook's cursor
-    /// stays before it for as long as this process runs.
-    pub fn hold(&self, webhook: Uuid, batch: u32) {
-        self.cursors.hold(webhook, batch);
+        logged
     }
 
     /// Writes the cursors moved since last time: once per group of finished
@@ -292,19 +296,25 @@ impl Outbox {
         self.cursors.save()
     }
 
-    /// Drops the oldest batch rows that every webhook they name (`live`) has
-    /// passed; returns how many went.
-    pub fn collect(&self, live: impl Fn(Uuid) -> bool) -> Result<usize, Error> {
+    /// Drops the oldest batch rows that every webhook they name has passed
+    /// (a deleted one once it is forgotten); returns how many went.
+    pub fn collect(&self) -> Result<usize, Error> {
         const AT_ONCE: usize = 1_024;
         let mut gone = 0;
         for entry in self.tree.scan_prefix([FAN]).take(AT_ONCE) {
             let (k, v) = entry?;
             let batch = batch_of(&k, 1).ok_or(Error::CorruptedRow)?;
-            if !self.cursors.all_passed(&fan::webhooks(&v)?, batch, &live) {
+            if !self.cursors.all_passed(&fan::webhooks(&v)?, batch) {
                 break;
             }
             self.tree.remove(k)?;
             gone += 1;
+        }
+        if gone > 0 && self.tree.scan_prefix([FAN]).next().is_none() {
+            // No batch row left to name a deleted webhook.
+            for webhook in self.cursors.gone() {
+                self.cursors.remove(webhook)?;
+            }
         }
         Ok(gone)
     }
@@ -334,13 +344,17 @@ impl Outbox {
         delivery.state = State::Pending;
         delivery.attempts = 0;
         delivery.next_attempt_at = 0;
+        // Counted unless it is still to make already: in a row of its own, or
+        // in a batch row its cursor has not passed (its finish lost to a crash).
+        let in_batch_row = batch >= self.passed(webhook)
+            && self.tree.get(fan_key(batch))?.map(|v| fan::has(&v, webhook)).transpose()?.unwrap_or(false);
         // Pending first: a crash in between leaves it in both places, not in neither.
-        if self.tree.insert(key(DELIVERY, webhook, batch), row::encode(&delivery)?)?.is_none() {
+        let own = self.tree.insert(key(DELIVERY, webhook, batch), row::encode(&delivery)?)?.is_some();
+        if !own {
             self.own_rows(webhook, 1);
         }
         self.log.take(webhook, batch)?;
-        // Not passed yet (its finish was lost to a crash): already counted.
-        if batch < self.passed(webhook) {
+        if !own && !in_batch_row {
             self.count(webhook, 1);
         }
         Ok(Some(delivery))
@@ -414,35 +428,49 @@ impl Outbox {
         Ok(())
     }
 
-    /// Every row of a deleted webhook, and its claims on bodies. Batch rows
-    /// naming it stay until the others have passed them.
+    /// Every row of a deleted webhook, and its claims on bodies, once: its
+    /// cursor goes past every batch first (a crash after that leaves a body
+    /// behind, never a claim dropped twice), so batch rows naming it no
+    /// longer wait for it and a second call finds nothing to drop.
     pub fn forget(&self, webhook: Uuid) -> Result<(), Error> {
         lock(&self.depth).remove(&webhook);
         lock(&self.own).remove(&webhook);
         self.tree.remove(health::key(webhook))?;
-        self.bodies.release_all(&self.log.forget(webhook)?)?;
-        let mut own = HashSet::new();
+        let Some(passed) = self.cursors.forget(webhook)? else { return Ok(()) };
+        // A delivery sent again after a crash can be in the log and still to
+        // make: it holds one claim all the same.
+        let logged = self.log.forget(webhook)?;
+        let mut held: HashSet<u32> = logged.iter().map(|d| d.batch).collect();
+        self.bodies.release_all(&logged)?;
         for entry in self.tree.scan_prefix(prefix(DELIVERY, webhook)) {
             let (k, v) = entry?;
-            own.insert(batch_of(&k, 17));
             self.tree.remove(&k)?;
-            self.bodies.release(&row::decode(&k, &v)?)?;
+            let delivery = row::decode(&k, &v)?;
+            if held.insert(delivery.batch) {
+                self.bodies.release(&delivery)?;
+            }
         }
-        let passed = self.passed(webhook);
         for entry in self.fans_from(passed) {
             let (k, v) = entry?;
             let batch = batch_of(&k, 1).ok_or(Error::CorruptedRow)?;
-            if !own.contains(&Some(batch)) {
+            if !held.contains(&batch) {
                 if let Some(delivery) = fan::find(batch, &v, webhook)? {
                     self.bodies.release(&delivery)?;
                 }
             }
         }
-        self.cursors.forget(webhook)?;
+        if !self
+            .tree
+            .scan_prefix([FAN])
+            .values()
+            .any(|v| v.map_err(Error::from).and_then(|v| fan::has(&v, webhook)).unwrap_or(true))
+        {
+            self.cursors.remove(webhook)?;
+        }
         self.bodies.forget(webhook)
     }
 
-    /// Webhooks with at least one row to deliver, for resuming after a restart.
+    /// Webhooks with at least one delivery to make, for resuming after a restart.
     pub fn webhooks(&self) -> Vec<Uuid> {
         let depth = lock(&self.depth);
         let mut out: Vec<Uuid> = depth.iter().filter(|(_, n)| **n > 0).map(|(uuid, _)| *uuid).collect();
@@ -450,7 +478,7 @@ impl Outbox {
         out
     }
 
-    /// Rows of `webhook` still to deliver (pending, or waiting for a retry).
+    /// Deliveries `webhook` still has to make (pending, or waiting for a retry).
     pub fn len(&self, webhook: Uuid) -> usize {
         lock(&self.depth).get(&webhook).copied().unwrap_or(0)
     }
