@@ -49,7 +49,7 @@ impl Scheduler {
         let mut orphans = 0;
         for key in inner.queue.scan_prefix([CONTENT]).keys() {
             let key = key?;
-            if !referenced.iter().any(|r| r.as_slice() == key.as_ref()) {
+            if !referenced.contains(key.as_ref()) {
                 inner.queue.remove(key)?;
                 orphans += 1;
             }

@@ -139,6 +139,10 @@ fn a_registered_task_is_durable_numbered_and_runs() {
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].1[0].uid, t0.uid);
     assert_eq!(seen[0].0.finished_at, done.finished_at);
+    // The worker hands over the batch it holds: exactly what was written.
+    assert_eq!(seen[0].1, vec![done.clone()]);
+    assert_eq!(seen[0].0, f.scheduler.batch(seen[0].0.uid).unwrap());
+    assert_eq!(seen[1].1, vec![deleted]);
     f.scheduler.shutdown();
 }
 

@@ -30,7 +30,7 @@ use crate::health::Health;
 use crate::inflated::Inflated;
 use crate::metrics::{Event, Metrics};
 use crate::outbox::{Next, Outbox};
-use crate::payload::Compression;
+use crate::payload::{Compression, Encoded};
 use crate::record::Recorder;
 use crate::request;
 use crate::row::{delivery_id, Attempt, Delivery, State};
@@ -198,7 +198,7 @@ impl Deliverer {
         }
         // Webhooks that take the whole batch in the same shape share one body,
         // encoded and stored once; a filtered subset gets a body of its own.
-        let mut shared: HashMap<u8, Vec<u8>> = HashMap::new();
+        let mut shared: HashMap<u8, Encoded> = HashMap::new();
         let mut recorded: Vec<(Delivery, Option<Vec<u8>>)> = Vec::new();
         let created_at = unix_ms();
         for hook in hooks {
@@ -209,7 +209,7 @@ impl Deliverer {
             let shape = (matching.len() == tasks.len()).then_some((hook.format as u8) << 1 | hook.compression as u8);
             let own = match shape {
                 Some(shape) => {
-                    shared.entry(shape).or_insert_with(|| payload::encode_as(tasks, hook.format, hook.compression));
+                    shared.entry(shape).or_insert_with(|| Encoded::new(tasks, hook.format, hook.compression));
                     None
                 }
                 None => {
@@ -237,12 +237,15 @@ impl Deliverer {
             .map(|(delivery, own)| {
                 let body = match own {
                     Some(body) => body.as_slice(),
-                    None => delivery.shape.and_then(|s| shared.get(&s)).map_or(&[][..], Vec::as_slice),
+                    None => delivery.shape.and_then(|s| shared.get(&s)).map_or(&[][..], |e| e.wire.as_ref()),
                 };
                 (delivery.clone(), body)
             })
             .collect();
         self.inner.outbox.record(batch.uid.0, &rows)?;
+        for (shape, encoded) in &shared {
+            self.inner.inflated.keep(batch.uid.0, *shape, encoded.wire.clone(), encoded.plain.clone());
+        }
         for (delivery, _) in &rows {
             self.wake(delivery.webhook);
         }

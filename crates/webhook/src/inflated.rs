@@ -79,6 +79,21 @@ impl Inflated {
         stored
     }
 
+    /// The body of `batch` in `shape` as just recorded, and inflated (`None`
+    /// if it is not gzip): the lanes about to send it need not read it back.
+    pub fn keep(&self, batch: u32, shape: u8, stored: Bytes, plain: Option<Bytes>) {
+        let key = (batch, shape);
+        let size = stored.len() + plain.as_ref().map_or(0, Bytes::len);
+        let mut recent = self.lock();
+        if recent.bodies.contains_key(&key) || size > KEPT_BYTES {
+            return;
+        }
+        recent.bytes += size;
+        recent.bodies.insert(key, Body { stored, plain });
+        recent.order.push_back(key);
+        recent.evict();
+    }
+
     /// `delivery`'s body as signed: `stored` itself, or inflated.
     pub fn plain(&self, delivery: &Delivery, stored: &Bytes) -> Bytes {
         if !delivery.gzip {
@@ -131,6 +146,11 @@ mod tests {
         assert_eq!(inflated.plain(&own, &gzip).as_ref(), plain.as_slice());
         let raw = Delivery { gzip: false, ..shared };
         assert_eq!(inflated.plain(&raw, &Bytes::from_static(b"raw")).as_ref(), b"raw");
+        let recorded = Delivery { shape: Some(1), ..Delivery::pending(uuid::Uuid::new_v4(), 4) };
+        let kept_plain = Bytes::from(plain.clone());
+        inflated.keep(4, 1, gzip.clone(), Some(kept_plain.clone()));
+        assert_eq!(inflated.stored(&recorded, || panic!("kept as recorded")), gzip);
+        assert_eq!(inflated.plain(&recorded, &gzip).as_ptr(), kept_plain.as_ptr(), "kept inflated");
         for batch in 0..(KEPT as u32 + 10) {
             let d = Delivery { shape: Some(0), ..Delivery::pending(uuid::Uuid::new_v4(), batch + 10) };
             let stored = inflated.stored(&d, || Some(gzip.clone()));

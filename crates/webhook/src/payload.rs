@@ -79,13 +79,26 @@ pub fn encode(tasks: &[Task]) -> Vec<u8> {
     gzip(&ndjson(tasks))
 }
 
+/// A body as sent, and as signed when that differs (gzip).
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    pub wire: bytes::Bytes,
+    pub plain: Option<bytes::Bytes>,
+}
+
+impl Encoded {
+    pub fn new(tasks: &[Task], format: Format, compression: Compression) -> Self {
+        let plain = ndjson_as(tasks, format);
+        match compression {
+            Compression::Gzip => Encoded { wire: gzip(&plain).into(), plain: Some(plain.into()) },
+            Compression::None => Encoded { wire: plain.into(), plain: None },
+        }
+    }
+}
+
 /// The wire body in a webhook's chosen format and compression.
 pub fn encode_as(tasks: &[Task], format: Format, compression: Compression) -> Vec<u8> {
-    let plain = ndjson_as(tasks, format);
-    match compression {
-        Compression::Gzip => gzip(&plain),
-        Compression::None => plain,
-    }
+    Encoded::new(tasks, format, compression).wire.into()
 }
 
 #[cfg(test)]
