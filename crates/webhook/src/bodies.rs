@@ -10,12 +10,9 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
+use crate::keys::{self, CLAIMS, OWN_BODY, SHARED_BODY};
 use crate::row::Delivery;
 use crate::Error;
-
-const OWN: u8 = b'p';
-const SHARED: u8 = b'q';
-const CLAIMS: u8 = b'r';
 
 #[derive(Debug, Clone)]
 pub(crate) struct Bodies {
@@ -23,21 +20,18 @@ pub(crate) struct Bodies {
 }
 
 fn shared_key(kind: u8, batch: u32, shape: u8) -> Vec<u8> {
-    let mut k = vec![kind];
-    k.extend_from_slice(&batch.to_be_bytes());
-    k.push(shape);
-    k
+    keys::batch(kind, batch, &[shape])
 }
 
 fn key(delivery: &Delivery) -> Vec<u8> {
     match delivery.shape {
-        Some(shape) => shared_key(SHARED, delivery.batch, shape),
-        None => [&[OWN], delivery.webhook.as_bytes().as_slice(), &delivery.batch.to_be_bytes()].concat(),
+        Some(shape) => shared_key(SHARED_BODY, delivery.batch, shape),
+        None => keys::webhook(OWN_BODY, delivery.webhook, &delivery.batch.to_be_bytes()),
     }
 }
 
 fn count(bytes: Option<&[u8]>) -> u64 {
-    bytes.and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes)
+    bytes.and_then(|b| keys::u64_at(b, 0)).unwrap_or(0)
 }
 
 impl Bodies {
@@ -102,7 +96,7 @@ impl Bodies {
                 (count > n).then(|| (count - n).to_be_bytes().to_vec())
             })?;
             if left.is_none() {
-                self.tree.remove(shared_key(SHARED, batch, shape))?;
+                self.tree.remove(shared_key(SHARED_BODY, batch, shape))?;
             }
         }
         Ok(())
@@ -110,7 +104,7 @@ impl Bodies {
 
     /// The bodies of `webhook`'s own.
     pub fn forget(&self, webhook: Uuid) -> Result<(), Error> {
-        for k in self.tree.scan_prefix([&[OWN], webhook.as_bytes().as_slice()].concat()).keys() {
+        for k in self.tree.scan_prefix(keys::webhook(OWN_BODY, webhook, &[])).keys() {
             self.tree.remove(k?)?;
         }
         Ok(())

@@ -12,9 +12,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use uuid::Uuid;
 
+use crate::keys::{self, CURSOR};
 use crate::Error;
-
-const CURSOR: u8 = b'c';
 
 #[derive(Debug, Default)]
 struct State {
@@ -49,11 +48,11 @@ pub(crate) struct Cursors {
 }
 
 fn key(webhook: Uuid) -> Vec<u8> {
-    [&[CURSOR], webhook.as_bytes().as_slice()].concat()
+    keys::webhook(CURSOR, webhook, &[])
 }
 
 fn batch(value: &[u8]) -> Option<u32> {
-    value.try_into().ok().map(u32::from_be_bytes)
+    keys::u32_at(value, 0)
 }
 
 impl Cursors {
@@ -61,7 +60,7 @@ impl Cursors {
         let mut state = State::default();
         for entry in tree.scan_prefix([CURSOR]) {
             let (k, v) = entry?;
-            if let (Some(uuid), Some(batch)) = (k.get(1..17).and_then(|b| Uuid::from_slice(b).ok()), batch(&v)) {
+            if let (Some(uuid), Some(batch)) = (keys::webhook_of(&k), batch(&v)) {
                 state.passed.insert(uuid, batch);
             }
         }
@@ -69,7 +68,7 @@ impl Cursors {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        crate::lock(&self.state)
     }
 
     /// The first batch `webhook` has not passed.

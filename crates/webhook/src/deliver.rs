@@ -34,7 +34,7 @@ use crate::payload::{Compression, Encoded};
 use crate::record::Recorder;
 use crate::request;
 use crate::row::{delivery_id, Attempt, Delivery, State};
-use crate::{payload, Error, NetworkGuard, Registry, Webhook};
+use crate::{lock, payload, Error, NetworkGuard, Registry, Webhook};
 
 /// The Standard Webhooks retry schedule: the first attempt at once, then
 /// after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h.
@@ -269,7 +269,8 @@ impl Deliverer {
         let delivery = self
             .inner
             .recorder
-            .exclusive(|outbox| outbox.requeue(webhook, batch))?
+            .exclusive(|outbox| outbox.requeue(webhook, |d| d.batch == batch))?
+            .pop()
             .ok_or_else(|| Error::DeliveryNotFound(id.to_owned()))?;
         self.requeued(webhook);
         Ok(delivery.view())
@@ -278,15 +279,12 @@ impl Deliverer {
     /// Sends again every delivery of `webhook` that failed for good, created
     /// since `since` (Unix ms). Returns how many.
     pub fn recover(&self, webhook: Uuid, since: i64) -> Result<usize, Error> {
-        let batches = self.inner.recorder.exclusive(|outbox| {
-            let batches = outbox.failed_since(webhook, since)?;
-            for batch in &batches {
-                outbox.requeue(webhook, *batch)?;
-            }
-            Ok::<_, Error>(batches)
-        })?;
+        let requeued = self
+            .inner
+            .recorder
+            .exclusive(|outbox| outbox.requeue(webhook, |d| d.state == State::Failed && d.created_at >= since))?;
         self.requeued(webhook);
-        Ok(batches.len())
+        Ok(requeued.len())
     }
 
     /// How the webhook has been doing: `consecutiveFailures`, `lastSuccessAt`,
@@ -328,7 +326,7 @@ impl Deliverer {
     }
 
     fn lane(&self, webhook: Uuid) -> Arc<Lane> {
-        let mut lanes = self.inner.lanes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut lanes = lock(&self.inner.lanes);
         let lane = lanes.entry(webhook).or_insert_with(|| {
             let lane = Arc::new(Lane::default());
             self.inner.runtime.spawn(Arc::clone(&self.inner).run_lane(webhook, Arc::clone(&lane)));
@@ -340,13 +338,13 @@ impl Deliverer {
 
 impl Inner {
     fn health_of(&self, webhook: Uuid) -> Health {
-        let cached = self.health.lock().unwrap_or_else(|e| e.into_inner()).get(&webhook).map(|(h, _)| h.clone());
+        let cached = lock(&self.health).get(&webhook).map(|(h, _)| h.clone());
         cached.unwrap_or_else(|| self.outbox.health(webhook))
     }
 
     /// Remembers `health`; persists it if it changed state or a second passed.
     fn store_health(&self, webhook: Uuid, health: Health) -> Result<(), Error> {
-        let mut cache = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cache = lock(&self.health);
         let due = match cache.get(&webhook) {
             None => true,
             Some((old, written)) => {
@@ -375,8 +373,8 @@ impl Inner {
         loop {
             let Some(hook) = self.registry.find(webhook) else {
                 self.recorder.forget(webhook);
-                self.health.lock().unwrap_or_else(|e| e.into_inner()).remove(&webhook);
-                self.lanes.lock().unwrap_or_else(|e| e.into_inner()).remove(&webhook);
+                lock(&self.health).remove(&webhook);
+                lock(&self.lanes).remove(&webhook);
                 return;
             };
             if hook.disabled {

@@ -15,5 +15,5 @@ pub struct Health {
 
 /// Where a webhook's health is stored.
 pub(crate) fn key(webhook: Uuid) -> Vec<u8> {
-    [b"h".as_slice(), webhook.as_bytes()].concat()
+    crate::keys::webhook(crate::keys::HEALTH, webhook, &[])
 }

@@ -57,7 +57,7 @@ fn key(delivery: &Delivery) -> Option<Key> {
 
 impl Inflated {
     fn lock(&self) -> MutexGuard<'_, Recent> {
-        self.recent.lock().unwrap_or_else(|e| e.into_inner())
+        crate::lock(&self.recent)
     }
 
     /// `delivery`'s body as stored, read with `load` unless a lane read it

@@ -23,6 +23,7 @@ mod fan;
 pub mod guard;
 mod health;
 mod inflated;
+mod keys;
 mod log;
 mod metrics;
 mod outbox;
@@ -40,3 +41,10 @@ pub use guard::NetworkGuard;
 pub use registry::{Registry, MAX_HEADERS, MAX_WEBHOOKS};
 pub use sign::SigningSecret;
 pub use webhook::Webhook;
+
+/// A lock, even if a thread panicked holding it: every critical section
+/// here leaves its state whole (counts and maps updated in one step), and
+/// delivery must go on for the other webhooks.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -18,11 +18,10 @@ use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
 
+use crate::keys::{self, LOG_CHUNK, OLD_LOG_ROW};
 use crate::row::{self, Delivery};
 use crate::Error;
 
-const CHUNK: u8 = b'g';
-const OLD_ROW: u8 = b'l';
 const VERSION: u8 = 1;
 
 /// Finished deliveries kept per webhook, at least.
@@ -42,15 +41,11 @@ pub(crate) struct Log {
 }
 
 fn chunk_key(webhook: Uuid, seq: u64) -> Vec<u8> {
-    let mut k = Vec::with_capacity(25);
-    k.push(CHUNK);
-    k.extend_from_slice(webhook.as_bytes());
-    k.extend_from_slice(&seq.to_be_bytes());
-    k
+    keys::webhook(LOG_CHUNK, webhook, &seq.to_be_bytes())
 }
 
-fn prefix(kind: u8, webhook: Uuid) -> Vec<u8> {
-    [&[kind], webhook.as_bytes().as_slice()].concat()
+fn chunks(webhook: Uuid) -> Vec<u8> {
+    keys::webhook(LOG_CHUNK, webhook, &[])
 }
 
 fn encode(rows: &[&Delivery]) -> Result<Vec<u8>, Error> {
@@ -65,14 +60,14 @@ fn encode(rows: &[&Delivery]) -> Result<Vec<u8>, Error> {
 }
 
 fn len(chunk: &[u8]) -> usize {
-    chunk.get(1..5).and_then(|b| b.try_into().ok()).map_or(0, u32::from_be_bytes) as usize
+    keys::u32_at(chunk, 1).unwrap_or(0) as usize
 }
 
 fn decode(webhook: Uuid, chunk: &[u8]) -> Result<Vec<Delivery>, Error> {
     let mut rest = chunk.get(5..).filter(|_| chunk[0] == VERSION).ok_or(Error::CorruptedRow)?;
     let mut out = Vec::with_capacity(len(chunk));
     while !rest.is_empty() {
-        let size = rest.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).ok_or(Error::CorruptedRow)?;
+        let size = keys::u32_at(rest, 0).ok_or(Error::CorruptedRow)?;
         let row = rest.get(4..4 + size as usize).ok_or(Error::CorruptedRow)?;
         out.push(row::decode_as(webhook, row)?);
         rest = &rest[4 + size as usize..];
@@ -90,7 +85,7 @@ impl Log {
     /// Rows of earlier versions, one per delivery, into one chunk per webhook.
     fn move_old_rows(&self) -> Result<(), Error> {
         let mut old: HashMap<Uuid, Vec<(sled::IVec, Delivery)>> = HashMap::new();
-        for entry in self.tree.scan_prefix([OLD_ROW]) {
+        for entry in self.tree.scan_prefix([OLD_LOG_ROW]) {
             let (k, v) = entry?;
             let delivery = row::decode(&k, &v)?;
             old.entry(delivery.webhook).or_default().push((k, delivery));
@@ -106,12 +101,12 @@ impl Log {
 
     /// Runs `f` on `webhook`'s tally, read from its chunks if need be.
     fn with_tally<R>(&self, webhook: Uuid, f: impl FnOnce(&mut Tally) -> R) -> Result<R, Error> {
-        let mut tallies = self.tallies.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tallies = crate::lock(&self.tallies);
         let tally = match tallies.entry(webhook) {
             Entry::Occupied(known) => known.into_mut(),
             Entry::Vacant(new) => {
                 let mut tally = Tally::default();
-                for entry in self.tree.scan_prefix(prefix(CHUNK, webhook)) {
+                for entry in self.tree.scan_prefix(chunks(webhook)) {
                     let (k, v) = entry?;
                     tally.batches.extend(decode(webhook, &v)?.iter().map(|d| d.batch));
                     tally.next_seq = seq_of(&k).map_or(0, |s| s + 1);
@@ -127,11 +122,7 @@ impl Log {
         if rows.is_empty() {
             return Ok(());
         }
-        let again: Vec<u32> =
-            self.with_tally(webhook, |t| rows.iter().map(|d| d.batch).filter(|b| t.batches.contains(b)).collect())?;
-        for batch in again {
-            self.take(webhook, batch)?;
-        }
+        self.take(webhook, &rows.iter().map(|d| d.batch).collect())?;
         let seq = self.with_tally(webhook, |t| {
             t.batches.extend(rows.iter().map(|d| d.batch));
             t.next_seq += 1;
@@ -146,7 +137,7 @@ impl Log {
     pub fn prune(&self, webhook: Uuid) -> Result<Vec<Delivery>, Error> {
         let mut left = self.len(webhook)?;
         let mut gone = Vec::new();
-        for entry in self.tree.scan_prefix(prefix(CHUNK, webhook)) {
+        for entry in self.tree.scan_prefix(chunks(webhook)) {
             let (k, v) = entry?;
             if left.saturating_sub(len(&v)) < LOG_LIMIT {
                 break;
@@ -166,43 +157,55 @@ impl Log {
     /// Every delivery in `webhook`'s log, oldest first.
     pub fn all(&self, webhook: Uuid) -> Result<Vec<Delivery>, Error> {
         let mut out = Vec::new();
-        for entry in self.tree.scan_prefix(prefix(CHUNK, webhook)) {
+        for entry in self.tree.scan_prefix(chunks(webhook)) {
             out.extend(decode(webhook, &entry?.1)?);
         }
         Ok(out)
     }
 
-    /// Takes `webhook`'s delivery of `batch` out of the log.
-    pub fn take(&self, webhook: Uuid, batch: u32) -> Result<Option<Delivery>, Error> {
-        if !self.with_tally(webhook, |t| t.batches.contains(&batch))? {
-            return Ok(None);
-        }
-        let mut found = None;
-        for entry in self.tree.scan_prefix(prefix(CHUNK, webhook)) {
+    /// Takes `webhook`'s deliveries of `batches` out of the log, in one pass
+    /// over it; returns those it held.
+    pub fn take(&self, webhook: Uuid, batches: &HashSet<u32>) -> Result<Vec<Delivery>, Error> {
+        let mut wanted: HashSet<u32> =
+            self.with_tally(webhook, |t| batches.iter().filter(|b| t.batches.contains(b)).copied().collect())?;
+        let mut found = Vec::new();
+        let mut chunks = self.tree.scan_prefix(chunks(webhook));
+        while !wanted.is_empty() {
+            let Some(entry) = chunks.next() else { break };
             let (k, v) = entry?;
-            let mut rows = decode(webhook, &v)?;
-            let Some(at) = rows.iter().position(|d| d.batch == batch) else { continue };
-            found = Some(rows.remove(at));
-            if rows.is_empty() {
+            let rows = decode(webhook, &v)?;
+            let (taken, kept): (Vec<Delivery>, Vec<Delivery>) =
+                rows.into_iter().partition(|d| wanted.contains(&d.batch));
+            if taken.is_empty() {
+                continue;
+            }
+            if kept.is_empty() {
                 self.tree.remove(k)?;
             } else {
-                self.tree.insert(k, encode(&rows.iter().collect::<Vec<_>>())?)?;
+                self.tree.insert(k, encode(&kept.iter().collect::<Vec<_>>())?)?;
             }
-            break;
+            for delivery in taken {
+                wanted.remove(&delivery.batch);
+                found.push(delivery);
+            }
         }
-        self.with_tally(webhook, |t| t.batches.remove(&batch))?;
+        self.with_tally(webhook, |t| {
+            for delivery in &found {
+                t.batches.remove(&delivery.batch);
+            }
+        })?;
         Ok(found)
     }
 
     /// Drops `webhook`'s whole log; returns what it held.
     pub fn forget(&self, webhook: Uuid) -> Result<Vec<Delivery>, Error> {
         let mut gone = Vec::new();
-        for entry in self.tree.scan_prefix(prefix(CHUNK, webhook)) {
+        for entry in self.tree.scan_prefix(chunks(webhook)) {
             let (k, v) = entry?;
             gone.extend(decode(webhook, &v)?);
             self.tree.remove(k)?;
         }
-        self.tallies.lock().unwrap_or_else(|e| e.into_inner()).remove(&webhook);
+        crate::lock(&self.tallies).remove(&webhook);
         Ok(gone)
     }
 
@@ -213,13 +216,14 @@ impl Log {
 }
 
 fn seq_of(key: &[u8]) -> Option<u64> {
-    key.get(17..25).and_then(|b| b.try_into().ok()).map(u64::from_be_bytes)
+    keys::u64_at(key, keys::AFTER_WEBHOOK)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::row::State;
+    use std::collections::BTreeSet;
 
     fn done(webhook: Uuid, batch: u32) -> Delivery {
         Delivery { state: State::Delivered, ..Delivery::pending(webhook, batch) }
@@ -231,8 +235,7 @@ mod tests {
         let tree = sled::open(dir.path()).unwrap().open_tree("outbox").unwrap();
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
         let old = Delivery::pending(a, 0);
-        tree.insert([&[OLD_ROW], a.as_bytes().as_slice(), &0u32.to_be_bytes()].concat(), row::encode(&old).unwrap())
-            .unwrap();
+        tree.insert(keys::webhook(OLD_LOG_ROW, a, &0u32.to_be_bytes()), row::encode(&old).unwrap()).unwrap();
         let log = Log::open(&tree).unwrap();
         assert_eq!(log.all(a).unwrap(), [old], "an earlier version's row, moved");
         for start in (1..1_200u32).step_by(100) {
@@ -248,10 +251,15 @@ mod tests {
         let again = Delivery { attempts: 7, ..done(a, 1_150) };
         log.append(a, &[&again]).unwrap();
         assert_eq!(log.all(a).unwrap().len(), 1_000, "a delivery logged again replaces its entry");
-        assert_eq!(log.take(a, 1_150).unwrap().unwrap().attempts, 7, "as last logged");
-        assert!(log.take(a, 1_150).unwrap().is_none());
-        assert_eq!(log.len(a).unwrap(), 999);
-        assert_eq!(Log::open(&tree).unwrap().len(a).unwrap(), 999);
+        let taken = log.take(a, &HashSet::from([1_150, 1_151, 5_000])).unwrap();
+        assert_eq!(
+            taken.iter().map(|d| (d.batch, d.attempts)).collect::<BTreeSet<_>>(),
+            BTreeSet::from([(1_150, 7), (1_151, 0)]),
+            "as last logged"
+        );
+        assert!(log.take(a, &HashSet::from([1_150])).unwrap().is_empty());
+        assert_eq!(log.len(a).unwrap(), 998);
+        assert_eq!(Log::open(&tree).unwrap().len(a).unwrap(), 998);
         assert_eq!(log.forget(b).unwrap().len(), 1);
         assert!(log.all(b).unwrap().is_empty());
     }

@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::outbox::Outbox;
 use crate::row::Delivery;
-use crate::Registry;
+use crate::{lock, Registry};
 
 /// A webhook's log is pruned after this many finished rows.
 const PRUNE_EVERY: u32 = 256;
@@ -170,10 +170,6 @@ impl Recorder {
             self.written.notify_waiters();
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn run(writer: &Mutex<Writer>, queue: &(Mutex<Queue>, Condvar), written: &Notify, delay: Duration) {

@@ -231,7 +231,7 @@ mod tests {
     }
 
     fn key(delivery: &Delivery) -> Vec<u8> {
-        [&[b'd'][..], delivery.webhook.as_bytes(), &delivery.batch.to_be_bytes()].concat()
+        crate::keys::webhook(crate::keys::OWN_ROW, delivery.webhook, &delivery.batch.to_be_bytes())
     }
 
     #[test]

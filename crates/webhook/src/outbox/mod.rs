@@ -12,7 +12,7 @@
 //! kept by [`crate::bodies`], health by [`crate::health`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
 
@@ -20,34 +20,17 @@ use crate::bodies::Bodies;
 use crate::cursor::Cursors;
 use crate::fan;
 use crate::health::{self, Health};
+use crate::keys::{self, FAN, OWN_ROW};
 use crate::log::Log;
 use crate::row::{self, Delivery, State};
-use crate::Error;
+use crate::{lock, Error};
 
-const FAN: u8 = b'f';
-const DELIVERY: u8 = b'd';
-
-fn key(kind: u8, webhook: Uuid, batch: u32) -> Vec<u8> {
-    let mut k = Vec::with_capacity(21);
-    k.push(kind);
-    k.extend_from_slice(webhook.as_bytes());
-    k.extend_from_slice(&batch.to_be_bytes());
-    k
+fn own_key(webhook: Uuid, batch: u32) -> Vec<u8> {
+    keys::webhook(OWN_ROW, webhook, &batch.to_be_bytes())
 }
 
-fn prefix(kind: u8, webhook: Uuid) -> Vec<u8> {
-    let mut k = vec![kind];
-    k.extend_from_slice(webhook.as_bytes());
-    k
-}
-
-fn fan_key(batch: u32) -> [u8; 5] {
-    let b = batch.to_be_bytes();
-    [FAN, b[0], b[1], b[2], b[3]]
-}
-
-fn batch_of(key: &[u8], at: usize) -> Option<u32> {
-    key.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes)
+fn fan_key(batch: u32) -> Vec<u8> {
+    keys::batch(FAN, batch, &[])
 }
 
 /// A delivery still to make, as a lane reads it ahead.
@@ -83,10 +66,6 @@ pub(crate) struct Outbox {
     bodies: Bodies,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 impl Outbox {
     pub fn open(db: &sled::Db) -> Result<Self, Error> {
         let tree = db.open_tree("outbox")?;
@@ -94,9 +73,9 @@ impl Outbox {
         let mut depth: HashMap<Uuid, usize> = HashMap::new();
         let mut own: HashSet<(Uuid, u32)> = HashSet::new();
         let mut own_rows: HashMap<Uuid, usize> = HashMap::new();
-        for k in tree.scan_prefix([DELIVERY]).keys() {
+        for k in tree.scan_prefix([OWN_ROW]).keys() {
             let k = k?;
-            if let (Some(uuid), Some(batch)) = (k.get(1..17).and_then(|b| Uuid::from_slice(b).ok()), batch_of(&k, 17)) {
+            if let (Some(uuid), Some(batch)) = (keys::webhook_of(&k), keys::u32_at(&k, keys::AFTER_WEBHOOK)) {
                 *depth.entry(uuid).or_default() += 1;
                 *own_rows.entry(uuid).or_default() += 1;
                 own.insert((uuid, batch));
@@ -104,7 +83,7 @@ impl Outbox {
         }
         for entry in tree.scan_prefix([FAN]) {
             let (k, v) = entry?;
-            let batch = batch_of(&k, 1).ok_or(Error::CorruptedRow)?;
+            let batch = keys::u32_at(&k, 1).ok_or(Error::CorruptedRow)?;
             for uuid in fan::webhooks(&v)? {
                 if batch >= cursors.of(uuid) && !own.contains(&(uuid, batch)) {
                     *depth.entry(uuid).or_default() += 1;
@@ -143,7 +122,7 @@ impl Outbox {
 
     /// The batch rows from `batch` on.
     fn fans_from(&self, batch: u32) -> sled::Iter {
-        self.tree.range(fan_key(batch)..[FAN + 1, 0, 0, 0, 0])
+        self.tree.range(fan_key(batch)..vec![FAN + 1])
     }
 
     /// Records one batch's deliveries (fresh, of one batch), with their
@@ -156,7 +135,7 @@ impl Outbox {
         let mut kept = Vec::with_capacity(deliveries.len());
         for (delivery, body) in deliveries {
             let webhook = delivery.webhook;
-            if batch >= self.passed(webhook) && !self.tree.contains_key(key(DELIVERY, webhook, batch))? {
+            if batch >= self.passed(webhook) && !self.tree.contains_key(own_key(webhook, batch))? {
                 kept.push((delivery, *body));
             }
         }
@@ -184,9 +163,9 @@ impl Outbox {
     /// read again with [`Outbox::pending_row`] when its turn comes.
     pub fn pending(&self, webhook: Uuid, skip: &BTreeSet<u32>, limit: usize) -> Result<Vec<Next>, Error> {
         let mut out = BTreeMap::new();
-        let own = self.has_own_rows(webhook).then(|| self.tree.scan_prefix(prefix(DELIVERY, webhook)));
+        let own = self.has_own_rows(webhook).then(|| self.tree.scan_prefix(keys::webhook(OWN_ROW, webhook, &[])));
         for k in own.into_iter().flat_map(sled::Iter::keys) {
-            let Some(batch) = batch_of(&k?, 17) else { continue };
+            let Some(batch) = keys::u32_at(&k?, keys::AFTER_WEBHOOK) else { continue };
             if !skip.contains(&batch) {
                 out.insert(batch, Next::Own(batch));
                 if out.len() >= limit {
@@ -203,7 +182,7 @@ impl Outbox {
                 break;
             }
             let (k, v) = entry?;
-            let Some(batch) = batch_of(&k, 1) else { continue };
+            let Some(batch) = keys::u32_at(&k, 1) else { continue };
             if skip.contains(&batch) {
                 continue;
             }
@@ -217,7 +196,7 @@ impl Outbox {
 
     /// `webhook`'s delivery of `batch` as it is now, if it is still to make.
     pub fn pending_row(&self, webhook: Uuid, batch: u32) -> Result<Option<Delivery>, Error> {
-        let k = key(DELIVERY, webhook, batch);
+        let k = own_key(webhook, batch);
         if let Some(v) = self.has_own_rows(webhook).then(|| self.tree.get(&k)).transpose()?.flatten() {
             return Ok(Some(row::decode(&k, &v)?).filter(|d| d.state == State::Pending));
         }
@@ -250,7 +229,7 @@ impl Outbox {
     }
 
     pub fn update(&self, delivery: &Delivery) -> Result<(), Error> {
-        if self.tree.insert(key(DELIVERY, delivery.webhook, delivery.batch), row::encode(delivery)?)?.is_none() {
+        if self.tree.insert(own_key(delivery.webhook, delivery.batch), row::encode(delivery)?)?.is_none() {
             self.own_rows(delivery.webhook, 1);
         }
         Ok(())
@@ -276,9 +255,8 @@ impl Outbox {
         for delivery in deliveries {
             let batch = delivery.batch;
             // Not logged, a row of its own stays: sent again rather than lost.
-            let own = logged.is_ok()
-                && self.has_own_rows(webhook)
-                && self.tree.remove(key(DELIVERY, webhook, batch))?.is_some();
+            let own =
+                logged.is_ok() && self.has_own_rows(webhook) && self.tree.remove(own_key(webhook, batch))?.is_some();
             if own {
                 self.own_rows(webhook, -1);
             }
@@ -303,7 +281,7 @@ impl Outbox {
         let mut gone = 0;
         for entry in self.tree.scan_prefix([FAN]).take(AT_ONCE) {
             let (k, v) = entry?;
-            let batch = batch_of(&k, 1).ok_or(Error::CorruptedRow)?;
+            let batch = keys::u32_at(&k, 1).ok_or(Error::CorruptedRow)?;
             if !self.cursors.all_passed(&fan::webhooks(&v)?, batch) {
                 break;
             }
@@ -333,37 +311,36 @@ impl Outbox {
         self.bodies.release_all(&gone)
     }
 
-    /// A finished delivery back to pending (manual redelivery), attempted next.
-    pub fn requeue(&self, webhook: Uuid, batch: u32) -> Result<Option<Delivery>, Error> {
-        let Some(mut delivery) = self.log.all(webhook)?.into_iter().find(|d| d.batch == batch) else {
-            return Ok(None);
-        };
-        if !self.bodies.contains(&delivery)? {
-            return Ok(None);
+    /// The finished deliveries of `webhook` that `pick` chooses (and whose
+    /// body is still there) back to pending, attempted next (redelivery,
+    /// recovery). Reads and rewrites the log once, whatever their number.
+    pub fn requeue(&self, webhook: Uuid, pick: impl Fn(&Delivery) -> bool) -> Result<Vec<Delivery>, Error> {
+        let mut requeued = Vec::new();
+        for mut delivery in self.log.all(webhook)?.into_iter().filter(|d| pick(d)) {
+            if !self.bodies.contains(&delivery)? {
+                continue;
+            }
+            delivery.state = State::Pending;
+            delivery.attempts = 0;
+            delivery.next_attempt_at = 0;
+            let batch = delivery.batch;
+            // Counted unless it is still to make already: in a row of its own, or
+            // in a batch row its cursor has not passed (its finish lost to a crash).
+            let in_batch_row = batch >= self.passed(webhook)
+                && self.tree.get(fan_key(batch))?.map(|v| fan::has(&v, webhook)).transpose()?.unwrap_or(false);
+            // Pending first: a crash before the log is rewritten leaves it in
+            // both places, not in neither.
+            let own = self.tree.insert(own_key(webhook, batch), row::encode(&delivery)?)?.is_some();
+            if !own {
+                self.own_rows(webhook, 1);
+            }
+            if !own && !in_batch_row {
+                self.count(webhook, 1);
+            }
+            requeued.push(delivery);
         }
-        delivery.state = State::Pending;
-        delivery.attempts = 0;
-        delivery.next_attempt_at = 0;
-        // Counted unless it is still to make already: in a row of its own, or
-        // in a batch row its cursor has not passed (its finish lost to a crash).
-        let in_batch_row = batch >= self.passed(webhook)
-            && self.tree.get(fan_key(batch))?.map(|v| fan::has(&v, webhook)).transpose()?.unwrap_or(false);
-        // Pending first: a crash in between leaves it in both places, not in neither.
-        let own = self.tree.insert(key(DELIVERY, webhook, batch), row::encode(&delivery)?)?.is_some();
-        if !own {
-            self.own_rows(webhook, 1);
-        }
-        self.log.take(webhook, batch)?;
-        if !own && !in_batch_row {
-            self.count(webhook, 1);
-        }
-        Ok(Some(delivery))
-    }
-
-    /// Failed deliveries of `webhook` created at or after `since` (Unix ms).
-    pub fn failed_since(&self, webhook: Uuid, since: i64) -> Result<Vec<u32>, Error> {
-        let failed = self.log.all(webhook)?.into_iter().filter(|d| d.state == State::Failed && d.created_at >= since);
-        Ok(failed.map(|d| d.batch).collect())
+        self.log.take(webhook, &requeued.iter().map(|d| d.batch).collect())?;
+        Ok(requeued)
     }
 
     /// A page of `webhook`'s deliveries, newest first: pending and finished.
@@ -383,9 +360,9 @@ impl Outbox {
             }
         }
         let mut own = HashSet::new();
-        for entry in self.tree.scan_prefix(prefix(DELIVERY, webhook)) {
+        for entry in self.tree.scan_prefix(keys::webhook(OWN_ROW, webhook, &[])) {
             let (k, v) = entry?;
-            let batch = batch_of(&k, 17).unwrap_or(0);
+            let batch = keys::u32_at(&k, keys::AFTER_WEBHOOK).unwrap_or(0);
             total += 1;
             own.insert(batch);
             if from.is_none_or(|f| batch <= f) {
@@ -394,7 +371,7 @@ impl Outbox {
         }
         for entry in self.fans_from(self.passed(webhook)) {
             let (k, v) = entry?;
-            let batch = batch_of(&k, 1).ok_or(Error::CorruptedRow)?;
+            let batch = keys::u32_at(&k, 1).ok_or(Error::CorruptedRow)?;
             if !own.contains(&batch) && fan::has(&v, webhook)? {
                 total += 1;
                 if from.is_none_or(|f| batch <= f) {
@@ -442,7 +419,7 @@ impl Outbox {
         let logged = self.log.forget(webhook)?;
         let mut held: HashSet<u32> = logged.iter().map(|d| d.batch).collect();
         self.bodies.release_all(&logged)?;
-        for entry in self.tree.scan_prefix(prefix(DELIVERY, webhook)) {
+        for entry in self.tree.scan_prefix(keys::webhook(OWN_ROW, webhook, &[])) {
             let (k, v) = entry?;
             self.tree.remove(&k)?;
             let delivery = row::decode(&k, &v)?;
@@ -452,7 +429,7 @@ impl Outbox {
         }
         for entry in self.fans_from(passed) {
             let (k, v) = entry?;
-            let batch = batch_of(&k, 1).ok_or(Error::CorruptedRow)?;
+            let batch = keys::u32_at(&k, 1).ok_or(Error::CorruptedRow)?;
             if !held.contains(&batch) {
                 if let Some(delivery) = fan::find(batch, &v, webhook)? {
                     self.bodies.release(&delivery)?;

@@ -128,7 +128,7 @@ fn rows_are_idempotent_ordered_and_removable() {
     let (page, total) = outbox.page(a, None, 10).unwrap();
     assert_eq!(total, 3);
     assert_eq!(page.iter().map(|d| d.batch).collect::<Vec<_>>(), [300, 17, 2], "newest first, pending and finished");
-    assert_eq!(outbox.requeue(a, 17).unwrap().unwrap().state, State::Pending);
+    assert_eq!(outbox.requeue(a, |d| d.batch == 17).unwrap()[0].state, State::Pending);
     assert_eq!(outbox.head(a, &BTreeSet::new()).unwrap().unwrap().batch, 17, "a redelivery goes first");
     let hooks = outbox.webhooks();
     let mut expected = vec![a, b];
@@ -172,12 +172,15 @@ fn a_redelivery_from_a_log_of_an_earlier_version_is_counted_and_sent() {
     let webhook = Uuid::new_v4();
     // Earlier versions logged deliveries one row each, and kept no cursor.
     let old = Delivery { state: State::Failed, ..Delivery::pending(webhook, 9) };
-    db.open_tree("outbox").unwrap().insert(key(b'l', webhook, 9), row::encode(&old).unwrap()).unwrap();
+    db.open_tree("outbox")
+        .unwrap()
+        .insert(keys::webhook(keys::OLD_LOG_ROW, webhook, &9u32.to_be_bytes()), row::encode(&old).unwrap())
+        .unwrap();
     outbox.bodies.store(9, &[(&old, b"body")]).unwrap();
     drop(outbox);
     let outbox = Outbox::open(&db).unwrap();
     assert_eq!(outbox.len(webhook), 0);
-    assert_eq!(outbox.requeue(webhook, 9).unwrap().unwrap().state, State::Pending);
+    assert_eq!(outbox.requeue(webhook, |d| d.batch == 9).unwrap()[0].state, State::Pending);
     assert_eq!(outbox.len(webhook), 1, "counted");
     assert_eq!(outbox.head(webhook, &BTreeSet::new()).unwrap().unwrap().batch, 9, "and found to send");
 }
