@@ -34,15 +34,25 @@ const MAX_MEMORY_PER_THREAD: usize = (u32::MAX - (1 << 20)) as usize;
 /// all (`--max-indexing-threads`, `--max-indexing-memory`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexingBudget {
+    /// tantivy's indexing threads, each with its own segment.
     pub threads: usize,
+    /// Threads preparing a large batch's documents for them (parsing,
+    /// flattening, tokenizing), for the length of the batch.
+    pub workers: usize,
     pub memory: usize,
 }
 
 impl Default for IndexingBudget {
-    /// Up to four threads (this machine's cores), 64 MiB each.
+    /// tantivy on half the cores (at least one, at most four), 64 MiB each,
+    /// as Meilisearch's indexer leaves the other half to searches and to the
+    /// rest of the server: on two cores a second tantivy thread added a
+    /// segment, so a merge, to every small commit, and measured a third more
+    /// on the webhook latency's p50. Preparing documents takes every core
+    /// while a large batch lasts (on one of two cores, imports lost a third).
     fn default() -> Self {
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
-        Self { threads, memory: threads * MEMORY_PER_THREAD }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads = (cores / 2).clamp(1, 4);
+        Self { threads, workers: cores, memory: threads * MEMORY_PER_THREAD }
     }
 }
 
@@ -50,13 +60,15 @@ impl IndexingBudget {
     /// The budget options ask for, made workable: fewer threads when the
     /// memory cannot give each the least tantivy takes (15 MB), and never
     /// less than that for one.
+    /// A thread count given caps the workers too.
     pub fn new(threads: Option<usize>, memory: Option<usize>) -> Self {
         let default = Self::default();
+        let workers = threads.unwrap_or(default.workers).max(1);
         let threads = threads.unwrap_or(default.threads).max(1);
         let memory = memory.unwrap_or(threads * MEMORY_PER_THREAD).max(MIN_MEMORY_PER_THREAD);
         let threads = threads.min(memory / MIN_MEMORY_PER_THREAD).max(1);
         // tantivy also refuses 4 GiB or more per thread.
-        Self { threads, memory: memory.min(threads * MAX_MEMORY_PER_THREAD) }
+        Self { threads, workers, memory: memory.min(threads * MAX_MEMORY_PER_THREAD) }
     }
 }
 
@@ -119,6 +131,8 @@ pub struct SearchIndex {
     dir: PathBuf,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
+    /// Threads preparing a large batch's documents for the writer.
+    workers: usize,
     pub(crate) fields: Fields,
     /// As of the last commit; attribute ids only ever grow.
     state: RwLock<Arc<Payload>>,
@@ -164,6 +178,7 @@ impl SearchIndex {
             dir: dir.to_owned(),
             reader,
             writer: Mutex::new(writer),
+            workers: budget.workers,
             fields,
             state: RwLock::new(Arc::new(payload)),
         })
@@ -206,7 +221,7 @@ impl SearchIndex {
             }
             let indexer = Indexer::new(
                 self.fields,
-                &writer,
+                (&writer, self.workers),
                 self.reader.searcher(),
                 settings,
                 clear,
@@ -291,10 +306,20 @@ mod budget {
 
     #[test]
     fn budgets_are_made_workable() {
-        assert_eq!(IndexingBudget::new(Some(2), None), IndexingBudget { threads: 2, memory: 128 * 1024 * 1024 });
+        assert_eq!(
+            IndexingBudget::new(Some(2), None),
+            IndexingBudget { threads: 2, workers: 2, memory: 128 * 1024 * 1024 }
+        );
         // 20 MB cannot feed four threads of at least 15 MB: one thread.
-        assert_eq!(IndexingBudget::new(Some(4), Some(20_000_000)), IndexingBudget { threads: 1, memory: 20_000_000 });
-        assert_eq!(IndexingBudget::new(None, Some(1)), IndexingBudget { threads: 1, memory: 15_000_000 });
+        assert_eq!(
+            IndexingBudget::new(Some(4), Some(20_000_000)),
+            IndexingBudget { threads: 1, workers: 4, memory: 20_000_000 }
+        );
+        let least = IndexingBudget::new(None, Some(1));
+        assert_eq!((least.threads, least.memory), (1, 15_000_000));
+        assert_eq!(least.workers, IndexingBudget::default().workers, "workers need no indexing memory");
+        let default = IndexingBudget::default();
+        assert!(default.threads <= default.workers.div_ceil(2).max(1), "half the cores: {default:?}");
         assert_eq!(IndexingBudget::new(Some(0), Some(64_000_000)).threads, 1);
         let big = IndexingBudget::new(Some(2), Some(16 << 30));
         assert!(big.memory / big.threads < 1 << 32, "{big:?}");

@@ -1,6 +1,8 @@
-//! A batch's documents into tantivy documents, on every core: each worker
-//! parses, flattens and tokenizes its share, and hands the result to
-//! tantivy's writer, which takes documents from many threads.
+//! A batch's documents into tantivy documents, on as many threads as the
+//! indexing budget gives the writer: each worker parses, flattens and
+//! tokenizes its share, and hands the result to tantivy's writer, which takes
+//! documents from many threads. A few documents are prepared on the calling
+//! thread.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +20,8 @@ use crate::{Error, Settings};
 /// Documents handed to the workers at a time: enough to keep them busy,
 /// few enough that a rebuild streaming from disk stays small.
 const CHUNK: usize = 2048;
+/// Chunks smaller than this are prepared on the calling thread.
+const INLINE: usize = 64;
 
 /// Attribute paths and their ids, as documents reveal them.
 #[derive(Debug, Default)]
@@ -30,6 +34,8 @@ struct FieldIds {
 pub(crate) struct Indexer<'a> {
     fields: Fields,
     writer: &'a IndexWriter,
+    /// Threads preparing documents, each a share of a chunk.
+    workers: usize,
     /// The committed state, where a replaced document finds its `seq`.
     before: Searcher,
     clear: bool,
@@ -45,7 +51,7 @@ pub(crate) struct Indexer<'a> {
 impl<'a> Indexer<'a> {
     pub fn new(
         fields: Fields,
-        writer: &'a IndexWriter,
+        (writer, workers): (&'a IndexWriter, usize),
         before: Searcher,
         settings: &'a Settings,
         clear: bool,
@@ -55,6 +61,7 @@ impl<'a> Indexer<'a> {
         Self {
             fields,
             writer,
+            workers: workers.max(1),
             before,
             clear,
             analyzer: Analyzer::new(settings),
@@ -74,31 +81,36 @@ impl<'a> Indexer<'a> {
         S: AsRef<str> + Send + Sync,
         B: AsRef<[u8]> + Send + Sync,
     {
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut seen = 0;
         for change in changes {
             chunk.push(change);
             if chunk.len() == CHUNK {
-                self.chunk(&chunk, seen, workers)?;
+                self.chunk(&chunk, seen)?;
                 seen += chunk.len() as u64;
                 chunk.clear();
             }
         }
-        self.chunk(&chunk, seen, workers)?;
+        self.chunk(&chunk, seen)?;
         seen += chunk.len() as u64;
         self.next_seq.fetch_add(seen, Ordering::Relaxed);
         Ok(())
     }
 
     /// Indexes `chunk`, the changes after the first `seen` of the batch.
-    fn chunk<S, B>(&self, chunk: &[(S, Option<B>)], seen: u64, workers: usize) -> Result<(), Error>
+    fn chunk<S, B>(&self, chunk: &[(S, Option<B>)], seen: u64) -> Result<(), Error>
     where
         S: AsRef<str> + Sync,
         B: AsRef<[u8]> + Sync,
     {
         if chunk.is_empty() {
             return Ok(());
+        }
+        // A few documents are prepared here: starting threads for them costs
+        // more than it saves, on the way from a batch to its webhooks.
+        let workers = if chunk.len() < INLINE { 1 } else { self.workers };
+        if workers == 1 {
+            return self.analyzer.with(|tokenizer| self.part(tokenizer, seen, chunk));
         }
         let failure: Mutex<Option<Error>> = Mutex::new(None);
         let share = chunk.len().div_ceil(workers);
@@ -109,11 +121,7 @@ impl<'a> Indexer<'a> {
                 // worker indexes it.
                 let first = seen + (k * share) as u64;
                 scope.spawn(move || {
-                    let done = self.analyzer.with(|tokenizer| {
-                        part.iter().enumerate().try_for_each(|(i, (id, doc))| {
-                            self.change(tokenizer, first + i as u64, id.as_ref(), doc.as_ref())
-                        })
-                    });
+                    let done = self.analyzer.with(|tokenizer| self.part(tokenizer, first, part));
                     if let Err(e) = done {
                         *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                     }
@@ -124,6 +132,18 @@ impl<'a> Indexer<'a> {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// Indexes `part`, whose first change is the batch's `first`.
+    fn part<S: AsRef<str>, B: AsRef<[u8]>>(
+        &self,
+        tokenizer: &charabia::Tokenizer<'_>,
+        first: u64,
+        part: &[(S, Option<B>)],
+    ) -> Result<(), Error> {
+        part.iter()
+            .enumerate()
+            .try_for_each(|(i, (id, doc))| self.change(tokenizer, first + i as u64, id.as_ref(), doc.as_ref()))
     }
 
     fn change<B: AsRef<[u8]>>(
