@@ -243,7 +243,12 @@ impl Deliverer {
             })
             .collect();
         self.inner.outbox.record(batch.uid.0, &rows)?;
-        for (shape, encoded) in &shared {
+        // Kept for lanes about to send it; a lane far behind would find it
+        // evicted long before its turn (and a backlog would only churn it).
+        let soon = |shape: u8| {
+            rows.iter().any(|(d, _)| d.shape == Some(shape) && self.inner.outbox.len(d.webhook) <= READ_AHEAD)
+        };
+        for (shape, encoded) in shared.iter().filter(|(shape, _)| soon(**shape)) {
             self.inner.inflated.keep(batch.uid.0, *shape, encoded.wire.clone(), encoded.plain.clone());
         }
         for (delivery, _) in &rows {

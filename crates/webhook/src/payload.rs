@@ -2,10 +2,9 @@
 //! `GET /tasks/{uid}` shows it with nested objects flattened to dotted keys
 //! (`details.receivedDocuments`, `error.code`), gzip-compressed.
 
-use std::io::Write;
+use std::cell::RefCell;
 
-use flate2::write::GzEncoder;
-use flate2::Compression as Level;
+use flate2::{Compress, Compression as Level, Crc, FlushCompress, Status};
 use serde_json::Value;
 use task_model::{flatten, Task};
 
@@ -49,12 +48,39 @@ pub fn ndjson_as(tasks: &[Task], format: Format) -> Vec<u8> {
     out
 }
 
+/// A gzip member's header: deflate, no name or time, fastest level, unknown OS.
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255];
+
+thread_local! {
+    /// One deflate state per thread, reset for each body. zlib-rs allocates
+    /// some 300 KB for a state: allocating one per body let glibc's malloc
+    /// (which raises its mmap threshold each time such a block is freed) keep
+    /// 78 to 113 MiB resident under a backlog of 1M deliveries, against 77 /
+    /// 78 with the threshold pinned.
+    static DEFLATE: RefCell<Compress> = RefCell::new(Compress::new(Level::fast(), false));
+}
+
 /// Gzip of `bytes`.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4 + 64), Level::fast());
-    // Writing into a Vec cannot fail.
-    let _ = encoder.write_all(bytes);
-    encoder.finish().unwrap_or_default()
+    let mut out = Vec::with_capacity(GZIP_HEADER.len() + bytes.len() / 4 + 64);
+    out.extend_from_slice(&GZIP_HEADER);
+    DEFLATE.with_borrow_mut(|deflate| {
+        deflate.reset();
+        loop {
+            out.reserve(bytes.len() / 8 + 64);
+            let read = deflate.total_in() as usize;
+            // Deflating into a Vec with room cannot fail.
+            match deflate.compress_vec(&bytes[read..], &mut out, FlushCompress::Finish) {
+                Ok(Status::StreamEnd) | Err(_) => break,
+                Ok(Status::Ok | Status::BufError) => continue,
+            }
+        }
+    });
+    let mut crc = Crc::new();
+    crc.update(bytes);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out
 }
 
 /// Undoes [`gzip`].
@@ -107,6 +133,22 @@ mod tests {
     use flate2::read::GzDecoder;
     use std::io::Read;
     use task_model::{Code, Details, Operation, ResponseError, Status, TaskId};
+
+    #[test]
+    fn gzip_reuses_its_state_and_round_trips_any_size() {
+        let mut text = Vec::new();
+        let mut x: u64 = 7;
+        for _ in 0..1_000_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            text.push(b"aeiou {}\":,\n0123"[(x >> 59) as usize % 16]);
+        }
+        for len in [0, 1, 100, 70_000, 1_000_000, 3] {
+            let zipped = gzip(&text[..len]);
+            assert_eq!(&zipped[..3], [0x1f, 0x8b, 8]);
+            // flate2's decoder checks the CRC and the length in the trailer.
+            assert_eq!(gunzip(&zipped).unwrap(), &text[..len], "{len} bytes");
+        }
+    }
 
     #[test]
     fn gunzip_at_most_refuses_what_inflates_past_its_limit() {
