@@ -59,8 +59,7 @@ impl Default for IndexingBudget {
 impl IndexingBudget {
     /// The budget options ask for, made workable: fewer threads when the
     /// memory cannot give each the least tantivy takes (15 MB), and never
-    /// less than that for one.
-    /// A thread count given caps the workers too.
+    /// less than that for one. A thread count given is the workers' too.
     pub fn new(threads: Option<usize>, memory: Option<usize>) -> Self {
         let default = Self::default();
         let workers = threads.unwrap_or(default.workers).max(1);
