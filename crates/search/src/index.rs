@@ -220,7 +220,8 @@ impl SearchIndex {
             }
             let indexer = Indexer::new(
                 self.fields,
-                (&writer, self.workers),
+                &writer,
+                self.workers,
                 self.reader.searcher(),
                 settings,
                 clear,

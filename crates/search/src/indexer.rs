@@ -51,7 +51,8 @@ pub(crate) struct Indexer<'a> {
 impl<'a> Indexer<'a> {
     pub fn new(
         fields: Fields,
-        (writer, workers): (&'a IndexWriter, usize),
+        writer: &'a IndexWriter,
+        workers: usize,
         before: Searcher,
         settings: &'a Settings,
         clear: bool,

@@ -212,10 +212,7 @@ impl Deliverer {
                     shared.entry(shape).or_insert_with(|| Encoded::new(tasks, hook.format, hook.compression));
                     None
                 }
-                None => {
-                    let subset: Vec<Task> = matching.iter().map(|t| (*t).clone()).collect();
-                    Some(payload::encode_as(&subset, hook.format, hook.compression))
-                }
+                None => Some(payload::encode_as(matching.iter().copied(), hook.format, hook.compression)),
             };
             let delivery = Delivery {
                 id: delivery_id(batch.uid.0, hook.uuid),
@@ -232,14 +229,16 @@ impl Deliverer {
             };
             recorded.push((delivery, own));
         }
-        let rows: Vec<(Delivery, &[u8])> = recorded
-            .iter()
+        let (deliveries, owns): (Vec<Delivery>, Vec<Option<Vec<u8>>>) = recorded.into_iter().unzip();
+        let rows: Vec<(Delivery, &[u8])> = deliveries
+            .into_iter()
+            .zip(&owns)
             .map(|(delivery, own)| {
                 let body = match own {
                     Some(body) => body.as_slice(),
                     None => delivery.shape.and_then(|s| shared.get(&s)).map_or(&[][..], |e| e.wire.as_ref()),
                 };
-                (delivery.clone(), body)
+                (delivery, body)
             })
             .collect();
         self.inner.outbox.record(batch.uid.0, &rows)?;

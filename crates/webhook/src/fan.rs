@@ -31,7 +31,7 @@ struct Entry<'a> {
 }
 
 /// The row of one batch's deliveries (all of the same batch, fresh).
-pub fn encode(deliveries: &[Delivery]) -> Vec<u8> {
+pub fn encode(deliveries: &[&Delivery]) -> Vec<u8> {
     let created_at = deliveries.first().map_or(0, |d| d.created_at);
     let whole: &[u32] = deliveries.iter().find(|d| d.shape.is_some()).map_or(&[], |d| &d.tasks);
     let mut out = Vec::with_capacity(16 + 4 * whole.len() + 24 * deliveries.len());
@@ -190,7 +190,7 @@ mod tests {
             fresh(b, None, vec![5], false),
             fresh(c, Some(0), vec![4, 5, 6], true),
         ];
-        let row = encode(&all);
+        let row = encode(&all.iter().collect::<Vec<_>>());
         assert!(row.len() < 16 + 12 + 3 * 22, "{} bytes", row.len());
         assert_eq!(deliveries(9, &row).unwrap(), all);
         assert_eq!(find(9, &row, b).unwrap().unwrap(), all[1]);

@@ -146,11 +146,7 @@ impl Log {
             gone.extend(decode(webhook, &v)?);
             self.tree.remove(k)?;
         }
-        self.with_tally(webhook, |t| {
-            for delivery in &gone {
-                t.batches.remove(&delivery.batch);
-            }
-        })?;
+        self.untally(webhook, &gone)?;
         Ok(gone)
     }
 
@@ -189,12 +185,17 @@ impl Log {
                 found.push(delivery);
             }
         }
+        self.untally(webhook, &found)?;
+        Ok(found)
+    }
+
+    /// `deliveries`, out of the log, out of `webhook`'s tally.
+    fn untally(&self, webhook: Uuid, deliveries: &[Delivery]) -> Result<(), Error> {
         self.with_tally(webhook, |t| {
-            for delivery in &found {
+            for delivery in deliveries {
                 t.batches.remove(&delivery.batch);
             }
-        })?;
-        Ok(found)
+        })
     }
 
     /// Drops `webhook`'s whole log; returns what it held.

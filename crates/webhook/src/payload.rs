@@ -34,8 +34,9 @@ pub fn ndjson(tasks: &[Task]) -> Vec<u8> {
 }
 
 /// NDJSON of the task views in `format`.
-pub fn ndjson_as(tasks: &[Task], format: Format) -> Vec<u8> {
-    let mut out = Vec::with_capacity(tasks.len() * 400);
+pub fn ndjson_as<'a>(tasks: impl IntoIterator<Item = &'a Task>, format: Format) -> Vec<u8> {
+    let tasks = tasks.into_iter();
+    let mut out = Vec::with_capacity(tasks.size_hint().0 * 400);
     for task in tasks {
         let view = serde_json::to_value(task.view()).unwrap_or(Value::Null);
         let line = match format {
@@ -113,7 +114,7 @@ pub struct Encoded {
 }
 
 impl Encoded {
-    pub fn new(tasks: &[Task], format: Format, compression: Compression) -> Self {
+    pub fn new<'a>(tasks: impl IntoIterator<Item = &'a Task>, format: Format, compression: Compression) -> Self {
         let plain = ndjson_as(tasks, format);
         match compression {
             Compression::Gzip => Encoded { wire: gzip(&plain).into(), plain: Some(plain.into()) },
@@ -123,7 +124,7 @@ impl Encoded {
 }
 
 /// The wire body in a webhook's chosen format and compression.
-pub fn encode_as(tasks: &[Task], format: Format, compression: Compression) -> Vec<u8> {
+pub fn encode_as<'a>(tasks: impl IntoIterator<Item = &'a Task>, format: Format, compression: Compression) -> Vec<u8> {
     Encoded::new(tasks, format, compression).wire.into()
 }
 

@@ -33,6 +33,13 @@ fn fan_key(batch: u32) -> Vec<u8> {
     keys::batch(FAN, batch, &[])
 }
 
+/// `change` to `webhook`'s count in `counts`.
+fn add(counts: &Mutex<HashMap<Uuid, usize>>, webhook: Uuid, change: isize) {
+    let mut counts = lock(counts);
+    let n = counts.entry(webhook).or_default();
+    *n = n.saturating_add_signed(change);
+}
+
 /// A delivery still to make, as a lane reads it ahead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Next {
@@ -101,15 +108,11 @@ impl Outbox {
     }
 
     fn count(&self, webhook: Uuid, change: isize) {
-        let mut depth = lock(&self.depth);
-        let n = depth.entry(webhook).or_default();
-        *n = n.saturating_add_signed(change);
+        add(&self.depth, webhook, change);
     }
 
     fn own_rows(&self, webhook: Uuid, change: isize) {
-        let mut own = lock(&self.own);
-        let n = own.entry(webhook).or_default();
-        *n = n.saturating_add_signed(change);
+        add(&self.own, webhook, change);
     }
 
     fn has_own_rows(&self, webhook: Uuid) -> bool {
@@ -144,9 +147,9 @@ impl Outbox {
         }
         // Bodies first: a delivery never exists without its body.
         self.bodies.store(batch, &kept)?;
-        let rows: Vec<Delivery> = kept.iter().map(|(d, _)| (*d).clone()).collect();
+        let rows: Vec<&Delivery> = kept.iter().map(|(d, _)| *d).collect();
         self.tree.insert(fan_key(batch), fan::encode(&rows))?;
-        for delivery in &rows {
+        for delivery in rows {
             self.count(delivery.webhook, 1);
         }
         Ok(())
@@ -313,7 +316,8 @@ impl Outbox {
 
     /// The finished deliveries of `webhook` that `pick` chooses (and whose
     /// body is still there) back to pending, attempted next (redelivery,
-    /// recovery). Reads and rewrites the log once, whatever their number.
+    /// recovery). Two passes over the log (one to choose, one to take them
+    /// out), whatever their number.
     pub fn requeue(&self, webhook: Uuid, pick: impl Fn(&Delivery) -> bool) -> Result<Vec<Delivery>, Error> {
         let mut requeued = Vec::new();
         for mut delivery in self.log.all(webhook)?.into_iter().filter(|d| pick(d)) {
